@@ -1,0 +1,39 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Run starts client and works jobs until ctx ends; then it stops fetching, waits up to
+// drainTimeout for running jobs, and cancels those still running (River retries them later).
+// An insert-only client (no workers) just waits for ctx.
+func Run[TTx any](ctx context.Context, client *river.Client[TTx], works bool, drainTimeout time.Duration) error {
+	if !works {
+		<-ctx.Done()
+		return nil
+	}
+	// River cancels running jobs outright when its start context ends; start it detached and
+	// stop it softly below instead.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	<-ctx.Done()
+	if drainTimeout <= 0 {
+		drainTimeout = 5 * time.Second
+	}
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+	defer cancel()
+	if err := client.Stop(stopCtx); err != nil {
+		// Drain timed out: cancel what is still running; it is retried later.
+		cancelCtx, cancelCancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancelCancel()
+		if err := client.StopAndCancel(cancelCtx); err != nil {
+			return fmt.Errorf("stop river: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,17 @@
+// Package storage holds what every service's store shares: the sentinel errors backends
+// translate driver errors into, and opening, migrating and testing SQLite and PostgreSQL
+// databases.
+package storage
+
+import "errors"
+
+// Sentinel errors. Backends wrap them (fmt.Errorf("…: %w", ErrNotFound)) so callers test with
+// errors.Is, and apierror maps each to one gRPC code.
+var (
+	// ErrNotFound: the object does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the write clashes with an existing object (a unique key).
+	ErrConflict = errors.New("already exists")
+	// ErrPreconditionFailed: the object changed since the caller read it (revision mismatch).
+	ErrPreconditionFailed = errors.New("precondition failed")
+)

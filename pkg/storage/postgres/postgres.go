@@ -1,0 +1,173 @@
+// Package postgres is the scale-out backend: PostgreSQL through pgx, one schema per service so
+// that all services can share one database without reading each other's tables, and River's
+// riverpgxv5 driver in the same schema. Several replicas of a service may run against it.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/accessflow/accessflow/pkg/jobs"
+	"github.com/accessflow/accessflow/pkg/logging"
+	"github.com/accessflow/accessflow/pkg/storage"
+)
+
+// Backend is a service's PostgreSQL schema and its River client.
+type Backend struct {
+	pool   *pgxpool.Pool
+	river  *river.Client[pgx.Tx]
+	drain  time.Duration
+	works  bool
+	logger *slog.Logger
+}
+
+var _ storage.Backend = (*Backend)(nil)
+
+// Options configures Open.
+type Options struct {
+	// Schema is the service's schema; created on first start.
+	Schema string
+	// Migrations are the service's goose migrations; River's own are applied after them.
+	Migrations fs.FS
+	// Jobs configures the River client (its Schema is set to Schema).
+	Jobs jobs.Config
+	// DrainTimeout bounds how long RunJobs waits for running jobs on shutdown.
+	DrainTimeout time.Duration
+	// Logger for migrations and River.
+	Logger *slog.Logger
+}
+
+// Open connects, migrates the schema under an advisory lock and builds the River client.
+func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, error) {
+	if opts.Logger == nil {
+		opts.Logger = logging.Discard()
+	}
+	if opts.Schema == "" {
+		return nil, errors.New("postgres backend: schema is required")
+	}
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "accessflow-" + opts.Schema
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	b := &Backend{pool: pool, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
+	if err := b.migrate(ctx, opts.Schema, opts.Migrations); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	opts.Jobs.Schema = opts.Schema
+	if opts.Jobs.Logger == nil {
+		opts.Jobs.Logger = opts.Logger
+	}
+	if b.river, err = jobs.NewPostgres(pool, opts.Jobs); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// migrate creates the schema and applies the service's migrations and River's, all under one
+// advisory lock per schema so that replicas starting together migrate once.
+func (b *Backend) migrate(ctx context.Context, schema string, migrations fs.FS) (err error) {
+	conn, err := b.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire migration connection: %w", err)
+	}
+	defer conn.Release()
+	lockKey := "accessflow.migrate." + schema
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtext($1))", lockKey); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer func() {
+		// Unlock even when ctx is why we are leaving.
+		if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext($1))", lockKey); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("migration unlock: %w", uerr))
+		}
+	}()
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	if migrations != nil {
+		db := stdlib.OpenDBFromPool(b.pool)
+		defer db.Close()
+		p, err := goose.NewProvider(goose.DialectPostgres, db, migrations, goose.WithDisableGlobalRegistry(true))
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: b.logger, Schema: schema})
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+// Name returns storage.BackendPostgres.
+func (b *Backend) Name() string { return storage.BackendPostgres }
+
+// DB queries through the pool.
+func (b *Backend) DB() storage.DBTX { return dbtx{q: b.pool} }
+
+// River is the backend's River client, for services that need more than InsertJob.
+func (b *Backend) River() *river.Client[pgx.Tx] { return b.river }
+
+// InTx runs fn in a transaction.
+func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		return fn(ctx, &txn{dbtx: dbtx{q: tx}, tx: tx, river: b.river})
+	})
+	return translate(err)
+}
+
+// Ready checks that the database answers.
+func (b *Backend) Ready(ctx context.Context) error { return b.pool.Ping(ctx) }
+
+// RunJobs works the River queues until ctx ends.
+func (b *Backend) RunJobs(ctx context.Context) error { return jobs.Run(ctx, b.river, b.works, b.drain) }
+
+// Close closes the pool.
+func (b *Backend) Close() error {
+	b.pool.Close()
+	return nil
+}
+
+// translate turns driver errors into the storage sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+	}
+	return err
+}

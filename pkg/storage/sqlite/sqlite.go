@@ -1,0 +1,195 @@
+// Package sqlite is the embedded default backend: one SQLite file per service (modernc.org/sqlite,
+// no cgo), with River's riversqlite driver on the same file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/accessflow/accessflow/pkg/jobs"
+	"github.com/accessflow/accessflow/pkg/logging"
+	"github.com/accessflow/accessflow/pkg/storage"
+)
+
+// Backend is a service's SQLite database: one writer connection, because SQLite admits one
+// writer at a time and more would only add busy-wait stalls, and a small pool of read-only
+// connections, which WAL lets run beside the writer.
+type Backend struct {
+	write  *sql.DB
+	read   *sql.DB
+	river  *river.Client[*sql.Tx]
+	drain  time.Duration
+	works  bool
+	logger *slog.Logger
+}
+
+var _ storage.Backend = (*Backend)(nil)
+
+// Options configures Open.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma (NORMAL or FULL; default NORMAL).
+	Synchronous string
+	// Migrations are the service's goose migrations; River's own are applied after them.
+	Migrations fs.FS
+	// Jobs configures the River client.
+	Jobs jobs.Config
+	// DrainTimeout bounds how long RunJobs waits for running jobs on shutdown.
+	DrainTimeout time.Duration
+	// Logger for migrations and River.
+	Logger *slog.Logger
+}
+
+// Open opens (creating if needed) the database file at path, migrates it and builds the River
+// client.
+func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
+	if opts.Logger == nil {
+		opts.Logger = logging.Discard()
+	}
+	if opts.Synchronous == "" {
+		opts.Synchronous = "NORMAL"
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	write, err := openDB(ctx, path, opts.Synchronous, false)
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	b := &Backend{write: write, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
+	if err := b.migrate(ctx, opts.Migrations); err != nil {
+		return nil, errors.Join(err, write.Close())
+	}
+	if b.read, err = openDB(ctx, path, opts.Synchronous, true); err != nil {
+		return nil, errors.Join(err, write.Close())
+	}
+	b.read.SetMaxOpenConns(4)
+	if opts.Jobs.Logger == nil {
+		opts.Jobs.Logger = opts.Logger
+	}
+	if b.river, err = jobs.NewSQLite(write, opts.Jobs); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	return b, nil
+}
+
+func openDB(ctx context.Context, path, synchronous string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous("+synchronous+")")
+	q.Set("_txlock", "immediate")
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", path, err), db.Close())
+	}
+	return db, nil
+}
+
+func (b *Backend) migrate(ctx context.Context, migrations fs.FS) error {
+	if migrations != nil {
+		p, err := goose.NewProvider(goose.DialectSQLite3, b.write, migrations, goose.WithDisableGlobalRegistry(true))
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+	}
+	m, err := rivermigrate.New(riversqlite.New(b.write), &rivermigrate.Config{Logger: b.logger})
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+// Name returns storage.BackendSQLite.
+func (b *Backend) Name() string { return storage.BackendSQLite }
+
+// DB queries through the read-only pool.
+func (b *Backend) DB() storage.DBTX { return dbtx{q: b.read} }
+
+// River is the backend's River client, for services that need more than InsertJob.
+func (b *Backend) River() *river.Client[*sql.Tx] { return b.river }
+
+// InTx runs fn in an immediate transaction on the writer connection.
+func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	tx, err := b.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", translate(err))
+	}
+	if err := fn(ctx, &txn{dbtx: dbtx{q: tx}, tx: tx, river: b.river}); err != nil {
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	return nil
+}
+
+// Ready checks that the database answers.
+func (b *Backend) Ready(ctx context.Context) error { return b.read.PingContext(ctx) }
+
+// RunJobs works the River queues until ctx ends.
+func (b *Backend) RunJobs(ctx context.Context) error {
+	return jobs.Run(ctx, b.river, b.works, b.drain)
+}
+
+// Close closes both pools.
+func (b *Backend) Close() error {
+	var errs []error
+	if b.read != nil {
+		errs = append(errs, b.read.Close())
+	}
+	return errors.Join(append(errs, b.write.Close())...)
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// translate turns driver errors into the storage sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+		}
+	}
+	return err
+}
