@@ -1,0 +1,31 @@
+// Command accessflow runs the whole suite in one process (the embedded default) and hosts its
+// administrative subcommands:
+//
+//	accessflow [serve] [flags]   run all four services and the REST gateway
+//	accessflow migrate [flags]   create or upgrade every service's store, then exit
+//	accessflow version           print the version
+//
+// Every flag also reads ACCESSFLOW_<FLAG> (dashes become underscores); see docs/configuration.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "accessflow: %v\n", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/peterbourgon/ff/v3"
+
+	"github.com/accessflow/accessflow/internal/suite"
+	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/pkg/version"
+)
+
+const usage = `usage: accessflow [serve|migrate|version] [flags]
+
+  serve    run all four services and the REST gateway in one process (default)
+  migrate  create or upgrade every service's store, then exit
+  version  print the version
+
+Run "accessflow serve -h" for the flags; each also reads ACCESSFLOW_<FLAG>.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stderr)
+	case "migrate":
+		return migrate(ctx, args, stderr)
+	case "version":
+		_, err := fmt.Fprintln(stdout, version.String())
+		return err
+	case "help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	default:
+		_, _ = io.WriteString(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// parseFlags binds the all-in-one's flags and parses args and the environment.
+func parseFlags(name string, args []string, stderr io.Writer) (suite.Config, error) {
+	cfg := suite.DefaultConfig()
+	fs := flag.NewFlagSet("accessflow "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.Bind(fs)
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix(service.EnvPrefix)); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return cfg, nil
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := parseFlags("serve", args, stderr)
+	if err != nil {
+		return err
+	}
+	proc, err := service.StartProcess(ctx, "accessflow", cfg.Service, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = proc.Shutdown(ctx) }()
+	s, err := suite.Open(ctx, cfg, proc)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+func migrate(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := parseFlags("migrate", args, stderr)
+	if err != nil {
+		return err
+	}
+	proc, err := service.StartProcess(ctx, "accessflow", cfg.Service, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = proc.Shutdown(ctx) }()
+	for _, spec := range suite.Specs() {
+		backend, err := service.OpenBackend(ctx, spec, cfg.Service, proc.Logger)
+		if err != nil {
+			return err
+		}
+		if err := backend.Close(); err != nil {
+			return err
+		}
+		proc.Logger.Info("migrated", "service", spec.Name, "store", backend.Name())
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+// Command gateway runs the REST gateway alone, in front of services running elsewhere.
+// Flags: `gateway -h`; each also reads ACCESSFLOW_<FLAG>.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/peterbourgon/ff/v3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/accessflow/accessflow/gateway"
+	"github.com/accessflow/accessflow/pkg/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(os.Stderr, "gateway: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, gwCfg := service.DefaultConfig(), gateway.DefaultConfig()
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.Bind(fs)
+	gwCfg.Bind(fs)
+	gwCfg.BindTargets(fs)
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix(service.EnvPrefix)); err != nil {
+		return err
+	}
+	if err := gwCfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	proc, err := service.StartProcess(ctx, "gateway", cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = proc.Shutdown(ctx) }()
+
+	backends, err := gateway.Dial(gwCfg.PolicyTarget, gwCfg.TriggerTarget, gwCfg.ApprovalTarget, gwCfg.ActionTarget)
+	if err != nil {
+		return err
+	}
+	defer backends.Close()
+	gw, err := gateway.New(ctx, backends,
+		gateway.WithLogger(proc.Logger), gateway.WithMaxBodyBytes(gwCfg.MaxBodyBytes), gateway.WithDrainTimeout(cfg.DrainTimeout()))
+	if err != nil {
+		return err
+	}
+	lis, err := service.Listen(ctx, gwCfg.Addr)
+	if err != nil {
+		return err
+	}
+	adminLis, err := proc.ListenAdmin(ctx)
+	if err != nil {
+		return errors.Join(err, lis.Close())
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return gw.Run(ctx, lis) })
+	g.Go(func() error { return proc.RunAdmin(ctx, adminLis) })
+	return g.Wait()
+}

@@ -1,0 +1,56 @@
+package gateway
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+)
+
+// Config is the gateway's own configuration.
+type Config struct {
+	// Addr is the HTTP listen address.
+	Addr string
+	// MaxBodyBytes caps request bodies.
+	MaxBodyBytes int64
+	// Targets are the services' gRPC addresses (the standalone gateway dials them; the
+	// all-in-one passes its own listeners instead).
+	PolicyTarget, TriggerTarget, ApprovalTarget, ActionTarget string
+}
+
+// DefaultConfig is the documented default.
+func DefaultConfig() Config {
+	return Config{
+		Addr:           ":8080",
+		MaxBodyBytes:   1 << 20,
+		PolicyTarget:   "localhost:9091",
+		TriggerTarget:  "localhost:9092",
+		ApprovalTarget: "localhost:9093",
+		ActionTarget:   "localhost:9094",
+	}
+}
+
+// Bind registers the gateway's listen flags on fs.
+func (c *Config) Bind(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "gateway-addr", c.Addr, "HTTP listen address of the REST gateway")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body the gateway accepts; larger ones get 413")
+}
+
+// BindTargets registers the flags naming the services the standalone gateway dials.
+func (c *Config) BindTargets(fs *flag.FlagSet) {
+	fs.StringVar(&c.PolicyTarget, "policy-target", c.PolicyTarget, "gRPC address of the policy service (standalone gateway only)")
+	fs.StringVar(&c.TriggerTarget, "trigger-ingest-target", c.TriggerTarget, "gRPC address of the trigger-ingest service (standalone gateway only)")
+	fs.StringVar(&c.ApprovalTarget, "approval-target", c.ApprovalTarget, "gRPC address of the approval service (standalone gateway only)")
+	fs.StringVar(&c.ActionTarget, "action-execution-target", c.ActionTarget, "gRPC address of the action-execution service (standalone gateway only)")
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("max body bytes must be at least 1024, got %d", c.MaxBodyBytes))
+	}
+	if c.Addr == "" {
+		errs = append(errs, errors.New("gateway address is required"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,150 @@
+// Package gateway is Accessflow's REST front door: one grpc-gateway mux over every service,
+// speaking the reference API's wire conventions (lowerCamelCase JSON, enum names as strings,
+// bare-array lists with X-Total-Count, 201/204/202 where the reference has them, and its
+// ErrorResponseDto for every error), plus /healthz, /readyz and /openapi.json.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
+	"github.com/accessflow/accessflow/gateway/openapi"
+	"github.com/accessflow/accessflow/pkg/logging"
+)
+
+// Backends are the client connections to the services the gateway fronts.
+type Backends struct {
+	Policy   *grpc.ClientConn
+	Trigger  *grpc.ClientConn
+	Approval *grpc.ClientConn
+	Action   *grpc.ClientConn
+}
+
+func (b Backends) all() map[string]*grpc.ClientConn {
+	return map[string]*grpc.ClientConn{"policy": b.Policy, "trigger-ingest": b.Trigger, "approval": b.Approval, "action-execution": b.Action}
+}
+
+// Gateway is the REST gateway.
+type Gateway struct {
+	handler       http.Handler
+	backends      Backends
+	logger        *slog.Logger
+	maxBodyBytes  int64
+	successStatus map[string]int
+	drainTimeout  time.Duration
+}
+
+// Option configures a Gateway.
+type Option func(*Gateway)
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(g *Gateway) { g.logger = l } }
+
+// WithMaxBodyBytes caps request bodies; larger ones get 413 (default 1 MiB).
+func WithMaxBodyBytes(n int64) Option { return func(g *Gateway) { g.maxBodyBytes = n } }
+
+// WithDrainTimeout bounds how long Run waits for in-flight requests on shutdown (default 5s).
+func WithDrainTimeout(d time.Duration) Option { return func(g *Gateway) { g.drainTimeout = d } }
+
+// New builds the gateway over backends.
+func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, error) {
+	g := &Gateway{backends: backends, logger: logging.Discard(), maxBodyBytes: 1 << 20, drainTimeout: 5 * time.Second}
+	for _, opt := range opts {
+		opt(g)
+	}
+	for name, conn := range backends.all() {
+		if conn == nil {
+			return nil, fmt.Errorf("gateway: no connection to %s", name)
+		}
+	}
+	g.successStatus = successStatuses()
+
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions: protojson.MarshalOptions{EmitDefaultValues: true},
+			// Reference payloads carry fields we do not model (cluster, schemas…): accept them.
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
+		}),
+		runtime.WithErrorHandler(g.handleError),
+		runtime.WithRoutingErrorHandler(g.handleRoutingError),
+		runtime.WithForwardResponseOption(g.setSuccessStatus),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
+		runtime.WithDisablePathLengthFallback(),
+	)
+	if err := policyv1.RegisterSourceServiceHandler(ctx, mux, backends.Policy); err != nil {
+		return nil, fmt.Errorf("register policy routes: %w", err)
+	}
+
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	root.HandleFunc("GET /readyz", g.readyz)
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.JSON)
+	})
+	root.Handle("/", mux)
+	g.handler = g.middleware(root)
+	return g, nil
+}
+
+// Handler is the gateway's HTTP handler.
+func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// Run serves on lis until ctx ends, then stops accepting requests and waits up to the drain
+// timeout for in-flight ones.
+func (g *Gateway) Run(ctx context.Context, lis net.Listener) error {
+	srv := &http.Server{
+		Handler:           g.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(lis) }()
+	g.logger.Info("gateway serving", "http_addr", lis.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("gateway serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.drainTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return err
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func slogLevel(status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status >= 400:
+		return slog.LevelInfo
+	default:
+		return slog.LevelDebug
+	}
+}

@@ -1,0 +1,73 @@
+// Package service runs one Accessflow service: it opens the service's storage backend
+// (migrating it), builds its gRPC server, reports health, works its River jobs, and shuts all
+// of it down in order. Every service's main and the all-in-one use it.
+package service
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/accessflow/accessflow/pkg/storage"
+)
+
+// EnvPrefix prefixes the environment variable of every flag: --data-dir ↔ ACCESSFLOW_DATA_DIR.
+const EnvPrefix = "ACCESSFLOW"
+
+// Config is what every Accessflow process shares.
+type Config struct {
+	Storage         storage.Config
+	LogLevel        string
+	LogFormat       string
+	AdminAddr       string
+	ShutdownTimeout time.Duration
+}
+
+// DefaultConfig is the documented default (see docs/configuration.md).
+func DefaultConfig() Config {
+	return Config{
+		Storage:         storage.DefaultConfig(),
+		LogLevel:        "info",
+		LogFormat:       "json",
+		AdminAddr:       ":9095",
+		ShutdownTimeout: 8 * time.Second,
+	}
+}
+
+// Bind registers the shared flags on fs with c's values as defaults.
+func (c *Config) Bind(fs *flag.FlagSet) {
+	fs.StringVar(&c.Storage.DataDir, "data-dir", c.Storage.DataDir, "directory of the SQLite databases (one file per service) and generated credentials")
+	fs.StringVar(&c.Storage.DatabaseURL, "database-url", c.Storage.DatabaseURL, "PostgreSQL URL (postgres://user@host:5432/db); when set, services use PostgreSQL (one schema each) instead of SQLite")
+	fs.StringVar(&c.Storage.SQLiteSynchronous, "sqlite-synchronous", c.Storage.SQLiteSynchronous, "SQLite synchronous pragma: NORMAL survives a process crash, FULL also an OS crash or power loss (slower commits)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "listen address of the admin HTTP server (/metrics, /debug/pprof); empty disables it")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown may take: in-flight requests and jobs still running after half of it are cancelled (jobs are retried later)")
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if err := c.Storage.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("log format %q: want json or text", c.LogFormat))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout must be positive, got %s", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// DrainTimeout is how long servers and job workers wait for in-flight work before cancelling
+// it: half the shutdown budget, leaving the rest for closing stores and flushing telemetry.
+func (c Config) DrainTimeout() time.Duration { return c.ShutdownTimeout / 2 }

@@ -1,0 +1,119 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/accessflow/accessflow/pkg/grpcserver"
+	"github.com/accessflow/accessflow/pkg/jobs"
+	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/storage/postgres"
+	"github.com/accessflow/accessflow/pkg/storage/sqlite"
+)
+
+// Spec describes one service to the runner.
+type Spec struct {
+	// Name is the service's name: its SQLite file (<name>.db) and PostgreSQL schema derive from it.
+	Name string
+	// Migrations returns the service's migrations for a backend.
+	Migrations func(backend string) (fs.FS, error)
+	// Jobs returns the service's River configuration (workers, queues, periodic jobs); nil
+	// means the service only inserts jobs, if any.
+	Jobs func() jobs.Config
+	// Register builds the service's handlers on the opened backend and registers them.
+	Register func(srv *grpcserver.Server, backend storage.Backend) error
+}
+
+// Service is an opened service, ready to Run.
+type Service struct {
+	spec    Spec
+	cfg     Config
+	logger  *slog.Logger
+	backend storage.Backend
+	server  *grpcserver.Server
+}
+
+// Open opens and migrates the service's backend and builds its gRPC server. On failure it
+// releases what it acquired.
+func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts ...grpcserver.Option) (*Service, error) {
+	logger = logger.With("service", spec.Name)
+	backend, err := OpenBackend(ctx, spec, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	opts = append([]grpcserver.Option{grpcserver.WithLogger(logger), grpcserver.WithDrainTimeout(cfg.DrainTimeout())}, opts...)
+	server, err := grpcserver.New(opts...)
+	if err != nil {
+		return nil, errors.Join(err, backend.Close())
+	}
+	if err := spec.Register(server, backend); err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: register: %w", spec.Name, err), backend.Close())
+	}
+	return &Service{spec: spec, cfg: cfg, logger: logger, backend: backend, server: server}, nil
+}
+
+// OpenBackend opens (and migrates) the service's storage backend.
+func OpenBackend(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger) (storage.Backend, error) {
+	backendName := cfg.Storage.Backend()
+	migrations, err := spec.Migrations(backendName)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+	}
+	var jobsCfg jobs.Config
+	if spec.Jobs != nil {
+		jobsCfg = spec.Jobs()
+	}
+	var backend storage.Backend
+	switch backendName {
+	case storage.BackendPostgres:
+		backend, err = postgres.Open(ctx, cfg.Storage.DatabaseURL, postgres.Options{
+			Schema:       storage.SchemaName(spec.Name),
+			Migrations:   migrations,
+			Jobs:         jobsCfg,
+			DrainTimeout: cfg.DrainTimeout(),
+			Logger:       logger,
+		})
+	default:
+		backend, err = sqlite.Open(ctx, cfg.Storage.SQLitePath(spec.Name), sqlite.Options{
+			Synchronous:  cfg.Storage.SQLiteSynchronous,
+			Migrations:   migrations,
+			Jobs:         jobsCfg,
+			DrainTimeout: cfg.DrainTimeout(),
+			Logger:       logger,
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: open %s store: %w", spec.Name, backendName, err)
+	}
+	return backend, nil
+}
+
+// Run serves on lis and works jobs until ctx ends, then drains both and closes the backend.
+// Health turns SERVING once the store answers.
+func (s *Service) Run(ctx context.Context, lis net.Listener) error {
+	defer func() {
+		if err := s.backend.Close(); err != nil {
+			s.logger.Error("close store", "error", err)
+		}
+	}()
+	if err := s.backend.Ready(ctx); err != nil {
+		return fmt.Errorf("%s: store not ready: %w", s.spec.Name, err)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.server.Run(ctx, lis) })
+	g.Go(func() error { return s.backend.RunJobs(ctx) })
+	s.server.SetServing(true)
+	s.logger.Info("serving", "grpc_addr", lis.Addr().String(), "store", s.backend.Name())
+	err := g.Wait()
+	s.logger.Info("stopped")
+	return err
+}
+
+// Close releases the service's backend; only for a service that will not Run (Run closes it).
+func (s *Service) Close() error { return s.backend.Close() }
