@@ -14,10 +14,10 @@ import (
 
 	"github.com/accessflow/accessflow/gateway"
 	"github.com/accessflow/accessflow/pkg/service"
-	"github.com/accessflow/accessflow/services/action-execution"
+	actionexecution "github.com/accessflow/accessflow/services/action-execution"
 	"github.com/accessflow/accessflow/services/approval"
 	"github.com/accessflow/accessflow/services/policy"
-	"github.com/accessflow/accessflow/services/trigger-ingest"
+	triggeringest "github.com/accessflow/accessflow/services/trigger-ingest"
 )
 
 // Specs lists the services of the suite, in start order.

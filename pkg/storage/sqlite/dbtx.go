@@ -28,7 +28,7 @@ func (d dbtx) Exec(ctx context.Context, query string, args ...any) (int64, error
 }
 
 func (d dbtx) Query(ctx context.Context, query string, args ...any) (storage.Rows, error) {
-	rows, err := d.q.QueryContext(ctx, query, args...)
+	rows, err := d.q.QueryContext(ctx, query, args...) //nolint:rowserrcheck // the caller checks Err on the returned Rows
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -103,7 +104,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, base, tmpl string, mig
 		if _, err := admin.Exec(ctx, fmt.Sprintf("DROP DATABASE %s WITH (FORCE)", tmpl)); err != nil {
 			return fmt.Errorf("drop stale template: %w", err)
 		}
-	case err != pgx.ErrNoRows:
+	case !errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("look up template: %w", err)
 	}
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+tmpl); err != nil {

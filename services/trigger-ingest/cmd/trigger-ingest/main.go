@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/accessflow/accessflow/pkg/service"
-	"github.com/accessflow/accessflow/services/trigger-ingest"
+	triggeringest "github.com/accessflow/accessflow/services/trigger-ingest"
 )
 
 func main() {

@@ -94,6 +94,7 @@ func loadEntry(comp *jsonschema.Compiler, fsys fs.FS, def definition) (*entry, e
 func schemaPath(slug string, d Direction) string {
 	return "schemas/" + slug + "." + string(d) + ".json"
 }
+
 func examplePath(slug string, d Direction) string {
 	return "examples/" + slug + "." + string(d) + ".json"
 }

@@ -53,30 +53,54 @@ func change(t testing.TB, p map[string]any, i int) map[string]any {
 func TestIdentityAttributesChangedRejects(t *testing.T) {
 	t.Parallel()
 	runInvalid(t, "idn:identity-attributes-changed", []invalidCase{
-		{"missing attribute", func(t testing.TB, p map[string]any) { delete(change(t, p, 0), "attribute") },
-			"/changes/0/attribute", "missing property"},
-		{"missing identity", func(_ testing.TB, p map[string]any) { delete(p, "identity") },
-			"/identity", "missing property"},
-		{"missing identity id", func(t testing.TB, p map[string]any) { delete(obj(t, p, "identity"), "id") },
-			"/identity/id", "missing property"},
-		{"identity id not a string", func(t testing.TB, p map[string]any) { obj(t, p, "identity")["id"] = 42.0 },
-			"/identity/id", "got number, want string"},
-		{"changes not an array", func(_ testing.TB, p map[string]any) { p["changes"] = map[string]any{} },
-			"/changes", "got object, want array"},
-		{"old value is a number", func(t testing.TB, p map[string]any) { change(t, p, 0)["oldValue"] = 3.5 },
-			"/changes/0/oldValue", "got number"},
-		{"new value list holds a number", func(t testing.TB, p map[string]any) { change(t, p, 2)["newValue"] = []any{"a", 1.0} },
-			"/changes/2/newValue/1", "got number, want string"},
-		{"object value holds a list", func(t testing.TB, p map[string]any) { obj(t, change(t, p, 1), "newValue")["name"] = []any{"x"} },
-			"/changes/1/newValue/name", "got array"},
-		{"null identity", func(_ testing.TB, p map[string]any) { p["identity"] = nil },
-			"/identity", "got null, want object"},
-		{"null changes", func(_ testing.TB, p map[string]any) { p["changes"] = nil },
-			"/changes", "got null, want array"},
-		{"null attribute name", func(t testing.TB, p map[string]any) { change(t, p, 1)["attribute"] = nil },
-			"/changes/1/attribute", "got null, want string"},
-		{"unknown identity type", func(t testing.TB, p map[string]any) { obj(t, p, "identity")["type"] = "USER" },
-			"/identity/type", "IDENTITY"},
+		{
+			"missing attribute", func(t testing.TB, p map[string]any) { delete(change(t, p, 0), "attribute") },
+			"/changes/0/attribute", "missing property",
+		},
+		{
+			"missing identity", func(_ testing.TB, p map[string]any) { delete(p, "identity") },
+			"/identity", "missing property",
+		},
+		{
+			"missing identity id", func(t testing.TB, p map[string]any) { delete(obj(t, p, "identity"), "id") },
+			"/identity/id", "missing property",
+		},
+		{
+			"identity id not a string", func(t testing.TB, p map[string]any) { obj(t, p, "identity")["id"] = 42.0 },
+			"/identity/id", "got number, want string",
+		},
+		{
+			"changes not an array", func(_ testing.TB, p map[string]any) { p["changes"] = map[string]any{} },
+			"/changes", "got object, want array",
+		},
+		{
+			"old value is a number", func(t testing.TB, p map[string]any) { change(t, p, 0)["oldValue"] = 3.5 },
+			"/changes/0/oldValue", "got number",
+		},
+		{
+			"new value list holds a number", func(t testing.TB, p map[string]any) { change(t, p, 2)["newValue"] = []any{"a", 1.0} },
+			"/changes/2/newValue/1", "got number, want string",
+		},
+		{
+			"object value holds a list", func(t testing.TB, p map[string]any) { obj(t, change(t, p, 1), "newValue")["name"] = []any{"x"} },
+			"/changes/1/newValue/name", "got array",
+		},
+		{
+			"null identity", func(_ testing.TB, p map[string]any) { p["identity"] = nil },
+			"/identity", "got null, want object",
+		},
+		{
+			"null changes", func(_ testing.TB, p map[string]any) { p["changes"] = nil },
+			"/changes", "got null, want array",
+		},
+		{
+			"null attribute name", func(t testing.TB, p map[string]any) { change(t, p, 1)["attribute"] = nil },
+			"/changes/1/attribute", "got null, want string",
+		},
+		{
+			"unknown identity type", func(t testing.TB, p map[string]any) { obj(t, p, "identity")["type"] = "USER" },
+			"/identity/type", "IDENTITY",
+		},
 	})
 }
 
@@ -119,32 +143,58 @@ func attributeRequest(t testing.TB, p map[string]any) map[string]any {
 func TestProvisioningCompletedRejects(t *testing.T) {
 	t.Parallel()
 	runInvalid(t, "idn:post-provisioning", []invalidCase{
-		{"missing tracking number", func(_ testing.TB, p map[string]any) { delete(p, "trackingNumber") },
-			"/trackingNumber", "missing property"},
-		{"missing provisioning result", func(t testing.TB, p map[string]any) { delete(accountRequest(t, p), "provisioningResult") },
-			"/accountRequests/0/provisioningResult", "missing property"},
-		{"missing attribute name", func(t testing.TB, p map[string]any) { delete(attributeRequest(t, p), "attributeName") },
-			"/accountRequests/0/attributeRequests/0/attributeName", "missing property"},
-		{"errors not a list", func(_ testing.TB, p map[string]any) { p["errors"] = "Connector AD Failed" },
-			"/errors", "got string"},
-		{"sources not a string", func(_ testing.TB, p map[string]any) { p["sources"] = []any{"Corp AD"} },
-			"/sources", "got array, want string"},
-		{"requester not an object", func(_ testing.TB, p map[string]any) { p["requester"] = "William Wilson" },
-			"/requester", "got string, want null or object"},
-		{"requester missing id", func(t testing.TB, p map[string]any) { delete(obj(t, p, "requester"), "id") },
-			"/requester/id", "missing property"},
-		{"null recipient", func(_ testing.TB, p map[string]any) { p["recipient"] = nil },
-			"/recipient", "got null, want object"},
-		{"null sources", func(_ testing.TB, p map[string]any) { p["sources"] = nil },
-			"/sources", "got null, want string"},
-		{"null account operation", func(t testing.TB, p map[string]any) { accountRequest(t, p)["accountOperation"] = nil },
-			"/accountRequests/0/accountOperation", "got null, want string"},
-		{"unknown provisioning result", func(t testing.TB, p map[string]any) { accountRequest(t, p)["provisioningResult"] = "DONE" },
-			"/accountRequests/0/provisioningResult", "SUCCESS"},
-		{"unknown attribute operation", func(t testing.TB, p map[string]any) { attributeRequest(t, p)["operation"] = "Replace" },
-			"/accountRequests/0/attributeRequests/0/operation", "Add"},
-		{"unknown source type", func(t testing.TB, p map[string]any) { obj(t, accountRequest(t, p), "source")["type"] = "IDENTITY" },
-			"/accountRequests/0/source/type", "SOURCE"},
+		{
+			"missing tracking number", func(_ testing.TB, p map[string]any) { delete(p, "trackingNumber") },
+			"/trackingNumber", "missing property",
+		},
+		{
+			"missing provisioning result", func(t testing.TB, p map[string]any) { delete(accountRequest(t, p), "provisioningResult") },
+			"/accountRequests/0/provisioningResult", "missing property",
+		},
+		{
+			"missing attribute name", func(t testing.TB, p map[string]any) { delete(attributeRequest(t, p), "attributeName") },
+			"/accountRequests/0/attributeRequests/0/attributeName", "missing property",
+		},
+		{
+			"errors not a list", func(_ testing.TB, p map[string]any) { p["errors"] = "Connector AD Failed" },
+			"/errors", "got string",
+		},
+		{
+			"sources not a string", func(_ testing.TB, p map[string]any) { p["sources"] = []any{"Corp AD"} },
+			"/sources", "got array, want string",
+		},
+		{
+			"requester not an object", func(_ testing.TB, p map[string]any) { p["requester"] = "William Wilson" },
+			"/requester", "got string, want null or object",
+		},
+		{
+			"requester missing id", func(t testing.TB, p map[string]any) { delete(obj(t, p, "requester"), "id") },
+			"/requester/id", "missing property",
+		},
+		{
+			"null recipient", func(_ testing.TB, p map[string]any) { p["recipient"] = nil },
+			"/recipient", "got null, want object",
+		},
+		{
+			"null sources", func(_ testing.TB, p map[string]any) { p["sources"] = nil },
+			"/sources", "got null, want string",
+		},
+		{
+			"null account operation", func(t testing.TB, p map[string]any) { accountRequest(t, p)["accountOperation"] = nil },
+			"/accountRequests/0/accountOperation", "got null, want string",
+		},
+		{
+			"unknown provisioning result", func(t testing.TB, p map[string]any) { accountRequest(t, p)["provisioningResult"] = "DONE" },
+			"/accountRequests/0/provisioningResult", "SUCCESS",
+		},
+		{
+			"unknown attribute operation", func(t testing.TB, p map[string]any) { attributeRequest(t, p)["operation"] = "Replace" },
+			"/accountRequests/0/attributeRequests/0/operation", "Add",
+		},
+		{
+			"unknown source type", func(t testing.TB, p map[string]any) { obj(t, accountRequest(t, p), "source")["type"] = "IDENTITY" },
+			"/accountRequests/0/source/type", "SOURCE",
+		},
 	})
 }
 

@@ -8,7 +8,7 @@ import (
 
 func TestPointerEscaping(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, "", pointer(nil))
+	require.Empty(t, pointer(nil))
 	require.Equal(t, "/changes/0/attribute", pointer([]string{"changes", "0", "attribute"}))
 	require.Equal(t, "/a~1b/c~0d", pointer([]string{"a/b", "c~d"}))
 }

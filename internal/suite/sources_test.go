@@ -1,0 +1,241 @@
+package suite_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accessflow/accessflow/pkg/tracking"
+)
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r *running) do(t *testing.T, method, path, body string, header ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, r.base+path, rd)
+	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &m), string(r.body))
+	return m
+}
+
+// requireError checks the reference API's ErrorResponseDto and that its trackingId is the
+// request's trackingNumber.
+func requireError(t *testing.T, r response, status int, detailCode, textContains string) map[string]any {
+	t.Helper()
+	require.Equal(t, status, r.status, string(r.body))
+	require.Equal(t, "application/json", r.header.Get("Content-Type"))
+	body := r.json(t)
+	require.Equal(t, detailCode, body["detailCode"])
+	n := r.header.Get(tracking.Header)
+	_, err := tracking.Parse(n)
+	require.NoError(t, err, "X-Tracking-Number %q", n)
+	require.Equal(t, n, body["trackingId"])
+	msgs, ok := body["messages"].([]any)
+	require.True(t, ok, "messages is an array: %s", r.body)
+	require.Len(t, msgs, 1)
+	msg := msgs[0].(map[string]any)
+	require.Equal(t, "en-US", msg["locale"])
+	require.Equal(t, "DEFAULT", msg["localeOrigin"])
+	require.Contains(t, msg["text"], textContains)
+	return body
+}
+
+const corpLDAP = `{
+  "name": "Corp LDAP",
+  "description": "Corporate directory",
+  "owner": {"type": "IDENTITY", "id": "2c91808568c529c60168cca6f90c1313", "name": "William Wilson"},
+  "connector": "openldap",
+  "connectorAttributes": {"healthCheckTimeout": 30, "authSearchAttributes": ["cn", "uid", "mail"]},
+  "features": ["PROVISIONING", "ENABLE", "UNLOCK"],
+  "type": "OpenLDAP - Direct",
+  "authoritative": false,
+  "deleteThreshold": 10,
+  "cluster": {"type": "CLUSTER", "id": "2c9180866166b5b0016167c32ef31a66", "name": "Corporate Cluster"}
+}`
+
+func TestSources(t *testing.T) {
+	backends(t, func(t *testing.T, r *running) {
+		created := r.do(t, http.MethodPost, "/v3/sources", corpLDAP)
+		require.Equal(t, http.StatusCreated, created.status, string(created.body))
+		src := created.json(t)
+		id, _ := src["id"].(string)
+		require.Regexp(t, `^[0-9a-f]{32}$`, id)
+		require.Equal(t, "Corp LDAP", src["name"])
+		require.Equal(t, false, src["authoritative"], "documented zero values are emitted")
+		require.Equal(t, map[string]any{"healthCheckTimeout": 30.0, "authSearchAttributes": []any{"cn", "uid", "mail"}}, src["connectorAttributes"])
+		require.Equal(t, src["created"], src["modified"])
+		require.NotContains(t, src, "cluster", "fields we do not model are accepted and not echoed")
+
+		t.Run("get round-trips on both path forms", func(t *testing.T) {
+			for _, path := range []string{"/v3/sources/" + id, "/sources/v1/" + id} {
+				got := r.do(t, http.MethodGet, path, "")
+				require.Equal(t, http.StatusOK, got.status)
+				require.Equal(t, src, got.json(t))
+			}
+		})
+
+		t.Run("duplicate name is 409", func(t *testing.T) {
+			dup := r.do(t, http.MethodPost, "/v3/sources", strings.Replace(corpLDAP, "Corp LDAP", "corp ldap", 1))
+			requireError(t, dup, http.StatusConflict, "409 Conflict", "already exists")
+		})
+
+		t.Run("missing name is 400 naming the field", func(t *testing.T) {
+			bad := r.do(t, http.MethodPost, "/v3/sources", `{"owner":{"id":"x"},"connector":"openldap"}`)
+			body := requireError(t, bad, http.StatusBadRequest, "400.1 Bad Request Content", "source.name")
+			require.NotEmpty(t, body["causes"])
+		})
+
+		t.Run("validation errors", func(t *testing.T) {
+			cases := map[string]string{
+				"unknown feature":       strings.Replace(corpLDAP, `"UNLOCK"`, `"TELEPORT"`, 1),
+				"threshold above 100":   strings.Replace(corpLDAP, `"deleteThreshold": 10`, `"deleteThreshold": 101`, 1),
+				"owner without id":      strings.Replace(corpLDAP, `"id": "2c91808568c529c60168cca6f90c1313", `, ``, 1),
+				"owner of another type": strings.Replace(corpLDAP, `"type": "IDENTITY"`, `"type": "ROLE"`, 1),
+				"name too long":         strings.Replace(corpLDAP, `"Corp LDAP"`, `"`+strings.Repeat("n", 129)+`"`, 1),
+				"wrong type":            strings.Replace(corpLDAP, `"authoritative": false`, `"authoritative": "no"`, 1),
+				"malformed json":        `{"name": "x",`,
+				"not an object":         `[1,2,3]`,
+			}
+			for name, body := range cases {
+				t.Run(name, func(t *testing.T) {
+					requireError(t, r.do(t, http.MethodPost, "/v3/sources", body), http.StatusBadRequest, "400.1 Bad Request Content", "")
+				})
+			}
+		})
+
+		t.Run("unknown ids of any shape are 404", func(t *testing.T) {
+			for _, unknown := range []string{"2c9180835d191a86015d28455b4a2329", "nope", "x%27%3B--", "%E2%9C%93"} {
+				requireError(t, r.do(t, http.MethodGet, "/v3/sources/"+unknown, ""), http.StatusNotFound, "404 Not found", "not found")
+				requireError(t, r.do(t, http.MethodDelete, "/v3/sources/"+unknown, ""), http.StatusNotFound, "404 Not found", "not found")
+				requireError(t, r.do(t, http.MethodPut, "/v3/sources/"+unknown, corpLDAP), http.StatusNotFound, "404 Not found", "not found")
+			}
+		})
+
+		t.Run("put replaces, keeps id and created", func(t *testing.T) {
+			put := r.do(t, http.MethodPut, "/v3/sources/"+id, strings.Replace(corpLDAP, `"deleteThreshold": 10`, `"deleteThreshold": 20`, 1))
+			require.Equal(t, http.StatusOK, put.status, string(put.body))
+			updated := put.json(t)
+			require.Equal(t, id, updated["id"])
+			require.Equal(t, src["created"], updated["created"])
+			require.Equal(t, 20.0, updated["deleteThreshold"])
+			require.Equal(t, updated, r.do(t, http.MethodGet, "/v3/sources/"+id, "").json(t))
+		})
+
+		t.Run("list, page, count and filter", func(t *testing.T) {
+			for _, name := range []string{"Alpha", "Beta", "Corp AD"} {
+				resp := r.do(t, http.MethodPost, "/v3/sources", strings.Replace(corpLDAP, "Corp LDAP", name, 1))
+				require.Equal(t, http.StatusCreated, resp.status)
+			}
+			names := func(resp response) []string {
+				t.Helper()
+				require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+				var list []map[string]any
+				require.NoError(t, json.Unmarshal(resp.body, &list), "a bare JSON array")
+				out := []string{}
+				for _, s := range list {
+					out = append(out, s["name"].(string))
+				}
+				return out
+			}
+			all := r.do(t, http.MethodGet, "/v3/sources?count=true", "")
+			require.Equal(t, []string{"Alpha", "Beta", "Corp AD", "Corp LDAP"}, names(all))
+			require.Equal(t, "4", all.header.Get("X-Total-Count"))
+			require.Empty(t, r.do(t, http.MethodGet, "/v3/sources", "").header.Get("X-Total-Count"))
+
+			page := r.do(t, http.MethodGet, "/v3/sources?limit=2&offset=1&count=true", "")
+			require.Equal(t, []string{"Beta", "Corp AD"}, names(page))
+			require.Equal(t, "4", page.header.Get("X-Total-Count"))
+
+			filtered := r.do(t, http.MethodGet, "/v3/sources?count=true&filters="+url.QueryEscape(`name sw "corp"`), "")
+			require.Equal(t, []string{"Corp AD", "Corp LDAP"}, names(filtered))
+			require.Equal(t, "2", filtered.header.Get("X-Total-Count"))
+			require.Equal(t, []string{"Beta"}, names(r.do(t, http.MethodGet, "/sources/v1?filters="+url.QueryEscape(`name eq "Beta"`), "")))
+
+			for query, text := range map[string]string{
+				"limit=0":   "limit",
+				"limit=251": "limit",
+				"offset=-1": "offset",
+				"limit=abc": "limit",
+				"filters=" + url.QueryEscape(`type eq "x"`):   `"type" cannot be filtered`,
+				"filters=" + url.QueryEscape(`name eq "x" or`): `"or" is not supported`,
+			} {
+				requireError(t, r.do(t, http.MethodGet, "/v3/sources?"+query, ""), http.StatusBadRequest, "400.1 Bad Request Content", text)
+			}
+		})
+
+		t.Run("delete is 204 then 404", func(t *testing.T) {
+			del := r.do(t, http.MethodDelete, "/v3/sources/"+id, "")
+			require.Equal(t, http.StatusNoContent, del.status)
+			require.Empty(t, del.body)
+			requireError(t, r.do(t, http.MethodGet, "/v3/sources/"+id, ""), http.StatusNotFound, "404 Not found", "not found")
+		})
+	})
+}
+
+func TestGatewayEdges(t *testing.T) {
+	r := start(t, storageSQLite(t))
+
+	t.Run("unknown route", func(t *testing.T) {
+		requireError(t, r.do(t, http.MethodGet, "/v3/nothing-here", ""), http.StatusNotFound, "404 Not found", "did not find")
+	})
+	t.Run("wrong method", func(t *testing.T) {
+		resp := r.do(t, http.MethodPatch, "/v3/sources", `{}`)
+		require.Contains(t, []int{http.StatusMethodNotAllowed, http.StatusNotFound}, resp.status)
+		require.NotEmpty(t, resp.json(t)["detailCode"])
+	})
+	t.Run("body too large is 413", func(t *testing.T) {
+		big := fmt.Sprintf(`{"name":"x","description":%q}`, strings.Repeat("a", 70<<10))
+		requireError(t, r.do(t, http.MethodPost, "/v3/sources", big), http.StatusRequestEntityTooLarge, "413 Payload Too Large", "larger than")
+	})
+	t.Run("malformed tracking number is 400", func(t *testing.T) {
+		requireError(t, r.do(t, http.MethodGet, "/v3/sources", "", tracking.Header, "NOT-A-NUMBER"), http.StatusBadRequest, "400.1 Bad Request Content", "X-Tracking-Number")
+	})
+	t.Run("supplied tracking number is kept", func(t *testing.T) {
+		n := tracking.New().String()
+		resp := r.do(t, http.MethodGet, "/v3/sources/unknown", "", tracking.Header, n)
+		body := requireError(t, resp, http.StatusNotFound, "404 Not found", "")
+		require.Equal(t, n, body["trackingId"])
+	})
+	t.Run("healthz, readyz, openapi", func(t *testing.T) {
+		require.Equal(t, http.StatusOK, r.do(t, http.MethodGet, "/healthz", "").status)
+		ready := r.do(t, http.MethodGet, "/readyz", "")
+		require.Equal(t, http.StatusOK, ready.status)
+		require.Equal(t, map[string]any{"services": map[string]any{
+			"policy": "SERVING", "trigger-ingest": "SERVING", "approval": "SERVING", "action-execution": "SERVING",
+		}}, ready.json(t))
+		doc := r.do(t, http.MethodGet, "/openapi.json", "")
+		require.Equal(t, http.StatusOK, doc.status)
+		require.Contains(t, doc.json(t)["paths"], "/v3/sources/{id}")
+	})
+}
