@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 
+	"github.com/accessflow/accessflow/pkg/apierror"
 	"github.com/accessflow/accessflow/pkg/telemetry"
 	"github.com/accessflow/accessflow/pkg/tracking"
 )
@@ -87,7 +88,8 @@ func trackingStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, han
 
 func checkTracking(ctx context.Context) error {
 	if err, ok := ctx.Value(trackingErrKey{}).(error); ok {
-		return err
+		st, _ := apierror.ToStatus(err)
+		return st.Err()
 	}
 	if n, ok := tracking.FromContext(ctx); ok {
 		// Best effort: the header cannot be set once the handler has sent one.
