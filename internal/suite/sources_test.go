@@ -148,7 +148,7 @@ func TestSources(t *testing.T) {
 			updated := put.json(t)
 			require.Equal(t, id, updated["id"])
 			require.Equal(t, src["created"], updated["created"])
-			require.Equal(t, 20.0, updated["deleteThreshold"])
+			require.InDelta(t, 20.0, updated["deleteThreshold"], 0)
 			require.Equal(t, updated, r.do(t, http.MethodGet, "/v3/sources/"+id, "").json(t))
 		})
 
@@ -187,7 +187,7 @@ func TestSources(t *testing.T) {
 				"limit=251": "limit",
 				"offset=-1": "offset",
 				"limit=abc": "limit",
-				"filters=" + url.QueryEscape(`type eq "x"`):   `"type" cannot be filtered`,
+				"filters=" + url.QueryEscape(`type eq "x"`):    `"type" cannot be filtered`,
 				"filters=" + url.QueryEscape(`name eq "x" or`): `"or" is not supported`,
 			} {
 				requireError(t, r.do(t, http.MethodGet, "/v3/sources?"+query, ""), http.StatusBadRequest, "400.1 Bad Request Content", text)

@@ -120,7 +120,6 @@ func backends(t *testing.T, fn func(t *testing.T, r *running)) {
 	})
 }
 
-
 func storageSQLite(t *testing.T) storage.Config {
 	t.Helper()
 	return storage.Config{DataDir: t.TempDir(), SQLiteSynchronous: "NORMAL"}

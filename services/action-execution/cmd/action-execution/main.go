@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/accessflow/accessflow/pkg/service"
-	"github.com/accessflow/accessflow/services/action-execution"
+	actionexecution "github.com/accessflow/accessflow/services/action-execution"
 )
 
 func main() {
