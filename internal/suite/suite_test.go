@@ -72,6 +72,9 @@ func start(t *testing.T, storeCfg storage.Config) *running {
 	t.Helper()
 	cfg := suite.DefaultConfig()
 	cfg.Service.Storage = storeCfg
+	if storeCfg.DatabaseURL != "" {
+		cfg.Service.SecretKeys = "test=" + strings.Repeat("ab", 32)
+	}
 	cfg.Service.AdminAddr = "127.0.0.1:0"
 	cfg.Service.LogLevel = "debug"
 	cfg.Gateway.Addr = "127.0.0.1:0"

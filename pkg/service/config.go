@@ -7,8 +7,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/accessflow/accessflow/pkg/secrets"
 	"github.com/accessflow/accessflow/pkg/storage"
 )
 
@@ -22,6 +25,8 @@ type Config struct {
 	LogFormat       string
 	AdminAddr       string
 	ShutdownTimeout time.Duration
+	// SecretKeys is the key ring that encrypts secrets at rest ("id=<64 hex>,…", primary first).
+	SecretKeys string
 }
 
 // DefaultConfig is the documented default (see docs/configuration.md).
@@ -43,6 +48,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
 	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "listen address of the admin HTTP server (/metrics, /debug/pprof); empty disables it")
+	fs.StringVar(&c.SecretKeys, "secret-keys", c.SecretKeys, "AES-256 key ring encrypting secrets at rest: comma-separated id=<64 hex digits>, the first seals, all open (rotate by prepending a new key). Empty on SQLite: a key is generated into <data-dir>/secret.keys (mode 0600); required with --database-url")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown may take: in-flight requests and jobs still running after half of it are cancelled (jobs are retried later)")
 }
 
@@ -62,6 +68,14 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log format %q: want json or text", c.LogFormat))
 	}
+	if c.Storage.DatabaseURL != "" && c.SecretKeys == "" {
+		errs = append(errs, errors.New("secret keys are required with a database URL: replicas must share them (set --secret-keys)"))
+	}
+	if c.SecretKeys != "" {
+		if _, err := secrets.ParseKeys(c.SecretKeys); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout must be positive, got %s", c.ShutdownTimeout))
 	}
@@ -71,3 +85,23 @@ func (c Config) Validate() error {
 // DrainTimeout is how long servers and job workers wait for in-flight work before cancelling
 // it: half the shutdown budget, leaving the rest for closing stores and flushing telemetry.
 func (c Config) DrainTimeout() time.Duration { return c.ShutdownTimeout / 2 }
+
+// SecretRing returns the key ring: from SecretKeys, else from (or newly into) the data dir.
+func (c Config) SecretRing() (*secrets.Ring, error) {
+	var (
+		keys []secrets.Key
+		err  error
+	)
+	if c.SecretKeys != "" {
+		keys, err = secrets.ParseKeys(c.SecretKeys)
+	} else {
+		if err := os.MkdirAll(c.Storage.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		keys, err = secrets.LoadOrCreateKeyFile(filepath.Join(c.Storage.DataDir, "secret.keys"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return secrets.NewRing(keys...)
+}

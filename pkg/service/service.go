@@ -12,6 +12,7 @@ import (
 
 	"github.com/accessflow/accessflow/pkg/grpcserver"
 	"github.com/accessflow/accessflow/pkg/jobs"
+	"github.com/accessflow/accessflow/pkg/secrets"
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/pkg/storage/postgres"
 	"github.com/accessflow/accessflow/pkg/storage/sqlite"
@@ -26,8 +27,18 @@ type Spec struct {
 	// Jobs returns the service's River configuration (workers, queues, periodic jobs); nil
 	// means the service only inserts jobs, if any.
 	Jobs func() jobs.Config
-	// Register builds the service's handlers on the opened backend and registers them.
-	Register func(srv *grpcserver.Server, backend storage.Backend) error
+	// Register builds the service's handlers from deps and registers them on srv.
+	Register func(srv *grpcserver.Server, deps Deps) error
+}
+
+// Deps are what a service's handlers are built from.
+type Deps struct {
+	// Backend is the service's opened, migrated store.
+	Backend storage.Backend
+	// Secrets seals and opens secrets kept at rest.
+	Secrets *secrets.Ring
+	// Logger is the service's logger.
+	Logger *slog.Logger
 }
 
 // Service is an opened service, ready to Run.
@@ -52,7 +63,11 @@ func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, errors.Join(err, backend.Close())
 	}
-	if err := spec.Register(server, backend); err != nil {
+	ring, err := cfg.SecretRing()
+	if err != nil {
+		return nil, errors.Join(err, backend.Close())
+	}
+	if err := spec.Register(server, Deps{Backend: backend, Secrets: ring, Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: register: %w", spec.Name, err), backend.Close())
 	}
 	return &Service{spec: spec, cfg: cfg, logger: logger, backend: backend, server: server}, nil

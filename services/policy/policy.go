@@ -6,7 +6,6 @@ import (
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
 	"github.com/accessflow/accessflow/pkg/service"
-	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/policy/internal/sources"
 	"github.com/accessflow/accessflow/services/policy/internal/store"
 )
@@ -22,8 +21,8 @@ func Spec() service.Spec {
 	return service.Spec{
 		Name:       Name,
 		Migrations: store.Migrations,
-		Register: func(srv *grpcserver.Server, backend storage.Backend) error {
-			srv.Register(&policyv1.SourceService_ServiceDesc, sources.New(store.New(backend)))
+		Register: func(srv *grpcserver.Server, deps service.Deps) error {
+			srv.Register(&policyv1.SourceService_ServiceDesc, sources.New(store.New(deps.Backend)))
 			return nil
 		},
 	}

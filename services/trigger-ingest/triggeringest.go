@@ -8,7 +8,6 @@ import (
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
 	"github.com/accessflow/accessflow/pkg/service"
-	"github.com/accessflow/accessflow/pkg/storage"
 )
 
 // Name of the service: its SQLite file and PostgreSQL schema.
@@ -23,7 +22,7 @@ func Spec() service.Spec {
 	return service.Spec{
 		Name:       Name,
 		Migrations: func(string) (fs.FS, error) { return nil, nil },
-		Register: func(srv *grpcserver.Server, _ storage.Backend) error {
+		Register: func(srv *grpcserver.Server, _ service.Deps) error {
 			srv.Register(&triggerv1.TriggerService_ServiceDesc, triggerv1.UnimplementedTriggerServiceServer{})
 			return nil
 		},

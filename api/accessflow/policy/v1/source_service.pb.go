@@ -516,7 +516,7 @@ var File_accessflow_policy_v1_source_service_proto protoreflect.FileDescriptor
 
 const file_accessflow_policy_v1_source_service_proto_rawDesc = "" +
 	"\n" +
-	")accessflow/policy/v1/source_service.proto\x12\x14accessflow.policy.v1\x1a!accessflow/policy/v1/source.proto\x1a\x1daccessflow/type/v1/http.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"S\n" +
+	")accessflow/policy/v1/source_service.proto\x12\x14accessflow.policy.v1\x1a!accessflow/policy/v1/source.proto\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1daccessflow/type/v1/http.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"S\n" +
 	"\x13CreateSourceRequest\x12<\n" +
 	"\x06source\x18\x01 \x01(\v2\x1c.accessflow.policy.v1.SourceB\x06\xbaH\x03\xc8\x01\x01R\x06source\"L\n" +
 	"\x14CreateSourceResponse\x124\n" +
@@ -544,13 +544,20 @@ const file_accessflow_policy_v1_source_service_proto_rawDesc = "" +
 	"\x13DeleteSourceRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x16\n" +
-	"\x14DeleteSourceResponse2\xcd\x06\n" +
-	"\rSourceService\x12\xb0\x01\n" +
-	"\fCreateSource\x12).accessflow.policy.v1.CreateSourceRequest\x1a*.accessflow.policy.v1.CreateSourceResponse\"I\xca\xf3\x18\x03\b\xc9\x01\x82\xd3\xe4\x93\x02<:\x06sourceZ\x1d:\x06sourceb\x06source\"\v/sources/v1b\x06source\"\v/v3/sources\x12\x9a\x01\n" +
-	"\tGetSource\x12&.accessflow.policy.v1.GetSourceRequest\x1a'.accessflow.policy.v1.GetSourceResponse\"<\x82\xd3\xe4\x93\x026Z\x1ab\x06source\x12\x10/sources/v1/{id}b\x06source\x12\x10/v3/sources/{id}\x12\x98\x01\n" +
-	"\vListSources\x12(.accessflow.policy.v1.ListSourcesRequest\x1a).accessflow.policy.v1.ListSourcesResponse\"4\x82\xd3\xe4\x93\x02.Z\x16b\asources\x12\v/sources/v1b\asources\x12\v/v3/sources\x12\xb3\x01\n" +
-	"\fUpdateSource\x12).accessflow.policy.v1.UpdateSourceRequest\x1a*.accessflow.policy.v1.UpdateSourceResponse\"L\x82\xd3\xe4\x93\x02F:\x06sourceZ\":\x06sourceb\x06source\x1a\x10/sources/v1/{id}b\x06source\x1a\x10/v3/sources/{id}\x12\x9a\x01\n" +
-	"\fDeleteSource\x12).accessflow.policy.v1.DeleteSourceRequest\x1a*.accessflow.policy.v1.DeleteSourceResponse\"3\xca\xf3\x18\x03\b\xcc\x01\x82\xd3\xe4\x93\x02&Z\x12*\x10/sources/v1/{id}*\x10/v3/sources/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/policy/v1;policyv1b\x06proto3"
+	"\x14DeleteSourceResponse2\xbf\t\n" +
+	"\rSourceService\x12\xf3\x01\n" +
+	"\fCreateSource\x12).accessflow.policy.v1.CreateSourceRequest\x1a*.accessflow.policy.v1.CreateSourceResponse\"\x8b\x01\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18>\n" +
+	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02<:\x06sourceZ\x1d:\x06sourceb\x06source\"\v/sources/v1b\x06source\"\v/v3/sources\x12\xef\x01\n" +
+	"\tGetSource\x12&.accessflow.policy.v1.GetSourceRequest\x1a'.accessflow.policy.v1.GetSourceResponse\"\x90\x01\xd2\xf3\x18P\n" +
+	"\x10idn:sources:read\n" +
+	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x026Z\x1ab\x06source\x12\x10/sources/v1/{id}b\x06source\x12\x10/v3/sources/{id}\x12\xed\x01\n" +
+	"\vListSources\x12(.accessflow.policy.v1.ListSourcesRequest\x1a).accessflow.policy.v1.ListSourcesResponse\"\x88\x01\xd2\xf3\x18P\n" +
+	"\x10idn:sources:read\n" +
+	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02.Z\x16b\asources\x12\v/sources/v1b\asources\x12\v/v3/sources\x12\xf6\x01\n" +
+	"\fUpdateSource\x12).accessflow.policy.v1.UpdateSourceRequest\x1a*.accessflow.policy.v1.UpdateSourceResponse\"\x8e\x01\xd2\xf3\x18>\n" +
+	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02F:\x06sourceZ\":\x06sourceb\x06source\x1a\x10/sources/v1/{id}b\x06source\x1a\x10/v3/sources/{id}\x12\xdc\x01\n" +
+	"\fDeleteSource\x12).accessflow.policy.v1.DeleteSourceRequest\x1a*.accessflow.policy.v1.DeleteSourceResponse\"u\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18>\n" +
+	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02&Z\x12*\x10/sources/v1/{id}*\x10/v3/sources/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/policy/v1;policyv1b\x06proto3"
 
 var (
 	file_accessflow_policy_v1_source_service_proto_rawDescOnce sync.Once
