@@ -18,7 +18,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	"github.com/accessflow/accessflow/gateway/openapi"
 	"github.com/accessflow/accessflow/pkg/logging"
 )
@@ -83,8 +82,10 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithDisablePathLengthFallback(),
 	)
-	if err := policyv1.RegisterSourceServiceHandler(ctx, mux, backends.Policy); err != nil {
-		return nil, fmt.Errorf("register policy routes: %w", err)
+	for _, r := range routes {
+		if err := r.register(ctx, mux, backends); err != nil {
+			return nil, fmt.Errorf("register %s routes: %w", r.service, err)
+		}
 	}
 
 	root := http.NewServeMux()
