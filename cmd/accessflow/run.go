@@ -87,7 +87,7 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = proc.Shutdown(ctx) }()
-	for _, spec := range suite.Specs() {
+	for _, spec := range cfg.Specs {
 		backend, err := service.OpenBackend(ctx, spec, cfg.Service, proc.Logger)
 		if err != nil {
 			return err

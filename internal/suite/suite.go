@@ -20,7 +20,8 @@ import (
 	triggeringest "github.com/accessflow/accessflow/services/trigger-ingest"
 )
 
-// Specs lists the services of the suite, in start order.
+// Specs lists the services of the suite, in start order. Each call returns new specs, each with
+// its own default configuration.
 func Specs() []service.Spec {
 	return []service.Spec{policy.Spec(), triggeringest.Spec(), approval.Spec(), actionexecution.Spec()}
 }
@@ -31,6 +32,8 @@ type Config struct {
 	Gateway gateway.Config
 	// Addrs are the gRPC listen addresses by service name.
 	Addrs map[string]string
+	// Specs are the services, whose own flags Bind registers.
+	Specs []service.Spec
 }
 
 // DefaultConfig is the documented default.
@@ -44,6 +47,7 @@ func DefaultConfig() Config {
 			approval.Name:        approval.DefaultGRPCAddr,
 			actionexecution.Name: actionexecution.DefaultGRPCAddr,
 		},
+		Specs: Specs(),
 	}
 }
 
@@ -51,7 +55,10 @@ func DefaultConfig() Config {
 func (c *Config) Bind(fs *flag.FlagSet) {
 	c.Service.Bind(fs)
 	c.Gateway.Bind(fs)
-	for _, spec := range Specs() {
+	for _, spec := range c.Specs {
+		if spec.BindFlags != nil {
+			spec.BindFlags(fs)
+		}
 		addr := c.Addrs[spec.Name]
 		fs.Func(service.AddrFlag(spec.Name), "gRPC listen address of the "+spec.Name+" service (default \""+addr+"\")", func(v string) error {
 			c.Addrs[spec.Name] = v
@@ -68,6 +75,7 @@ func (c Config) Validate() error {
 // Suite is an opened all-in-one, ready to Run.
 type Suite struct {
 	proc      *service.Process
+	specs     []service.Spec
 	services  []*service.Service
 	listeners map[string]net.Listener
 	adminLis  net.Listener
@@ -88,7 +96,8 @@ func Open(ctx context.Context, cfg Config, proc *service.Process) (_ *Suite, err
 			err = errors.Join(err, s.close())
 		}
 	}()
-	for _, spec := range Specs() {
+	s.specs = cfg.Specs
+	for _, spec := range cfg.Specs {
 		svc, err := service.Open(ctx, spec, cfg.Service, proc.Logger)
 		if err != nil {
 			return nil, err
@@ -130,7 +139,7 @@ func (s *Suite) GRPCAddr(name string) string { return s.listeners[name].Addr().S
 func (s *Suite) Run(ctx context.Context) error {
 	defer func() { _ = s.backends.Close() }()
 	g, ctx := errgroup.WithContext(ctx)
-	for i, spec := range Specs() {
+	for i, spec := range s.specs {
 		svc, lis := s.services[i], s.listeners[spec.Name]
 		g.Go(func() error { return svc.Run(ctx, lis) })
 	}

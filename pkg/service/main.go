@@ -41,6 +41,9 @@ func RunStandalone(ctx context.Context, spec Spec, defaultAddr string, args []st
 	fs.SetOutput(stderr)
 	cfg.Bind(fs)
 	fs.StringVar(&addr, AddrFlag(spec.Name), addr, "gRPC listen address of the "+spec.Name+" service")
+	if spec.BindFlags != nil {
+		spec.BindFlags(fs)
+	}
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix(EnvPrefix)); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -29,6 +30,11 @@ type Spec struct {
 	Jobs func() jobs.Config
 	// Register builds the service's handlers from deps and registers them on srv.
 	Register func(srv *grpcserver.Server, deps Deps) error
+	// BindFlags registers the service's own flags (optional). The values they set live in the
+	// service's config, which Validate, Jobs and Register read after parsing.
+	BindFlags func(fs *flag.FlagSet)
+	// Validate checks the service's own configuration (optional).
+	Validate func() error
 }
 
 // Deps are what a service's handlers are built from.
@@ -54,6 +60,11 @@ type Service struct {
 // releases what it acquired.
 func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts ...grpcserver.Option) (*Service, error) {
 	logger = logger.With("service", spec.Name)
+	if spec.Validate != nil {
+		if err := spec.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: invalid configuration: %w", spec.Name, err)
+		}
+	}
 	backend, err := OpenBackend(ctx, spec, cfg, logger)
 	if err != nil {
 		return nil, err
