@@ -12,6 +12,9 @@ type Config struct {
 	Addr string
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// RateLimit is the requests per second each client may make (0 disables), RateBurst its burst.
+	RateLimit float64
+	RateBurst int
 	// Targets are the services' gRPC addresses (the standalone gateway dials them; the
 	// all-in-one passes its own listeners instead).
 	PolicyTarget, TriggerTarget, ApprovalTarget, ActionTarget string
@@ -22,6 +25,8 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:           ":8080",
 		MaxBodyBytes:   1 << 20,
+		RateLimit:      100,
+		RateBurst:      200,
 		PolicyTarget:   "localhost:9091",
 		TriggerTarget:  "localhost:9092",
 		ApprovalTarget: "localhost:9093",
@@ -33,6 +38,8 @@ func DefaultConfig() Config {
 func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "gateway-addr", c.Addr, "HTTP listen address of the REST gateway")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body the gateway accepts; larger ones get 413")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each client (bearer credentials, else address) may make through the gateway; excess gets 429 with Retry-After; 0 disables")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests above --rate-limit a client may make")
 }
 
 // BindTargets registers the flags naming the services the standalone gateway dials.
@@ -48,6 +55,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("max body bytes must be at least 1024, got %d", c.MaxBodyBytes))
+	}
+	if c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1) {
+		errs = append(errs, fmt.Errorf("rate limit %v with burst %d: want a non-negative limit and a positive burst", c.RateLimit, c.RateBurst))
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("gateway address is required"))

@@ -56,8 +56,17 @@ func message(text string) ErrorMessage {
 	return ErrorMessage{Locale: "en-US", LocaleOrigin: "DEFAULT", Text: text}
 }
 
+// writeErrorCode writes the reference error body with an RFC 6749 "error" code (OAuth2 errors).
+func writeErrorCode(ctx context.Context, w http.ResponseWriter, httpStatus int, code, text string) {
+	writeErrorBody(ctx, w, httpStatus, text, nil, 0, code)
+}
+
 // writeError writes the reference error body for httpStatus.
 func writeError(ctx context.Context, w http.ResponseWriter, httpStatus int, text string, causes []ErrorMessage, retryAfter int) {
+	writeErrorBody(ctx, w, httpStatus, text, causes, retryAfter, "")
+}
+
+func writeErrorBody(ctx context.Context, w http.ResponseWriter, httpStatus int, text string, causes []ErrorMessage, retryAfter int, code string) {
 	n, _ := tracking.FromContext(ctx)
 	detail, ok := detailCodes[httpStatus]
 	if !ok {
@@ -69,9 +78,12 @@ func writeError(ctx context.Context, w http.ResponseWriter, httpStatus int, text
 		Messages:   []ErrorMessage{message(text)},
 		Causes:     causes,
 	}
+	body.Error = code
 	switch httpStatus {
 	case http.StatusUnauthorized:
-		body.Error = text
+		if body.Error == "" {
+			body.Error = text
+		}
 	case http.StatusTooManyRequests:
 		body.Message = text
 		if retryAfter <= 0 {
@@ -88,6 +100,9 @@ func httpStatus(st *status.Status) int {
 	for _, d := range st.Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == typev1.ErrorReason_ERROR_REASON_PRECONDITION_FAILED.String() {
 			return http.StatusPreconditionFailed
+		}
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == typev1.ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED.String() {
+			return http.StatusUnprocessableEntity
 		}
 	}
 	return runtime.HTTPStatusFromCode(st.Code())

@@ -42,6 +42,8 @@ type Gateway struct {
 	maxBodyBytes  int64
 	successStatus map[string]int
 	drainTimeout  time.Duration
+	tokens        *TokenService
+	limiter       *rateLimiter
 }
 
 // Option configures a Gateway.
@@ -52,6 +54,20 @@ func WithLogger(l *slog.Logger) Option { return func(g *Gateway) { g.logger = l 
 
 // WithMaxBodyBytes caps request bodies; larger ones get 413 (default 1 MiB).
 func WithMaxBodyBytes(n int64) Option { return func(g *Gateway) { g.maxBodyBytes = n } }
+
+// WithTokenService serves Accessflow's own OAuth2 token endpoint and JWKS (the embedded
+// default); without it, tokens come from an external issuer.
+func WithTokenService(ts *TokenService) Option { return func(g *Gateway) { g.tokens = ts } }
+
+// WithRateLimit limits each client (by bearer token, else by remote address) to perSecond
+// requests with bursts of burst; excess requests get 429 with Retry-After. Zero disables it.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(g *Gateway) {
+		if perSecond > 0 {
+			g.limiter = newRateLimiter(perSecond, burst)
+		}
+	}
+}
 
 // WithDrainTimeout bounds how long Run waits for in-flight requests on shutdown (default 5s).
 func WithDrainTimeout(d time.Duration) Option { return func(g *Gateway) { g.drainTimeout = d } }
@@ -97,6 +113,10 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
 	})
+	if g.tokens != nil {
+		root.HandleFunc("POST /oauth/token", g.token)
+		root.HandleFunc("GET /.well-known/jwks.json", g.jwks)
+	}
 	root.Handle("/", mux)
 	g.handler = g.middleware(root)
 	return g, nil

@@ -22,10 +22,12 @@ import (
 // The middleware chain, outermost first:
 //
 //	recovery → tracking (decide the trackingNumber, echo it) → otelhttp (server span, whose
-//	trace ID is the trackingNumber) → span link and attribute → body limit → access log → mux
+//	trace ID is the trackingNumber) → span link and attribute → access log → rate limit →
+//	body limit → mux
 func (g *Gateway) middleware(next http.Handler) http.Handler {
-	h := g.accessLog(next)
-	h = g.limitBody(h)
+	h := g.limitBody(next)
+	h = g.rateLimit(h)
+	h = g.accessLog(h)
 	h = linkSpan(h)
 	h = otelhttp.NewHandler(h, "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 		return r.Method + " " + r.URL.Path

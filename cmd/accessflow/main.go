@@ -3,6 +3,8 @@
 //
 //	accessflow [serve] [flags]   run all four services and the REST gateway
 //	accessflow migrate [flags]   create or upgrade every service's store, then exit
+//	accessflow token [flags]     print an access token (every scope, or --scopes "a b")
+//	accessflow client …          manage OAuth2 clients (create, list, delete)
 //	accessflow version           print the version
 //
 // Every flag also reads ACCESSFLOW_<FLAG> (dashes become underscores); see docs/configuration.md.

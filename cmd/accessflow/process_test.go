@@ -40,7 +40,8 @@ func TestProcessLifecycle(t *testing.T) {
 		"--policy-addr", grpcAddrs["policy"], "--trigger-ingest-addr", grpcAddrs["trigger-ingest"],
 		"--approval-addr", grpcAddrs["approval"], "--action-execution-addr", grpcAddrs["action-execution"])
 	// The data dir comes from the environment, proving flags are bound to ACCESSFLOW_* variables.
-	cmd.Env = append(os.Environ(), "ACCESSFLOW_DATA_DIR="+filepath.Join(t.TempDir(), "data"))
+	dataDir := filepath.Join(t.TempDir(), "data")
+	cmd.Env = append(os.Environ(), "ACCESSFLOW_DATA_DIR="+dataDir)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -73,14 +74,32 @@ func TestProcessLifecycle(t *testing.T) {
 		require.NoError(t, conn.Close())
 	}
 
+	// The operator's way in: `accessflow token` signs with the data dir's keys.
+	var tokenOut bytes.Buffer
+	tokenCmd := exec.CommandContext(t.Context(), bin, "token", "--data-dir", dataDir, "--scopes", "idn:sources:manage")
+	tokenCmd.Stdout, tokenCmd.Stderr = &tokenOut, os.Stderr
+	require.NoError(t, tokenCmd.Run())
+	bearer := "Bearer " + strings.TrimSpace(tokenOut.String())
+
+	unauthenticated, err := http.Get(base + "/v3/sources") //nolint:noctx // test
+	require.NoError(t, err)
+	unauthenticated.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, unauthenticated.StatusCode, "auth is on by default")
+
 	body := `{"name":"Corp LDAP","owner":{"type":"IDENTITY","id":"2c91808568c529c60168cca6f90c1313","name":"William Wilson"},"connector":"openldap"}`
-	resp, err := http.Post(base+"/v3/sources", "application/json", strings.NewReader(body)) //nolint:noctx // test
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/v3/sources", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", bearer)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	var created map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&created))
 	resp.Body.Close()
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	resp, err = http.Get(fmt.Sprintf("%s/v3/sources/%s", base, created["id"])) //nolint:noctx // test
+	req, err = http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/v3/sources/%s", base, created["id"]), nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", bearer)
+	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	var got map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))

@@ -18,6 +18,8 @@ const usage = `usage: accessflow [serve|migrate|version] [flags]
 
   serve    run all four services and the REST gateway in one process (default)
   migrate  create or upgrade every service's store, then exit
+  token    print an access token signed with the data dir's keys (--scopes to limit it)
+  client   manage OAuth2 clients: create --name N --scopes "a b", list, delete --id ID
   version  print the version
 
 Run "accessflow serve -h" for the flags; each also reads ACCESSFLOW_<FLAG>.
@@ -33,6 +35,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stderr)
 	case "migrate":
 		return migrate(ctx, args, stderr)
+	case "token":
+		return token(args, stdout, stderr)
+	case "client":
+		return client(ctx, args, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version.String())
 		return err

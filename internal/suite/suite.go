@@ -14,6 +14,7 @@ import (
 
 	"github.com/accessflow/accessflow/gateway"
 	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/pkg/storage"
 	actionexecution "github.com/accessflow/accessflow/services/action-execution"
 	"github.com/accessflow/accessflow/services/approval"
 	"github.com/accessflow/accessflow/services/policy"
@@ -82,6 +83,7 @@ type Suite struct {
 	gateway   *gateway.Gateway
 	backends  gateway.Backends
 	gwLis     net.Listener
+	gwStore   storage.Backend
 }
 
 // Open opens every service's store, binds every listener (so port 0 works and the gateway
@@ -121,8 +123,14 @@ func Open(ctx context.Context, cfg Config, proc *service.Process) (_ *Suite, err
 	if err != nil {
 		return nil, err
 	}
+	tokens, gwStore, err := gateway.OpenTokenService(ctx, cfg.Service, "http://"+dialAddr(s.gwLis), proc.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s.gwStore = gwStore
 	s.gateway, err = gateway.New(ctx, s.backends, gateway.WithLogger(proc.Logger),
-		gateway.WithMaxBodyBytes(cfg.Gateway.MaxBodyBytes), gateway.WithDrainTimeout(cfg.Service.DrainTimeout()))
+		gateway.WithMaxBodyBytes(cfg.Gateway.MaxBodyBytes), gateway.WithDrainTimeout(cfg.Service.DrainTimeout()),
+		gateway.WithTokenService(tokens), gateway.WithRateLimit(cfg.Gateway.RateLimit, cfg.Gateway.RateBurst))
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +146,7 @@ func (s *Suite) GRPCAddr(name string) string { return s.listeners[name].Addr().S
 // Run serves everything until ctx ends, then drains and stops it all.
 func (s *Suite) Run(ctx context.Context) error {
 	defer func() { _ = s.backends.Close() }()
+	defer func() { _ = s.gwStore.Close() }()
 	g, ctx := errgroup.WithContext(ctx)
 	for i, spec := range s.specs {
 		svc, lis := s.services[i], s.listeners[spec.Name]
@@ -163,6 +172,9 @@ func (s *Suite) close() error {
 		errs = append(errs, lis.Close())
 	}
 	errs = append(errs, s.backends.Close())
+	if s.gwStore != nil {
+		errs = append(errs, s.gwStore.Close())
+	}
 	return errors.Join(errs...)
 }
 

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +18,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/accessflow/accessflow/gateway"
 	"github.com/accessflow/accessflow/internal/suite"
+	"github.com/accessflow/accessflow/pkg/auth/clients"
 	"github.com/accessflow/accessflow/pkg/service"
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/pkg/storage/storagetest"
@@ -37,6 +42,8 @@ func TestMain(m *testing.M) {
 // running is an all-in-one suite serving on loopback ports, with its logs captured.
 type running struct {
 	base   string
+	token  string // an admin token from the real /oauth/token endpoint
+	creds  clients.AdminCredentials
 	suite  *suite.Suite
 	logsMu *sync.Mutex
 	logs   *bytes.Buffer
@@ -67,11 +74,22 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+type suiteConfig = suite.Config
+
 // start runs the suite on the given store configuration until the test ends.
 func start(t *testing.T, storeCfg storage.Config) *running {
 	t.Helper()
+	return startWith(t, storeCfg, nil)
+}
+
+// startWith is start with a last word on the configuration.
+func startWith(t *testing.T, storeCfg storage.Config, mutate func(*suiteConfig)) *running {
+	t.Helper()
 	cfg := suite.DefaultConfig()
 	cfg.Service.Storage = storeCfg
+	if cfg.Service.Storage.DataDir == "" {
+		cfg.Service.Storage.DataDir = t.TempDir() // keys and admin credentials live here
+	}
 	if storeCfg.DatabaseURL != "" {
 		cfg.Service.SecretKeys = "test=" + strings.Repeat("ab", 32)
 	}
@@ -81,6 +99,10 @@ func start(t *testing.T, storeCfg storage.Config) *running {
 	cfg.Gateway.MaxBodyBytes = 64 << 10
 	for name := range cfg.Addrs {
 		cfg.Addrs[name] = "127.0.0.1:0"
+	}
+	cfg.Gateway.RateLimit = 0 // tests send bursts; TestRateLimit turns it on
+	if mutate != nil {
+		mutate(&cfg)
 	}
 	r := &running{logsMu: &sync.Mutex{}, logs: &bytes.Buffer{}}
 	proc, err := service.StartProcess(t.Context(), "test", cfg.Service, lockedWriter{mu: r.logsMu, w: r.logs})
@@ -109,7 +131,33 @@ func start(t *testing.T, storeCfg storage.Config) *running {
 		defer resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 30e9, 10e6)
+	r.creds, r.token = adminToken(t, r.base, cfg.Service.Storage.DataDir)
 	return r
+}
+
+// adminToken reads the admin client the first start created and gets a token for it from the
+// token endpoint, as an operator would.
+func adminToken(t *testing.T, base, dataDir string) (clients.AdminCredentials, string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, gateway.AdminCredentialsFile))
+	require.NoError(t, err)
+	var creds clients.AdminCredentials
+	require.NoError(t, json.Unmarshal(b, &creds))
+	form := url.Values{"grant_type": {"client_credentials"}}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/oauth/token", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(creds.ClientID, creds.ClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	require.NotEmpty(t, tok.AccessToken)
+	return creds, tok.AccessToken
 }
 
 // backends runs fn once per storage backend.
@@ -126,4 +174,9 @@ func backends(t *testing.T, fn func(t *testing.T, r *running)) {
 func storageSQLite(t *testing.T) storage.Config {
 	t.Helper()
 	return storage.Config{DataDir: t.TempDir(), SQLiteSynchronous: "NORMAL"}
+}
+
+func storageWithDir(t *testing.T, dir string) storage.Config {
+	t.Helper()
+	return storage.Config{DataDir: dir, SQLiteSynchronous: "NORMAL"}
 }

@@ -17,16 +17,17 @@ import (
 
 // The interceptor chain, outermost first. This is the one place that says it:
 //
-//	recovery → (otelgrpc stats handler, a server option) → tracking → logging → [extra, e.g. auth]
-//	→ protovalidate → error mapping → handler
+//	recovery → (otelgrpc stats handler, a server option) → tracking → deadline → logging →
+//	[extra, e.g. auth] → protovalidate → error mapping → handler
 //
 // Recovery is outermost so nothing can crash the process; logging sees the mapped status;
 // validation runs after auth so unauthenticated callers learn nothing about request shapes;
 // error mapping is innermost so every handler error is a clean status before anyone sees it.
-func unaryChain(logger *slog.Logger, validator protovalidate.Validator, extra []grpc.UnaryServerInterceptor) []grpc.UnaryServerInterceptor {
+func unaryChain(logger *slog.Logger, validator protovalidate.Validator, timeout time.Duration, extra []grpc.UnaryServerInterceptor) []grpc.UnaryServerInterceptor {
 	chain := []grpc.UnaryServerInterceptor{
 		recoveryUnary(logger),
 		trackingUnary,
+		deadlineUnary(timeout),
 		loggingUnary(logger),
 	}
 	chain = append(chain, extra...)
@@ -117,4 +118,19 @@ func mapError(ctx context.Context, logger *slog.Logger, method string, err error
 		logger.ErrorContext(ctx, "request failed", "method", method, "error", err)
 	}
 	return st.Err()
+}
+
+// deadlineUnary bounds the call by timeout unless the caller asked for less.
+func deadlineUnary(timeout time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if timeout <= 0 {
+			return handler(ctx, req)
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) <= timeout {
+			return handler(ctx, req)
+		}
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return handler(ctx, req)
+	}
 }

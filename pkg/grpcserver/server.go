@@ -37,6 +37,7 @@ type options struct {
 	stream       []grpc.StreamServerInterceptor
 	drainTimeout time.Duration
 	maxRecvBytes int
+	timeout      time.Duration
 }
 
 // Option configures a Server.
@@ -59,12 +60,16 @@ func WithStreamInterceptors(i ...grpc.StreamServerInterceptor) Option {
 // them (default 5s).
 func WithDrainTimeout(d time.Duration) Option { return func(o *options) { o.drainTimeout = d } }
 
+// WithDefaultTimeout gives every RPC that arrives without a deadline (or with a later one) this
+// deadline, so no call can hold resources forever (default 30s).
+func WithDefaultTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
 // WithMaxRecvBytes caps the size of a request message (default 4 MiB).
 func WithMaxRecvBytes(n int) Option { return func(o *options) { o.maxRecvBytes = n } }
 
 // New builds a server. Register services on GRPC(), then call Run.
 func New(opts ...Option) (*Server, error) {
-	o := options{logger: logging.Discard(), drainTimeout: 5 * time.Second, maxRecvBytes: 4 << 20}
+	o := options{logger: logging.Discard(), drainTimeout: 5 * time.Second, maxRecvBytes: 4 << 20, timeout: 30 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -74,7 +79,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	gs := grpc.NewServer(
 		grpc.StatsHandler(trackingStatsHandler{next: otelgrpc.NewServerHandler()}),
-		grpc.ChainUnaryInterceptor(unaryChain(o.logger, validator, o.unary)...),
+		grpc.ChainUnaryInterceptor(unaryChain(o.logger, validator, o.timeout, o.unary)...),
 		grpc.ChainStreamInterceptor(streamChain(o.logger, o.stream)...),
 		grpc.MaxRecvMsgSize(o.maxRecvBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),

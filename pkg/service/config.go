@@ -4,6 +4,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/secrets"
 	"github.com/accessflow/accessflow/pkg/storage"
 )
@@ -27,6 +29,21 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SecretKeys is the key ring that encrypts secrets at rest ("id=<64 hex>,…", primary first).
 	SecretKeys string
+	// Auth says which bearer tokens services accept.
+	Auth AuthConfig
+	// RPCTimeout bounds every RPC that arrives without a shorter deadline.
+	RPCTimeout time.Duration
+}
+
+// AuthConfig says which tokens are trusted. By default, Accessflow's own: signed with the
+// Ed25519 keys in <data-dir>/jwt-keys.json (created on first start). Scale-out services trust
+// the gateway's JWKS URL, or an external OIDC issuer.
+type AuthConfig struct {
+	Issuer        string
+	Audience      string
+	JWKSURL       string
+	OIDCIssuerURL string
+	TokenTTL      time.Duration
 }
 
 // DefaultConfig is the documented default (see docs/configuration.md).
@@ -37,6 +54,8 @@ func DefaultConfig() Config {
 		LogFormat:       "json",
 		AdminAddr:       ":9095",
 		ShutdownTimeout: 8 * time.Second,
+		RPCTimeout:      30 * time.Second,
+		Auth:            AuthConfig{Issuer: "accessflow", Audience: "accessflow", TokenTTL: time.Hour},
 	}
 }
 
@@ -49,6 +68,12 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
 	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "listen address of the admin HTTP server (/metrics, /debug/pprof); empty disables it")
 	fs.StringVar(&c.SecretKeys, "secret-keys", c.SecretKeys, "AES-256 key ring encrypting secrets at rest: comma-separated id=<64 hex digits>, the first seals, all open (rotate by prepending a new key). Empty on SQLite: a key is generated into <data-dir>/secret.keys (mode 0600); required with --database-url")
+	fs.StringVar(&c.Auth.Issuer, "auth-issuer", c.Auth.Issuer, "issuer (iss) of the tokens Accessflow issues and accepts")
+	fs.StringVar(&c.Auth.Audience, "auth-audience", c.Auth.Audience, "audience (aud) tokens must be issued for")
+	fs.StringVar(&c.Auth.JWKSURL, "auth-jwks-url", c.Auth.JWKSURL, "trust tokens signed by the keys at this JWKS URL (e.g. the gateway's /.well-known/jwks.json) instead of <data-dir>/jwt-keys.json")
+	fs.StringVar(&c.Auth.OIDCIssuerURL, "auth-oidc-issuer-url", c.Auth.OIDCIssuerURL, "trust tokens of this external OIDC issuer (discovered at <url>/.well-known/openid-configuration) instead of Accessflow's own")
+	fs.DurationVar(&c.Auth.TokenTTL, "auth-token-ttl", c.Auth.TokenTTL, "lifetime of the access tokens Accessflow issues (at most 24h)")
+	fs.DurationVar(&c.RPCTimeout, "rpc-timeout", c.RPCTimeout, "deadline of every RPC that arrives without a shorter one")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown may take: in-flight requests and jobs still running after half of it are cancelled (jobs are retried later)")
 }
 
@@ -75,6 +100,15 @@ func (c Config) Validate() error {
 		if _, err := secrets.ParseKeys(c.SecretKeys); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if c.Auth.TokenTTL <= 0 || c.Auth.TokenTTL > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("auth token ttl %s: want (0, 24h]", c.Auth.TokenTTL))
+	}
+	if c.Auth.JWKSURL != "" && c.Auth.OIDCIssuerURL != "" {
+		errs = append(errs, errors.New("set at most one of --auth-jwks-url and --auth-oidc-issuer-url"))
+	}
+	if c.RPCTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("rpc timeout must be positive, got %s", c.RPCTimeout))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout must be positive, got %s", c.ShutdownTimeout))
@@ -104,4 +138,28 @@ func (c Config) SecretRing() (*secrets.Ring, error) {
 		return nil, err
 	}
 	return secrets.NewRing(keys...)
+}
+
+// KeySet loads (or creates) the token signing keys in the data dir.
+func (c Config) KeySet() (*auth.KeySet, error) {
+	if err := os.MkdirAll(c.Storage.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	return auth.LoadOrCreateKeySet(filepath.Join(c.Storage.DataDir, "jwt-keys.json"))
+}
+
+// Verifier returns the token verifier services authorize calls with.
+func (c Config) Verifier(ctx context.Context) (auth.Verifier, error) {
+	switch {
+	case c.Auth.OIDCIssuerURL != "":
+		return auth.NewOIDCVerifier(ctx, c.Auth.OIDCIssuerURL, c.Auth.Audience)
+	case c.Auth.JWKSURL != "":
+		return auth.NewJWKSVerifier(ctx, c.Auth.JWKSURL, c.Auth.Issuer, c.Auth.Audience), nil
+	default:
+		keys, err := c.KeySet()
+		if err != nil {
+			return nil, err
+		}
+		return auth.NewLocalVerifier(keys.Public(), c.Auth.Issuer, c.Auth.Audience), nil
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
 	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/secrets"
@@ -69,7 +70,18 @@ func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, err
 	}
-	opts = append([]grpcserver.Option{grpcserver.WithLogger(logger), grpcserver.WithDrainTimeout(cfg.DrainTimeout())}, opts...)
+	verifier, err := cfg.Verifier(ctx)
+	if err != nil {
+		return nil, errors.Join(err, backend.Close())
+	}
+	rules := auth.NewRules()
+	opts = append([]grpcserver.Option{
+		grpcserver.WithLogger(logger),
+		grpcserver.WithDrainTimeout(cfg.DrainTimeout()),
+		grpcserver.WithDefaultTimeout(cfg.RPCTimeout),
+		grpcserver.WithUnaryInterceptors(auth.UnaryServerInterceptor(verifier, rules)),
+		grpcserver.WithStreamInterceptors(auth.StreamServerInterceptor(verifier, rules)),
+	}, opts...)
 	server, err := grpcserver.New(opts...)
 	if err != nil {
 		return nil, errors.Join(err, backend.Close())

@@ -55,14 +55,26 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer backends.Close()
-	gw, err := gateway.New(ctx, backends,
-		gateway.WithLogger(proc.Logger), gateway.WithMaxBodyBytes(gwCfg.MaxBodyBytes), gateway.WithDrainTimeout(cfg.DrainTimeout()))
-	if err != nil {
-		return err
-	}
 	lis, err := service.Listen(ctx, gwCfg.Addr)
 	if err != nil {
 		return err
+	}
+	opts := []gateway.Option{
+		gateway.WithLogger(proc.Logger), gateway.WithMaxBodyBytes(gwCfg.MaxBodyBytes), gateway.WithDrainTimeout(cfg.DrainTimeout()),
+		gateway.WithRateLimit(gwCfg.RateLimit, gwCfg.RateBurst),
+	}
+	// With an external OIDC issuer, tokens come from it; otherwise the gateway issues them.
+	if cfg.Auth.OIDCIssuerURL == "" {
+		tokens, store, err := gateway.OpenTokenService(ctx, cfg, "http://"+lis.Addr().String(), proc.Logger)
+		if err != nil {
+			return errors.Join(err, lis.Close())
+		}
+		defer store.Close()
+		opts = append(opts, gateway.WithTokenService(tokens))
+	}
+	gw, err := gateway.New(ctx, backends, opts...)
+	if err != nil {
+		return errors.Join(err, lis.Close())
 	}
 	adminLis, err := proc.ListenAdmin(ctx)
 	if err != nil {
