@@ -27,6 +27,14 @@ const Domain = "accessflow.dev"
 // message that names the field: fmt.Errorf("%w: features: duplicate value", ErrInvalidArgument).
 var ErrInvalidArgument = errors.New("invalid argument")
 
+// ErrUnauthenticated marks a caller whose own credentials (a webhook signature, an invocation
+// secret) are missing, wrong or stale: gRPC Unauthenticated, HTTP 401.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// ErrIdempotencyKeyReused marks a request whose idempotency key was already used with a
+// different request: gRPC FailedPrecondition with reason IDEMPOTENCY_KEY_REUSED, HTTP 422.
+var ErrIdempotencyKeyReused = errors.New("idempotency key already used with a different request")
+
 // FieldViolation names a field of the request and what is wrong with it.
 type FieldViolation struct {
 	Field       string
@@ -77,6 +85,10 @@ func ToStatus(err error) (st *status.Status, expected bool) {
 		return badRequest(fields.Error(), fields.Violations), true
 	case errors.Is(err, tracking.ErrInvalid):
 		return withInfo(codes.InvalidArgument, typev1.ErrorReason_ERROR_REASON_INVALID_TRACKING_NUMBER, err.Error()), true
+	case errors.Is(err, ErrUnauthenticated):
+		return withInfo(codes.Unauthenticated, typev1.ErrorReason_ERROR_REASON_UNAUTHENTICATED, err.Error()), true
+	case errors.Is(err, ErrIdempotencyKeyReused):
+		return withInfo(codes.FailedPrecondition, typev1.ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED, err.Error()), true
 	case errors.Is(err, ErrInvalidArgument):
 		return withInfo(codes.InvalidArgument, typev1.ErrorReason_ERROR_REASON_INVALID_ARGUMENT, err.Error()), true
 	case errors.Is(err, storage.ErrNotFound):

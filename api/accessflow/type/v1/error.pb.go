@@ -42,19 +42,30 @@ const (
 	ErrorReason_ERROR_REASON_INTERNAL ErrorReason = 6
 	// The service is not ready or is shutting down; retry later.
 	ErrorReason_ERROR_REASON_UNAVAILABLE ErrorReason = 7
+	// Every candidate value of a unique field (e.g. a generated username) is taken: retrying
+	// cannot help until values are freed or the policy allows more candidates.
+	ErrorReason_ERROR_REASON_UNIQUE_VALUES_EXHAUSTED ErrorReason = 8
+	// The caller's own credentials (a webhook signature, an invocation secret) are missing, wrong
+	// or stale.
+	ErrorReason_ERROR_REASON_UNAUTHENTICATED ErrorReason = 9
+	// The idempotency key was already used with a different request (HTTP 422).
+	ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_INVALID_ARGUMENT",
-		2: "ERROR_REASON_INVALID_TRACKING_NUMBER",
-		3: "ERROR_REASON_NOT_FOUND",
-		4: "ERROR_REASON_ALREADY_EXISTS",
-		5: "ERROR_REASON_PRECONDITION_FAILED",
-		6: "ERROR_REASON_INTERNAL",
-		7: "ERROR_REASON_UNAVAILABLE",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_INVALID_ARGUMENT",
+		2:  "ERROR_REASON_INVALID_TRACKING_NUMBER",
+		3:  "ERROR_REASON_NOT_FOUND",
+		4:  "ERROR_REASON_ALREADY_EXISTS",
+		5:  "ERROR_REASON_PRECONDITION_FAILED",
+		6:  "ERROR_REASON_INTERNAL",
+		7:  "ERROR_REASON_UNAVAILABLE",
+		8:  "ERROR_REASON_UNIQUE_VALUES_EXHAUSTED",
+		9:  "ERROR_REASON_UNAUTHENTICATED",
+		10: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -65,6 +76,9 @@ var (
 		"ERROR_REASON_PRECONDITION_FAILED":     5,
 		"ERROR_REASON_INTERNAL":                6,
 		"ERROR_REASON_UNAVAILABLE":             7,
+		"ERROR_REASON_UNIQUE_VALUES_EXHAUSTED": 8,
+		"ERROR_REASON_UNAUTHENTICATED":         9,
+		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED":  10,
 	}
 )
 
@@ -99,7 +113,7 @@ var File_accessflow_type_v1_error_proto protoreflect.FileDescriptor
 
 const file_accessflow_type_v1_error_proto_rawDesc = "" +
 	"\n" +
-	"\x1eaccessflow/type/v1/error.proto\x12\x12accessflow.type.v1*\x94\x02\n" +
+	"\x1eaccessflow/type/v1/error.proto\x12\x12accessflow.type.v1*\x89\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12(\n" +
@@ -108,7 +122,11 @@ const file_accessflow_type_v1_error_proto_rawDesc = "" +
 	"\x1bERROR_REASON_ALREADY_EXISTS\x10\x04\x12$\n" +
 	" ERROR_REASON_PRECONDITION_FAILED\x10\x05\x12\x19\n" +
 	"\x15ERROR_REASON_INTERNAL\x10\x06\x12\x1c\n" +
-	"\x18ERROR_REASON_UNAVAILABLE\x10\aB@Z>github.com/accessflow/accessflow/api/accessflow/type/v1;typev1b\x06proto3"
+	"\x18ERROR_REASON_UNAVAILABLE\x10\a\x12(\n" +
+	"$ERROR_REASON_UNIQUE_VALUES_EXHAUSTED\x10\b\x12 \n" +
+	"\x1cERROR_REASON_UNAUTHENTICATED\x10\t\x12'\n" +
+	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10\n" +
+	"B@Z>github.com/accessflow/accessflow/api/accessflow/type/v1;typev1b\x06proto3"
 
 var (
 	file_accessflow_type_v1_error_proto_rawDescOnce sync.Once

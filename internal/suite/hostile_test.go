@@ -1,0 +1,115 @@
+package suite_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// hostileBodies are request bodies a careless or malicious client sends.
+func hostileBodies() map[string]string {
+	deep := strings.Repeat(`{"a":`, 400) + `1` + strings.Repeat(`}`, 400)
+	deepArray := strings.Repeat(`[`, 400) + strings.Repeat(`]`, 400)
+	huge := strings.Repeat("x", 60<<10)
+	return map[string]string{
+		"truncated":         `{"name": "x",`,
+		"not json":          `name=x&type=y`,
+		"array":             `[]`,
+		"string":            `"hello"`,
+		"number":            `123`,
+		"null":              `null`,
+		"wrong types":       `{"name": 123, "owner": "me", "features": "PROVISIONING", "deleteThreshold": "ten", "enabled": "yes", "fields": {}}`,
+		"operator injection": `{"name": {"$ne": null}, "id": {"$gt": ""}}`,
+		"sql injection":     `{"name": "x'; DROP TABLE sources; --", "description": "\" OR 1=1 --", "filter": "$[?(@.a == '' OR 1=1)]"}`,
+		"unknown enums":     `{"usageType": "BOGUS", "type": "BOGUS", "features": ["BOGUS"], "httpDispatchMode": "BOGUS"}`,
+		"huge strings":      `{"name": "` + huge + `", "description": "` + huge[:1000] + `"}`,
+		"deep nesting":      `{"connectorAttributes": ` + deep + `, "transform": ` + deep + `}`,
+		"deep arrays":       `{"features": ` + deepArray + `}`,
+		"nul and controls":  `{"name": "a\u0000b\u0001c", "description": "\ud800"}`,
+		"invalid utf8":      "{\"name\": \"\xff\xfe\"}",
+		"regex bomb":        `{"filter": "$[?(@.name =~ /(a+)+$/)]", "input": {"name": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"}}`,
+		"json patch junk":   `[{"op": "explode", "path": "/../../etc"}, {"op": "replace", "path": "/id", "value": "x"}]`,
+		"duplicate keys":    `{"name": "a", "name": "b"}`,
+		"empty object":      `{}`,
+	}
+}
+
+// hostileParams are path parameter values aimed at traversal and injection.
+var hostileParams = []string{
+	"..%2F..%2Fetc%2Fpasswd",
+	"%2e%2e",
+	"' OR 1=1 --",
+	"%00",
+	strings.Repeat("a", 300),
+	"%F0%9F%92%A3",
+	"$%7Bjndi:ldap:%2F%2Fx%7D",
+}
+
+// hostileQueries are query strings with out-of-range or malformed paging and filters.
+var hostileQueries = []string{
+	"limit=-1", "limit=0", "limit=99999999999", "offset=-5", "offset=abc", "count=maybe",
+	"filters=" + url.QueryEscape(`name eq "x" or 1 eq 1`), "filters=" + url.QueryEscape(strings.Repeat("(", 500)),
+	"filters=" + url.QueryEscape(`id in (`+strings.Repeat(`"a",`, 300)+`"a")`),
+}
+
+// TestHostileInput throws malformed, mistyped, huge, deeply nested, injection and traversal
+// input at every REST route read from the protos, and asserts each answer is a 4xx (or a 2xx
+// where the input is harmlessly valid) with the reference error body — never a 5xx — and that
+// no stored record changed.
+func TestHostileInput(t *testing.T) {
+	r := start(t, storageSQLite(t))
+	seed := r.do(t, http.MethodPost, "/v3/sources", corpLDAP)
+	require.Equal(t, http.StatusCreated, seed.status)
+	snapshot := func() string {
+		resp := r.do(t, http.MethodGet, "/v3/sources?limit=250", "")
+		require.Equal(t, http.StatusOK, resp.status)
+		return string(resp.body)
+	}
+	before := snapshot()
+
+	tried, server5xx := 0, 0
+	check := func(t *testing.T, method, path, body string) {
+		t.Helper()
+		resp := r.do(t, method, path, body)
+		tried++
+		if resp.status >= 500 {
+			server5xx++
+			t.Errorf("%s %s with %.80q: %d %s", method, path, body, resp.status, resp.body)
+			return
+		}
+		if resp.status >= 400 {
+			var e map[string]any
+			require.NoError(t, json.Unmarshal(resp.body, &e), "%s %s: error body is JSON: %s", method, path, resp.body)
+			require.NotEmpty(t, e["detailCode"], "%s %s: reference error body", method, path)
+			require.NotEmpty(t, e["trackingId"], "%s %s: reference error body", method, path)
+		}
+	}
+	for _, rpc := range registeredRPCs(t) {
+		for _, route := range rpc.routes {
+			method, template := route[0], route[1]
+			path := concretePath(template)
+			hasBody := method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+			if hasBody {
+				for _, body := range hostileBodies() {
+					check(t, method, path, body)
+				}
+			}
+			if strings.Contains(template, "{") {
+				for _, p := range hostileParams {
+					check(t, method, pathParam.ReplaceAllString(template, p), `{}`)
+				}
+			}
+			if method == http.MethodGet {
+				for _, q := range hostileQueries {
+					check(t, method, path+"?"+q, "")
+				}
+			}
+		}
+	}
+	require.Equal(t, before, snapshot(), "hostile input changed stored sources")
+	t.Logf("hostile input: %d requests tried, %d answered 5xx", tried, server5xx)
+}
