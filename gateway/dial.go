@@ -8,8 +8,8 @@ import (
 	"github.com/accessflow/accessflow/pkg/grpcclient"
 )
 
-// Dial connects to the services at the given targets.
-func Dial(policy, trigger, approval, action string) (Backends, error) {
+// Dial connects to the services at the given targets; opts (e.g. mutual TLS) apply to each.
+func Dial(policy, trigger, approval, action string, opts ...grpc.DialOption) (Backends, error) {
 	var (
 		b    Backends
 		errs []error
@@ -18,7 +18,7 @@ func Dial(policy, trigger, approval, action string) (Backends, error) {
 		conn   **grpc.ClientConn
 		target string
 	}{{&b.Policy, policy}, {&b.Trigger, trigger}, {&b.Approval, approval}, {&b.Action, action}} {
-		conn, err := grpcclient.New(d.target)
+		conn, err := grpcclient.New(d.target, opts...)
 		errs = append(errs, err)
 		*d.conn = conn
 	}

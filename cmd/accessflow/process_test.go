@@ -96,7 +96,7 @@ func TestProcessLifecycle(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&created))
 	resp.Body.Close()
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	req, err = http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/v3/sources/%s", base, created["id"]), nil)
+	req, err = http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/v3/sources/%s", base, created["id"]), http.NoBody)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", bearer)
 	resp, err = http.DefaultClient.Do(req)

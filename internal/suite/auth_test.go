@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -25,6 +26,7 @@ import (
 	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
 	"github.com/accessflow/accessflow/gateway"
 	"github.com/accessflow/accessflow/pkg/auth"
+	"github.com/accessflow/accessflow/pkg/mtls/mtlstest"
 	"github.com/accessflow/accessflow/pkg/service"
 )
 
@@ -264,4 +266,21 @@ func TestRateLimit(t *testing.T) {
 	body := requireError(t, limited, http.StatusTooManyRequests, "429 Too Many Requests", "Rate Limit")
 	require.Equal(t, "Rate Limit Exceeded", body["message"], "the reference 429 body's message field")
 	require.NotEmpty(t, limited.header.Get("Retry-After"))
+}
+
+// TestMutualTLS runs the suite with mutual TLS between components: REST still works (the gateway
+// presents its certificate), and a caller without one is refused by every service.
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	files := mtlstest.NewCA(t).Issue(t, dir, "accessflow")
+	r := startWith(t, storageSQLite(t), func(c *suiteConfig) { c.Service.TLS = files })
+	require.Equal(t, http.StatusOK, r.do(t, http.MethodGet, "/v3/sources", "").status)
+
+	conn, err := grpc.NewClient(r.suite.GRPCAddr("policy"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	require.Error(t, err, "plaintext callers are refused")
 }

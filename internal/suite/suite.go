@@ -117,9 +117,13 @@ func Open(ctx context.Context, cfg Config, proc *service.Process) (_ *Suite, err
 	if s.gwLis, err = service.Listen(ctx, cfg.Gateway.Addr); err != nil {
 		return nil, err
 	}
+	dialOpts, err := cfg.Service.DialOptions()
+	if err != nil {
+		return nil, err
+	}
 	s.backends, err = gateway.Dial(
 		dialAddr(s.listeners[policy.Name]), dialAddr(s.listeners[triggeringest.Name]),
-		dialAddr(s.listeners[approval.Name]), dialAddr(s.listeners[actionexecution.Name]))
+		dialAddr(s.listeners[approval.Name]), dialAddr(s.listeners[actionexecution.Name]), dialOpts...)
 	if err != nil {
 		return nil, err
 	}

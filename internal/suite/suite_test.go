@@ -166,8 +166,8 @@ func backends(t *testing.T, fn func(t *testing.T, r *running)) {
 		fn(t, start(t, storage.Config{DataDir: t.TempDir(), SQLiteSynchronous: "NORMAL"}))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url := storagetest.NewPostgresDatabase(t, "suite", nil, func(context.Context, string) error { return nil })
-		fn(t, start(t, storage.Config{DatabaseURL: url, SQLiteSynchronous: "NORMAL"}))
+		dbURL := storagetest.NewPostgresDatabase(t, "suite", nil, func(context.Context, string) error { return nil })
+		fn(t, start(t, storage.Config{DatabaseURL: dbURL, SQLiteSynchronous: "NORMAL"}))
 	})
 }
 

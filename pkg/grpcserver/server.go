@@ -14,6 +14,7 @@ import (
 	"buf.build/go/protovalidate"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
@@ -38,6 +39,7 @@ type options struct {
 	drainTimeout time.Duration
 	maxRecvBytes int
 	timeout      time.Duration
+	creds        credentials.TransportCredentials
 }
 
 // Option configures a Server.
@@ -64,6 +66,12 @@ func WithDrainTimeout(d time.Duration) Option { return func(o *options) { o.drai
 // deadline, so no call can hold resources forever (default 30s).
 func WithDefaultTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
+// WithTransportCredentials serves over the given credentials (e.g. mutual TLS) instead of
+// plaintext.
+func WithTransportCredentials(c credentials.TransportCredentials) Option {
+	return func(o *options) { o.creds = c }
+}
+
 // WithMaxRecvBytes caps the size of a request message (default 4 MiB).
 func WithMaxRecvBytes(n int) Option { return func(o *options) { o.maxRecvBytes = n } }
 
@@ -77,13 +85,17 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
 	}
-	gs := grpc.NewServer(
+	serverOpts := []grpc.ServerOption{
 		grpc.StatsHandler(trackingStatsHandler{next: otelgrpc.NewServerHandler()}),
 		grpc.ChainUnaryInterceptor(unaryChain(o.logger, validator, o.timeout, o.unary)...),
 		grpc.ChainStreamInterceptor(streamChain(o.logger, o.stream)...),
 		grpc.MaxRecvMsgSize(o.maxRecvBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-	)
+	}
+	if o.creds != nil {
+		serverOpts = append(serverOpts, grpc.Creds(o.creds))
+	}
+	gs := grpc.NewServer(serverOpts...)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(gs, hs)

@@ -12,7 +12,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
 	"github.com/accessflow/accessflow/pkg/auth"
+	"github.com/accessflow/accessflow/pkg/mtls"
 	"github.com/accessflow/accessflow/pkg/secrets"
 	"github.com/accessflow/accessflow/pkg/storage"
 )
@@ -33,6 +37,9 @@ type Config struct {
 	Auth AuthConfig
 	// RPCTimeout bounds every RPC that arrives without a shorter deadline.
 	RPCTimeout time.Duration
+	// TLS, when set, makes every gRPC server demand client certificates of the CA and every
+	// internal client present one.
+	TLS mtls.Files
 }
 
 // AuthConfig says which tokens are trusted. By default, Accessflow's own: signed with the
@@ -73,6 +80,9 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.Auth.JWKSURL, "auth-jwks-url", c.Auth.JWKSURL, "trust tokens signed by the keys at this JWKS URL (e.g. the gateway's /.well-known/jwks.json) instead of <data-dir>/jwt-keys.json")
 	fs.StringVar(&c.Auth.OIDCIssuerURL, "auth-oidc-issuer-url", c.Auth.OIDCIssuerURL, "trust tokens of this external OIDC issuer (discovered at <url>/.well-known/openid-configuration) instead of Accessflow's own")
 	fs.DurationVar(&c.Auth.TokenTTL, "auth-token-ttl", c.Auth.TokenTTL, "lifetime of the access tokens Accessflow issues (at most 24h)")
+	fs.StringVar(&c.TLS.Cert, "tls-cert", c.TLS.Cert, "PEM certificate this component presents on gRPC (server and client side); with --tls-key and --tls-ca it turns on mutual TLS between services")
+	fs.StringVar(&c.TLS.Key, "tls-key", c.TLS.Key, "PEM private key of --tls-cert")
+	fs.StringVar(&c.TLS.CA, "tls-ca", c.TLS.CA, "PEM CA whose certificates gRPC servers accept from clients and clients accept from servers")
 	fs.DurationVar(&c.RPCTimeout, "rpc-timeout", c.RPCTimeout, "deadline of every RPC that arrives without a shorter one")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown may take: in-flight requests and jobs still running after half of it are cancelled (jobs are retried later)")
 }
@@ -106,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.JWKSURL != "" && c.Auth.OIDCIssuerURL != "" {
 		errs = append(errs, errors.New("set at most one of --auth-jwks-url and --auth-oidc-issuer-url"))
+	}
+	if err := c.TLS.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.RPCTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("rpc timeout must be positive, got %s", c.RPCTimeout))
@@ -162,4 +175,16 @@ func (c Config) Verifier(ctx context.Context) (auth.Verifier, error) {
 		}
 		return auth.NewLocalVerifier(keys.Public(), c.Auth.Issuer, c.Auth.Audience), nil
 	}
+}
+
+// DialOptions are the transport options of internal gRPC clients: mutual TLS when configured.
+func (c Config) DialOptions() ([]grpc.DialOption, error) {
+	if !c.TLS.Enabled() {
+		return nil, nil
+	}
+	cfg, err := c.TLS.ClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	return []grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(cfg))}, nil
 }

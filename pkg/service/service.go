@@ -10,6 +10,7 @@ import (
 	"net"
 
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
@@ -75,6 +76,13 @@ func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts 
 		return nil, errors.Join(err, backend.Close())
 	}
 	rules := auth.NewRules()
+	if cfg.TLS.Enabled() {
+		tlsCfg, err := cfg.TLS.ServerConfig()
+		if err != nil {
+			return nil, errors.Join(err, backend.Close())
+		}
+		opts = append(opts, grpcserver.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+	}
 	opts = append([]grpcserver.Option{
 		grpcserver.WithLogger(logger),
 		grpcserver.WithDrainTimeout(cfg.DrainTimeout()),

@@ -50,7 +50,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer func() { _ = proc.Shutdown(ctx) }()
 
-	backends, err := gateway.Dial(gwCfg.PolicyTarget, gwCfg.TriggerTarget, gwCfg.ApprovalTarget, gwCfg.ActionTarget)
+	dialOpts, err := cfg.DialOptions()
+	if err != nil {
+		return err
+	}
+	backends, err := gateway.Dial(gwCfg.PolicyTarget, gwCfg.TriggerTarget, gwCfg.ApprovalTarget, gwCfg.ActionTarget, dialOpts...)
 	if err != nil {
 		return err
 	}
