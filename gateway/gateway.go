@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,6 +22,9 @@ import (
 	"github.com/accessflow/accessflow/gateway/openapi"
 	"github.com/accessflow/accessflow/pkg/logging"
 )
+
+// MIMEJSONPatch is the media type of RFC 6902 JSON Patch request bodies.
+const MIMEJSONPatch = "application/json-patch+json"
 
 // Backends are the client connections to the services the gateway fronts.
 type Backends struct {
@@ -85,12 +89,15 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 	}
 	g.successStatus = successStatuses()
 
+	jsonMarshaler := &runtime.JSONPb{
+		MarshalOptions: protojson.MarshalOptions{EmitDefaultValues: true},
+		// Reference payloads carry fields we do not model (cluster, schemas…): accept them.
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
+	}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions: protojson.MarshalOptions{EmitDefaultValues: true},
-			// Reference payloads carry fields we do not model (cluster, schemas…): accept them.
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler),
+		// PATCH bodies are RFC 6902 JSON Patch documents: JSON arrays the same decoder reads.
+		runtime.WithMarshalerOption(MIMEJSONPatch, jsonMarshaler),
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(g.handleRoutingError),
 		runtime.WithForwardResponseOption(g.setSuccessStatus),
@@ -116,6 +123,12 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 	if g.tokens != nil {
 		root.HandleFunc("POST /oauth/token", g.token)
 		root.HandleFunc("GET /.well-known/jwks.json", g.jwks)
+	}
+	for pattern, h := range map[string]http.HandlerFunc{"GET /v1/audit-events": g.auditEvents} {
+		if !slices.Contains(CustomRoutes, pattern) {
+			return nil, fmt.Errorf("gateway: %s is missing from CustomRoutes", pattern)
+		}
+		root.HandleFunc(pattern, h)
 	}
 	root.Handle("/", mux)
 	g.handler = g.middleware(root)

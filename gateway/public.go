@@ -10,3 +10,10 @@ var PublicRoutes = map[string]string{
 	"POST /oauth/token":          "client credentials (HTTP Basic or form), argon2id-verified",
 	"GET /.well-known/jwks.json": "public keys only",
 }
+
+// CustomRoutes are REST routes served by gateway code rather than generated from the protos
+// (e.g. merging every service's audit log). They take bearer tokens like every generated route,
+// and the auth tests read this list to cover them.
+var CustomRoutes = []string{
+	"GET /v1/audit-events",
+}

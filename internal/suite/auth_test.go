@@ -162,6 +162,15 @@ func TestEveryRESTRouteRequiresItsScope(t *testing.T) {
 			})
 		}
 	}
+	for _, route := range gateway.CustomRoutes {
+		method, path, _ := strings.Cut(route, " ")
+		for _, header := range []string{"", "Bearer not.a.jwt", "Bearer " + foreign} {
+			requireError(t, r.do(t, method, path, "", "Authorization", header), http.StatusUnauthorized, "401 Unauthorized", "")
+			tried++
+		}
+		requireError(t, r.do(t, method, path, "", "Authorization", "Bearer "+noScope), http.StatusForbidden, "403 Forbidden", "scope")
+		tried++
+	}
 	t.Logf("REST routes: %d unauthorized requests tried, each refused", tried)
 }
 
@@ -169,7 +178,8 @@ func TestEveryRPCRequiresItsScope(t *testing.T) {
 	dataDir := t.TempDir()
 	r := start(t, storageWithDir(t, dataDir))
 	noScope, foreign := tokenWithout(t, dataDir), foreignToken(t)
-	services := map[string]string{"policy": "policy", "trigger": "trigger-ingest", "approval": "approval", "action": "action-execution"}
+	// accessflow.audit.v1 is served by every service; it is checked on the policy service.
+	services := map[string]string{"policy": "policy", "trigger": "trigger-ingest", "approval": "approval", "action": "action-execution", "audit": "policy"}
 	conns := map[string]*grpc.ClientConn{}
 	for pkg, name := range services {
 		conn, err := grpc.NewClient(r.suite.GRPCAddr(name), grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -12,6 +12,8 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/credentials"
 
+	auditv1 "github.com/accessflow/accessflow/api/accessflow/audit/v1"
+	"github.com/accessflow/accessflow/pkg/audit"
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
 	"github.com/accessflow/accessflow/pkg/jobs"
@@ -87,7 +89,12 @@ func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts 
 		grpcserver.WithLogger(logger),
 		grpcserver.WithDrainTimeout(cfg.DrainTimeout()),
 		grpcserver.WithDefaultTimeout(cfg.RPCTimeout),
-		grpcserver.WithUnaryInterceptors(auth.UnaryServerInterceptor(verifier, rules)),
+		grpcserver.WithUnaryInterceptors(
+			auth.UnaryServerInterceptor(verifier, rules),
+			audit.NewRecorder(backend, func(ctx context.Context, err error) {
+				logger.ErrorContext(ctx, "audit event lost", "error", err)
+			}).UnaryServerInterceptor(),
+		),
 		grpcserver.WithStreamInterceptors(auth.StreamServerInterceptor(verifier, rules)),
 	}, opts...)
 	server, err := grpcserver.New(opts...)
@@ -98,6 +105,7 @@ func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, errors.Join(err, backend.Close())
 	}
+	server.Register(&auditv1.AuditService_ServiceDesc, audit.NewService(backend, spec.Name))
 	if err := spec.Register(server, Deps{Backend: backend, Secrets: ring, Logger: logger}); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: register: %w", spec.Name, err), backend.Close())
 	}
@@ -115,11 +123,16 @@ func OpenBackend(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger
 	if spec.Jobs != nil {
 		jobsCfg = spec.Jobs()
 	}
+	platform, err := audit.Migrations(backendName)
+	if err != nil {
+		return nil, err
+	}
 	var backend storage.Backend
 	switch backendName {
 	case storage.BackendPostgres:
 		backend, err = postgres.Open(ctx, cfg.Storage.DatabaseURL, postgres.Options{
 			Schema:       storage.SchemaName(spec.Name),
+			Platform:     platform,
 			Migrations:   migrations,
 			Jobs:         jobsCfg,
 			DrainTimeout: cfg.DrainTimeout(),
@@ -128,6 +141,7 @@ func OpenBackend(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger
 	default:
 		backend, err = sqlite.Open(ctx, cfg.Storage.SQLitePath(spec.Name), sqlite.Options{
 			Synchronous:  cfg.Storage.SQLiteSynchronous,
+			Platform:     platform,
 			Migrations:   migrations,
 			Jobs:         jobsCfg,
 			DrainTimeout: cfg.DrainTimeout(),

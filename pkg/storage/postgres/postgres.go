@@ -42,6 +42,9 @@ type Options struct {
 	Schema string
 	// Migrations are the service's goose migrations; River's own are applied after them.
 	Migrations fs.FS
+	// Platform are migrations every service shares (e.g. the audit log), tracked apart from the
+	// service's own in their own version table.
+	Platform fs.FS
 	// Jobs configures the River client (its Schema is set to Schema).
 	Jobs jobs.Config
 	// DrainTimeout bounds how long RunJobs waits for running jobs on shutdown.
@@ -71,7 +74,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	b := &Backend{pool: pool, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
-	if err := b.migrate(ctx, opts.Schema, opts.Migrations); err != nil {
+	if err := b.migrate(ctx, opts.Schema, opts.Platform, opts.Migrations); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -88,7 +91,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 
 // migrate creates the schema and applies the service's migrations and River's, all under one
 // advisory lock per schema so that replicas starting together migrate once.
-func (b *Backend) migrate(ctx context.Context, schema string, migrations fs.FS) (err error) {
+func (b *Backend) migrate(ctx context.Context, schema string, platform, migrations fs.FS) (err error) {
 	conn, err := b.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("acquire migration connection: %w", err)
@@ -107,16 +110,13 @@ func (b *Backend) migrate(ctx context.Context, schema string, migrations fs.FS) 
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
 		return fmt.Errorf("create schema %s: %w", schema, err)
 	}
-	if migrations != nil {
-		db := stdlib.OpenDBFromPool(b.pool)
-		defer db.Close()
-		p, err := goose.NewProvider(goose.DialectPostgres, db, migrations, goose.WithDisableGlobalRegistry(true))
-		if err != nil {
-			return fmt.Errorf("migrations: %w", err)
-		}
-		if _, err := p.Up(ctx); err != nil {
-			return fmt.Errorf("apply migrations: %w", err)
-		}
+	db := stdlib.OpenDBFromPool(b.pool)
+	defer db.Close()
+	if err := storage.GooseUp(ctx, goose.DialectPostgres, db, platform, storage.PlatformVersionTable); err != nil {
+		return err
+	}
+	if err := storage.GooseUp(ctx, goose.DialectPostgres, db, migrations, ""); err != nil {
+		return err
 	}
 	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: b.logger, Schema: schema})
 	if err != nil {

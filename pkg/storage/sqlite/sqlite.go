@@ -46,6 +46,9 @@ type Options struct {
 	Synchronous string
 	// Migrations are the service's goose migrations; River's own are applied after them.
 	Migrations fs.FS
+	// Platform are migrations every service shares (e.g. the audit log), tracked apart from the
+	// service's own in their own version table.
+	Platform fs.FS
 	// Jobs configures the River client.
 	Jobs jobs.Config
 	// DrainTimeout bounds how long RunJobs waits for running jobs on shutdown.
@@ -72,7 +75,7 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	}
 	write.SetMaxOpenConns(1)
 	b := &Backend{write: write, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
-	if err := b.migrate(ctx, opts.Migrations); err != nil {
+	if err := b.migrate(ctx, opts.Platform, opts.Migrations); err != nil {
 		return nil, errors.Join(err, write.Close())
 	}
 	if b.read, err = openDB(ctx, path, opts.Synchronous, true); err != nil {
@@ -108,15 +111,12 @@ func openDB(ctx context.Context, path, synchronous string, readOnly bool) (*sql.
 	return db, nil
 }
 
-func (b *Backend) migrate(ctx context.Context, migrations fs.FS) error {
-	if migrations != nil {
-		p, err := goose.NewProvider(goose.DialectSQLite3, b.write, migrations, goose.WithDisableGlobalRegistry(true))
-		if err != nil {
-			return fmt.Errorf("migrations: %w", err)
-		}
-		if _, err := p.Up(ctx); err != nil {
-			return fmt.Errorf("apply migrations: %w", err)
-		}
+func (b *Backend) migrate(ctx context.Context, platform, migrations fs.FS) error {
+	if err := storage.GooseUp(ctx, goose.DialectSQLite3, b.write, platform, storage.PlatformVersionTable); err != nil {
+		return err
+	}
+	if err := storage.GooseUp(ctx, goose.DialectSQLite3, b.write, migrations, ""); err != nil {
+		return err
 	}
 	m, err := rivermigrate.New(riversqlite.New(b.write), &rivermigrate.Config{Logger: b.logger})
 	if err != nil {

@@ -1,0 +1,32 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+// PlatformVersionTable tracks the migrations every service shares, apart from its own.
+const PlatformVersionTable = "accessflow_platform_version"
+
+// GooseUp applies migrations (nil: none) to db, tracking them in table (empty: goose's default).
+func GooseUp(ctx context.Context, dialect goose.Dialect, db *sql.DB, migrations fs.FS, table string) error {
+	if migrations == nil {
+		return nil
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if table != "" {
+		opts = append(opts, goose.WithTableName(table))
+	}
+	p, err := goose.NewProvider(dialect, db, migrations, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
