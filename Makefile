@@ -10,7 +10,7 @@ GO_PACKAGES := ./... ./api/...
 ACCESSFLOW_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 # The git ref `buf breaking` compares against (default: the previous commit).
 BREAKING_AGAINST ?= HEAD~1
-TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2 golangci-lint
+TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2 golangci-lint gotestsum
 
 .PHONY: help
 help: ## Show this help.
@@ -34,8 +34,8 @@ run: build ## Build and run the whole suite on the embedded default (SQLite in .
 	./bin/accessflow serve
 
 .PHONY: test
-test: ## Run every test, the store suites on SQLite and on PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL).
-	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -race -count=1 -timeout 20m $(GO_PACKAGES)
+test: $(BIN)/gotestsum ## Run every test, the store suites on SQLite and on PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL).
+	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) $(BIN)/gotestsum --format testname -- -race -count=1 -timeout 20m $(GO_PACKAGES)
 	GOWORK=off go build ./... && GOWORK=off go -C api build ./...
 
 .PHONY: bench
