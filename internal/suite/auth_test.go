@@ -34,7 +34,12 @@ import (
 type rpc struct {
 	method protoreflect.MethodDescriptor
 	rule   *typev1.AuthRule
-	routes [][2]string // {HTTP method, path template}
+	routes []route
+}
+
+// route is one REST binding of an RPC, with a harmless body of the shape the binding decodes.
+type route struct {
+	method, template, body string
 }
 
 func (r rpc) fullMethod() string {
@@ -59,7 +64,7 @@ func registeredRPCs(t *testing.T) []rpc {
 				if rule, ok := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule); ok && rule != nil {
 					for _, b := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
 						if m, p := httpRoute(b); p != "" {
-							r.routes = append(r.routes, [2]string{m, p})
+							r.routes = append(r.routes, route{method: m, template: p, body: emptyBody(md, b.GetBody())})
 						}
 					}
 				}
@@ -70,6 +75,17 @@ func registeredRPCs(t *testing.T) []rpc {
 	})
 	require.NotEmpty(t, out, "no Accessflow RPC registered")
 	return out
+}
+
+// emptyBody is an empty value of the shape the binding's body field decodes: "[]" for a
+// repeated field (JSON Patch, bulk updates), "{}" otherwise.
+func emptyBody(md protoreflect.MethodDescriptor, body string) string {
+	if body != "" && body != "*" {
+		if fd := md.Input().Fields().ByName(protoreflect.Name(body)); fd != nil && fd.IsList() {
+			return "[]"
+		}
+	}
+	return "{}"
 }
 
 func httpRoute(b *annotations.HttpRule) (string, string) {
@@ -136,12 +152,12 @@ func TestEveryRESTRouteRequiresItsScope(t *testing.T) {
 	noScope, foreign := tokenWithout(t, dataDir), foreignToken(t)
 	tried := 0
 	for _, rpc := range registeredRPCs(t) {
-		for _, route := range rpc.routes {
-			method, path := route[0], concretePath(route[1])
-			t.Run(method+" "+route[1], func(t *testing.T) {
+		for _, rt := range rpc.routes {
+			method, path := rt.method, concretePath(rt.template)
+			t.Run(method+" "+rt.template, func(t *testing.T) {
 				if rpc.rule.GetAuthenticatedOtherwise() {
 					// Checked by its handler; without credentials it must still refuse.
-					resp := r.do(t, method, path, `{}`, "Authorization", "")
+					resp := r.do(t, method, path, rt.body, "Authorization", "")
 					require.Contains(t, []int{http.StatusUnauthorized, http.StatusBadRequest, http.StatusNotFound}, resp.status, string(resp.body))
 					return
 				}
@@ -151,12 +167,12 @@ func TestEveryRESTRouteRequiresItsScope(t *testing.T) {
 					"foreign token": "Bearer " + foreign,
 					"not bearer":    "Basic YWRtaW46YWRtaW4=",
 				} {
-					resp := r.do(t, method, path, `{}`, "Authorization", header)
+					resp := r.do(t, method, path, rt.body, "Authorization", header)
 					body := requireError(t, resp, http.StatusUnauthorized, "401 Unauthorized", "")
 					require.NotEmpty(t, body["error"], "%s: the reference 401 body's error field", name)
 					tried++
 				}
-				resp := r.do(t, method, path, `{}`, "Authorization", "Bearer "+noScope)
+				resp := r.do(t, method, path, rt.body, "Authorization", "Bearer "+noScope)
 				requireError(t, resp, http.StatusForbidden, "403 Forbidden", "scope")
 				tried++
 			})

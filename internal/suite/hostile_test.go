@@ -89,8 +89,8 @@ func TestHostileInput(t *testing.T) {
 		}
 	}
 	for _, rpc := range registeredRPCs(t) {
-		for _, route := range rpc.routes {
-			method, template := route[0], route[1]
+		for _, rt := range rpc.routes {
+			method, template := rt.method, rt.template
 			path := concretePath(template)
 			hasBody := method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
 			if hasBody {

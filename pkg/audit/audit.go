@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/ids"
 	"github.com/accessflow/accessflow/pkg/storage"
@@ -91,7 +92,8 @@ func (r *Recorder) record(ctx context.Context, method string, claims *auth.Claim
 }
 
 // mutatingMethods are the RPCs that change state or decide: those bound to POST, PUT, PATCH or
-// DELETE, and unbound ones whose names do not read (Get…, List…, Check…, Validate…).
+// DELETE, and unbound ones whose names do not read (Get…, List…, Check…, Validate…), except
+// those marked (accessflow.type.v1.audit).operational.
 func mutatingMethods() map[string]bool {
 	out := map[string]bool{}
 	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
@@ -111,6 +113,9 @@ func mutatingMethods() map[string]bool {
 }
 
 func isMutating(md protoreflect.MethodDescriptor) bool {
+	if opts, ok := proto.GetExtension(md.Options(), typev1.E_Audit).(*typev1.AuditOptions); ok && opts.GetOperational() {
+		return false
+	}
 	if rule, ok := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule); ok && rule != nil {
 		return rule.GetGet() == ""
 	}

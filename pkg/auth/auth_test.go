@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -110,4 +112,42 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted a token it did not issue: %q", raw)
 		}
 	})
+}
+
+type countingVerifier struct {
+	auth.Verifier
+	calls int
+}
+
+func (c *countingVerifier) Verify(ctx context.Context, raw string) (*auth.Claims, error) {
+	c.calls++
+	return c.Verifier.Verify(ctx, raw)
+}
+
+func TestCachingVerifier(t *testing.T) {
+	t.Parallel()
+	issuer, keys := newIssuer(t)
+	inner := &countingVerifier{Verifier: auth.NewLocalVerifier(keys.Public(), "accessflow", "accessflow")}
+	v := auth.NewCachingVerifier(inner, 2)
+	tok, _, err := issuer.Issue("s", "", []string{"a"}, nil, time.Hour)
+	require.NoError(t, err)
+	for range 5 {
+		c, err := v.Verify(t.Context(), tok)
+		require.NoError(t, err)
+		require.Equal(t, "s", c.Subject)
+	}
+	require.Equal(t, 1, inner.calls, "verified once, then cached")
+	for range 3 {
+		_, err := v.Verify(t.Context(), "bad")
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+	}
+	require.Equal(t, 4, inner.calls, "failures are not cached")
+	for i := range 3 { // overflow the bound
+		other, _, err := issuer.Issue(fmt.Sprint("s", i), "", nil, nil, time.Hour)
+		require.NoError(t, err)
+		_, err = v.Verify(t.Context(), other)
+		require.NoError(t, err)
+	}
+	_, err = v.Verify(t.Context(), tok)
+	require.NoError(t, err)
 }

@@ -161,8 +161,16 @@ func (c Config) KeySet() (*auth.KeySet, error) {
 	return auth.LoadOrCreateKeySet(filepath.Join(c.Storage.DataDir, "jwt-keys.json"))
 }
 
-// Verifier returns the token verifier services authorize calls with.
+// Verifier returns the token verifier services authorize calls with, caching verified tokens.
 func (c Config) Verifier(ctx context.Context) (auth.Verifier, error) {
+	v, err := c.verifier(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewCachingVerifier(v, 10_000), nil
+}
+
+func (c Config) verifier(ctx context.Context) (auth.Verifier, error) {
 	switch {
 	case c.Auth.OIDCIssuerURL != "":
 		return auth.NewOIDCVerifier(ctx, c.Auth.OIDCIssuerURL, c.Auth.Audience)

@@ -109,6 +109,14 @@ func Run(t *testing.T, b storage.Backend, w *Worker) {
 		require.ErrorIs(t, err, storage.ErrConflict)
 	})
 
+	t.Run("foreign key violation is ErrConflict", func(t *testing.T) {
+		err := b.InTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO thing_notes (thing_id, note) VALUES ($1, $2)", "no-such-thing", "orphan")
+			return err
+		})
+		require.ErrorIs(t, err, storage.ErrConflict)
+	})
+
 	t.Run("query rows", func(t *testing.T) {
 		rows, err := b.DB().Query(ctx, "SELECT id FROM things ORDER BY id")
 		require.NoError(t, err)

@@ -166,8 +166,12 @@ func translate(err error) error {
 		return storage.ErrNotFound
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505", // unique_violation
+			"23503": // foreign_key_violation: a row a concurrent change removed (or the reverse)
+			return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+		}
 	}
 	return err
 }

@@ -30,12 +30,17 @@ import (
 // writer at a time and more would only add busy-wait stalls, and a small pool of read-only
 // connections, which WAL lets run beside the writer.
 type Backend struct {
-	write  *sql.DB
-	read   *sql.DB
-	river  *river.Client[*sql.Tx]
-	drain  time.Duration
-	works  bool
-	logger *slog.Logger
+	write *sql.DB
+	read  *sql.DB
+	// checkpoint runs WAL checkpoints in the background, so that no commit pays for one (SQLite's
+	// automatic checkpoint runs inside a commit and stalls it for milliseconds).
+	checkpoint     *sql.DB
+	stopCheckpoint chan struct{}
+	checkpointDone chan struct{}
+	river          *river.Client[*sql.Tx]
+	drain          time.Duration
+	works          bool
+	logger         *slog.Logger
 }
 
 var _ storage.Backend = (*Backend)(nil)
@@ -53,6 +58,8 @@ type Options struct {
 	Jobs jobs.Config
 	// DrainTimeout bounds how long RunJobs waits for running jobs on shutdown.
 	DrainTimeout time.Duration
+	// CheckpointInterval is how often the WAL is checkpointed in the background (default 1s).
+	CheckpointInterval time.Duration
 	// Logger for migrations and River.
 	Logger *slog.Logger
 }
@@ -69,7 +76,7 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	write, err := openDB(ctx, path, opts.Synchronous, false)
+	write, err := openDB(ctx, path, opts.Synchronous, connWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -78,10 +85,20 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	if err := b.migrate(ctx, opts.Platform, opts.Migrations); err != nil {
 		return nil, errors.Join(err, write.Close())
 	}
-	if b.read, err = openDB(ctx, path, opts.Synchronous, true); err != nil {
+	if b.read, err = openDB(ctx, path, opts.Synchronous, connRead); err != nil {
 		return nil, errors.Join(err, write.Close())
 	}
 	b.read.SetMaxOpenConns(4)
+	if b.checkpoint, err = openDB(ctx, path, opts.Synchronous, connCheckpoint); err != nil {
+		return nil, errors.Join(err, b.read.Close(), write.Close())
+	}
+	b.checkpoint.SetMaxOpenConns(1)
+	interval := opts.CheckpointInterval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	b.stopCheckpoint, b.checkpointDone = make(chan struct{}), make(chan struct{})
+	go b.checkpointLoop(interval)
 	if opts.Jobs.Logger == nil {
 		opts.Jobs.Logger = opts.Logger
 	}
@@ -91,15 +108,27 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	return b, nil
 }
 
-func openDB(ctx context.Context, path, synchronous string, readOnly bool) (*sql.DB, error) {
+type connKind int
+
+const (
+	connWrite connKind = iota
+	connRead
+	connCheckpoint
+)
+
+func openDB(ctx context.Context, path, synchronous string, kind connKind) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous("+synchronous+")")
 	q.Set("_txlock", "immediate")
-	if readOnly {
+	switch kind {
+	case connWrite:
+		q.Add("_pragma", "wal_autocheckpoint(0)") // checkpointLoop does it off the commit path
+	case connRead:
 		q.Add("_pragma", "query_only(ON)")
+	case connCheckpoint:
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -160,9 +189,39 @@ func (b *Backend) RunJobs(ctx context.Context) error {
 	return jobs.Run(ctx, b.river, b.works, b.drain)
 }
 
-// Close closes both pools.
+// checkpointLoop copies the WAL into the database every interval without blocking writers
+// (PASSIVE), and once more on close.
+func (b *Backend) checkpointLoop(interval time.Duration) {
+	defer close(b.checkpointDone)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stopCheckpoint:
+			b.runCheckpoint()
+			return
+		case <-tick.C:
+			b.runCheckpoint()
+		}
+	}
+}
+
+func (b *Backend) runCheckpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := b.checkpoint.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		b.logger.Warn("sqlite wal checkpoint", "error", err)
+	}
+}
+
+// Close stops the checkpointer and closes the pools.
 func (b *Backend) Close() error {
 	var errs []error
+	if b.stopCheckpoint != nil {
+		close(b.stopCheckpoint)
+		<-b.checkpointDone
+		errs = append(errs, b.checkpoint.Close())
+	}
 	if b.read != nil {
 		errs = append(errs, b.read.Close())
 	}
@@ -187,7 +246,9 @@ func translate(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY,
+			// A row referencing one that a concurrent change removed (or the reverse).
+			sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return fmt.Errorf("%w: %w", storage.ErrConflict, err)
 		}
 	}
