@@ -23,8 +23,8 @@ import (
 	"github.com/accessflow/accessflow/pkg/logging"
 )
 
-// MIMEJSONPatch is the media type of RFC 6902 JSON Patch request bodies.
-const MIMEJSONPatch = "application/json-patch+json"
+// mimeJSONPatch is the media type of RFC 6902 JSON Patch request bodies.
+const mimeJSONPatch = "application/json-patch+json"
 
 // Backends are the client connections to the services the gateway fronts.
 type Backends struct {
@@ -95,9 +95,9 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
 	}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBody{jsonMarshaler}),
 		// PATCH bodies are RFC 6902 JSON Patch documents: JSON arrays the same decoder reads.
-		runtime.WithMarshalerOption(MIMEJSONPatch, jsonMarshaler),
+		runtime.WithMarshalerOption(mimeJSONPatch, jsonMarshaler),
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(g.handleRoutingError),
 		runtime.WithForwardResponseOption(g.setSuccessStatus),

@@ -6,6 +6,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
+	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
 )
 
 // routes registers every REST route of every service on the gateway's mux: one entry per gRPC
@@ -16,5 +17,26 @@ var routes = []struct {
 }{
 	{"accessflow.policy.v1.SourceService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 		return policyv1.RegisterSourceServiceHandler(ctx, mux, b.Policy)
+	}},
+	{"accessflow.policy.v1.ProvisioningPolicyService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return policyv1.RegisterProvisioningPolicyServiceHandler(ctx, mux, b.Policy)
+	}},
+	{"accessflow.policy.v1.UniquenessService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return policyv1.RegisterUniquenessServiceHandler(ctx, mux, b.Policy)
+	}},
+	{"accessflow.trigger.v1.TriggerService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return triggerv1.RegisterTriggerServiceHandler(ctx, mux, b.Trigger)
+	}},
+	{"accessflow.trigger.v1.SubscriptionService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return triggerv1.RegisterSubscriptionServiceHandler(ctx, mux, b.Trigger)
+	}},
+	{"accessflow.trigger.v1.EventService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return triggerv1.RegisterEventServiceHandler(ctx, mux, b.Trigger)
+	}},
+	{"accessflow.trigger.v1.InvocationService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return triggerv1.RegisterInvocationServiceHandler(ctx, mux, b.Trigger)
+	}},
+	{"accessflow.trigger.v1.EventSourceService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return triggerv1.RegisterEventSourceServiceHandler(ctx, mux, b.Trigger)
 	}},
 }

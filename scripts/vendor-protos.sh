@@ -25,7 +25,7 @@ rm -rf "$dest"
 mkdir -p "$dest/google/api" "$dest/protoc-gen-openapiv2/options" "$dest/buf/validate"
 
 (cd "$work" && npm pack --silent "google-proto-files@$GOOGLE_PROTO_FILES_VERSION" >/dev/null && tar -xzf google-proto-files-*.tgz)
-for f in annotations http field_behavior; do
+for f in annotations http field_behavior httpbody; do
 	cp "$work/package/google/api/$f.proto" "$dest/google/api/"
 done
 cp "$work/package/LICENSE" "$dest/google/LICENSE"

@@ -24,7 +24,12 @@ import (
 // Specs lists the services of the suite, in start order. Each call returns new specs, each with
 // its own default configuration.
 func Specs() []service.Spec {
-	return []service.Spec{policy.Spec(), triggeringest.Spec(), approval.Spec(), actionexecution.Spec()}
+	trigger := triggeringest.DefaultConfig()
+	return specs(&trigger)
+}
+
+func specs(trigger *triggeringest.Config) []service.Spec {
+	return []service.Spec{policy.Spec(), triggeringest.NewSpec(trigger), approval.Spec(), actionexecution.Spec()}
 }
 
 // Config is the all-in-one's configuration.
@@ -35,11 +40,16 @@ type Config struct {
 	Addrs map[string]string
 	// Specs are the services, whose own flags Bind registers.
 	Specs []service.Spec
+	// Trigger is the trigger-ingest service's own configuration: its spec in Specs reads it
+	// when the suite opens (a pointer, so that flags and callers set what the spec sees).
+	Trigger *triggeringest.Config
 }
 
 // DefaultConfig is the documented default.
 func DefaultConfig() Config {
+	trigger := triggeringest.DefaultConfig()
 	return Config{
+		Trigger: &trigger,
 		Service: service.DefaultConfig(),
 		Gateway: gateway.DefaultConfig(),
 		Addrs: map[string]string{
@@ -48,7 +58,7 @@ func DefaultConfig() Config {
 			approval.Name:        approval.DefaultGRPCAddr,
 			actionexecution.Name: actionexecution.DefaultGRPCAddr,
 		},
-		Specs: Specs(),
+		Specs: specs(&trigger),
 	}
 }
 

@@ -27,6 +27,12 @@ const Domain = "accessflow.dev"
 // message that names the field: fmt.Errorf("%w: features: duplicate value", ErrInvalidArgument).
 var ErrInvalidArgument = errors.New("invalid argument")
 
+// ErrUniqueValuesExhausted marks a request that needs a unique value (e.g. a generated
+// username) when every candidate is already taken. It is FAILED_PRECONDITION, not
+// RESOURCE_EXHAUSTED: the latter means "back off and retry" (HTTP 429), whereas this state
+// lasts until values are freed or the policy allows more candidates.
+var ErrUniqueValuesExhausted = errors.New("unique values exhausted")
+
 // ErrUnauthenticated marks a caller whose own credentials (a webhook signature, an invocation
 // secret) are missing, wrong or stale: gRPC Unauthenticated, HTTP 401.
 var ErrUnauthenticated = errors.New("unauthenticated")
@@ -95,6 +101,8 @@ func ToStatus(err error) (st *status.Status, expected bool) {
 		return withInfo(codes.NotFound, typev1.ErrorReason_ERROR_REASON_NOT_FOUND, err.Error()), true
 	case errors.Is(err, storage.ErrConflict):
 		return withInfo(codes.AlreadyExists, typev1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, err.Error()), true
+	case errors.Is(err, ErrUniqueValuesExhausted):
+		return withInfo(codes.FailedPrecondition, typev1.ErrorReason_ERROR_REASON_UNIQUE_VALUES_EXHAUSTED, err.Error()), true
 	case errors.Is(err, storage.ErrPreconditionFailed):
 		return withInfo(codes.FailedPrecondition, typev1.ErrorReason_ERROR_REASON_PRECONDITION_FAILED, err.Error()), true
 	default:

@@ -7,9 +7,13 @@
 package triggerv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/accessflow/accessflow/api/accessflow/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,20 +24,170 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ListTriggersRequest pages and filters the catalogue.
+type ListTriggersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of triggers to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number of triggers to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter in the reference collection syntax. Supported: id (eq, ge, le).
+	Filters       string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTriggersRequest) Reset() {
+	*x = ListTriggersRequest{}
+	mi := &file_accessflow_trigger_v1_trigger_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTriggersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTriggersRequest) ProtoMessage() {}
+
+func (x *ListTriggersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_trigger_v1_trigger_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTriggersRequest.ProtoReflect.Descriptor instead.
+func (*ListTriggersRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_trigger_v1_trigger_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ListTriggersRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListTriggersRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListTriggersRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListTriggersRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+// ListTriggersResponse carries one page of triggers.
+type ListTriggersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The triggers of this page.
+	Triggers      []*Trigger `protobuf:"bytes,1,rep,name=triggers,proto3" json:"triggers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTriggersResponse) Reset() {
+	*x = ListTriggersResponse{}
+	mi := &file_accessflow_trigger_v1_trigger_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTriggersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTriggersResponse) ProtoMessage() {}
+
+func (x *ListTriggersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_trigger_v1_trigger_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTriggersResponse.ProtoReflect.Descriptor instead.
+func (*ListTriggersResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_trigger_v1_trigger_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListTriggersResponse) GetTriggers() []*Trigger {
+	if x != nil {
+		return x.Triggers
+	}
+	return nil
+}
+
 var File_accessflow_trigger_v1_trigger_service_proto protoreflect.FileDescriptor
 
 const file_accessflow_trigger_v1_trigger_service_proto_rawDesc = "" +
 	"\n" +
-	"+accessflow/trigger/v1/trigger_service.proto\x12\x15accessflow.trigger.v12\x10\n" +
-	"\x0eTriggerServiceBFZDgithub.com/accessflow/accessflow/api/accessflow/trigger/v1;triggerv1b\x06proto3"
+	"+accessflow/trigger/v1/trigger_service.proto\x12\x15accessflow.trigger.v1\x1a#accessflow/trigger/v1/trigger.proto\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"\xa1\x01\n" +
+	"\x13ListTriggersRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afiltersB\b\n" +
+	"\x06_limit\"R\n" +
+	"\x14ListTriggersResponse\x12:\n" +
+	"\btriggers\x18\x01 \x03(\v2\x1e.accessflow.trigger.v1.TriggerR\btriggers2\xec\x01\n" +
+	"\x0eTriggerService\x12\xd9\x01\n" +
+	"\fListTriggers\x12*.accessflow.trigger.v1.ListTriggersRequest\x1a+.accessflow.trigger.v1.ListTriggersResponse\"p\xd2\xf3\x182\n" +
+	"%sp:trigger-service-subscriptions:read\x12\tORG_ADMIN\x82\xd3\xe4\x93\x024Z\x18b\btriggers\x12\f/triggers/v1b\btriggers\x12\x0e/beta/triggersBFZDgithub.com/accessflow/accessflow/api/accessflow/trigger/v1;triggerv1b\x06proto3"
 
-var file_accessflow_trigger_v1_trigger_service_proto_goTypes = []any{}
+var (
+	file_accessflow_trigger_v1_trigger_service_proto_rawDescOnce sync.Once
+	file_accessflow_trigger_v1_trigger_service_proto_rawDescData []byte
+)
+
+func file_accessflow_trigger_v1_trigger_service_proto_rawDescGZIP() []byte {
+	file_accessflow_trigger_v1_trigger_service_proto_rawDescOnce.Do(func() {
+		file_accessflow_trigger_v1_trigger_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_accessflow_trigger_v1_trigger_service_proto_rawDesc), len(file_accessflow_trigger_v1_trigger_service_proto_rawDesc)))
+	})
+	return file_accessflow_trigger_v1_trigger_service_proto_rawDescData
+}
+
+var file_accessflow_trigger_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_accessflow_trigger_v1_trigger_service_proto_goTypes = []any{
+	(*ListTriggersRequest)(nil),  // 0: accessflow.trigger.v1.ListTriggersRequest
+	(*ListTriggersResponse)(nil), // 1: accessflow.trigger.v1.ListTriggersResponse
+	(*Trigger)(nil),              // 2: accessflow.trigger.v1.Trigger
+}
 var file_accessflow_trigger_v1_trigger_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	2, // 0: accessflow.trigger.v1.ListTriggersResponse.triggers:type_name -> accessflow.trigger.v1.Trigger
+	0, // 1: accessflow.trigger.v1.TriggerService.ListTriggers:input_type -> accessflow.trigger.v1.ListTriggersRequest
+	1, // 2: accessflow.trigger.v1.TriggerService.ListTriggers:output_type -> accessflow.trigger.v1.ListTriggersResponse
+	2, // [2:3] is the sub-list for method output_type
+	1, // [1:2] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	1, // [1:1] is the sub-list for extension extendee
+	0, // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_accessflow_trigger_v1_trigger_service_proto_init() }
@@ -41,18 +195,21 @@ func file_accessflow_trigger_v1_trigger_service_proto_init() {
 	if File_accessflow_trigger_v1_trigger_service_proto != nil {
 		return
 	}
+	file_accessflow_trigger_v1_trigger_proto_init()
+	file_accessflow_trigger_v1_trigger_service_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_accessflow_trigger_v1_trigger_service_proto_rawDesc), len(file_accessflow_trigger_v1_trigger_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   0,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_accessflow_trigger_v1_trigger_service_proto_goTypes,
 		DependencyIndexes: file_accessflow_trigger_v1_trigger_service_proto_depIdxs,
+		MessageInfos:      file_accessflow_trigger_v1_trigger_service_proto_msgTypes,
 	}.Build()
 	File_accessflow_trigger_v1_trigger_service_proto = out.File
 	file_accessflow_trigger_v1_trigger_service_proto_goTypes = nil

@@ -7,7 +7,10 @@
 package triggerv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -15,14 +18,19 @@ import (
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
 
+const (
+	TriggerService_ListTriggers_FullMethodName = "/accessflow.trigger.v1.TriggerService/ListTriggers"
+)
+
 // TriggerServiceClient is the client API for TriggerService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// TriggerService manages the event-trigger catalogue, subscriptions, event ingestion and delivery.
-// Its RPCs are added by the issue that builds the service; the foundation only reserves the
-// package so that every service runs, reports health and owns its store from day one.
+// TriggerService lists the event-trigger catalogue: the events subscribers can subscribe to,
+// with the JSON Schemas of their payloads.
 type TriggerServiceClient interface {
+	// ListTriggers pages through the catalogue ordered by id, optionally filtered.
+	ListTriggers(ctx context.Context, in *ListTriggersRequest, opts ...grpc.CallOption) (*ListTriggersResponse, error)
 }
 
 type triggerServiceClient struct {
@@ -33,14 +41,25 @@ func NewTriggerServiceClient(cc grpc.ClientConnInterface) TriggerServiceClient {
 	return &triggerServiceClient{cc}
 }
 
+func (c *triggerServiceClient) ListTriggers(ctx context.Context, in *ListTriggersRequest, opts ...grpc.CallOption) (*ListTriggersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTriggersResponse)
+	err := c.cc.Invoke(ctx, TriggerService_ListTriggers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TriggerServiceServer is the server API for TriggerService service.
 // All implementations must embed UnimplementedTriggerServiceServer
 // for forward compatibility.
 //
-// TriggerService manages the event-trigger catalogue, subscriptions, event ingestion and delivery.
-// Its RPCs are added by the issue that builds the service; the foundation only reserves the
-// package so that every service runs, reports health and owns its store from day one.
+// TriggerService lists the event-trigger catalogue: the events subscribers can subscribe to,
+// with the JSON Schemas of their payloads.
 type TriggerServiceServer interface {
+	// ListTriggers pages through the catalogue ordered by id, optionally filtered.
+	ListTriggers(context.Context, *ListTriggersRequest) (*ListTriggersResponse, error)
 	mustEmbedUnimplementedTriggerServiceServer()
 }
 
@@ -51,6 +70,9 @@ type TriggerServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedTriggerServiceServer struct{}
 
+func (UnimplementedTriggerServiceServer) ListTriggers(context.Context, *ListTriggersRequest) (*ListTriggersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTriggers not implemented")
+}
 func (UnimplementedTriggerServiceServer) mustEmbedUnimplementedTriggerServiceServer() {}
 func (UnimplementedTriggerServiceServer) testEmbeddedByValue()                        {}
 
@@ -72,13 +94,36 @@ func RegisterTriggerServiceServer(s grpc.ServiceRegistrar, srv TriggerServiceSer
 	s.RegisterService(&TriggerService_ServiceDesc, srv)
 }
 
+func _TriggerService_ListTriggers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTriggersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TriggerServiceServer).ListTriggers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TriggerService_ListTriggers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TriggerServiceServer).ListTriggers(ctx, req.(*ListTriggersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TriggerService_ServiceDesc is the grpc.ServiceDesc for TriggerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var TriggerService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "accessflow.trigger.v1.TriggerService",
 	HandlerType: (*TriggerServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "accessflow/trigger/v1/trigger_service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ListTriggers",
+			Handler:    _TriggerService_ListTriggers_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "accessflow/trigger/v1/trigger_service.proto",
 }

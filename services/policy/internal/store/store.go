@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -17,10 +18,30 @@ import (
 // Store is the policy service's store.
 type Store struct {
 	backend storage.Backend
+	now     func() time.Time
+	// group batches claims into shared transactions where writes are serial (SQLite);
+	// nil on PostgreSQL, where claims commit on their own, in parallel.
+	group *groupCommit
 }
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock that stamps policies and reservations and decides when a
+// reservation has expired (default: the wall clock).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
-func New(backend storage.Backend) *Store { return &Store{backend: backend} }
+func New(backend storage.Backend, opts ...Option) *Store {
+	s := &Store{backend: backend, now: time.Now}
+	if backend.Name() != storage.BackendPostgres {
+		s.group = &groupCommit{backend: backend}
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
+}
 
 // Ready reports whether the database answers.
 func (s *Store) Ready(ctx context.Context) error { return s.backend.Ready(ctx) }

@@ -17,11 +17,11 @@ import (
 func TestStoreSQLite(t *testing.T) {
 	migrations, err := store.Migrations(storage.BackendSQLite)
 	require.NoError(t, err)
-	storetest.Run(t, func(t *testing.T) *store.Store {
+	storetest.Run(t, func(t *testing.T, opts ...store.Option) *store.Store {
 		b, err := sqlite.Open(t.Context(), storagetest.SQLitePath(t), sqlite.Options{Migrations: migrations})
 		require.NoError(t, err)
 		t.Cleanup(func() { require.NoError(t, b.Close()) })
-		return store.New(b)
+		return store.New(b, opts...)
 	})
 }
 
@@ -31,7 +31,7 @@ func TestStorePostgres(t *testing.T) {
 	open := func(ctx context.Context, url string) (*postgres.Backend, error) {
 		return postgres.Open(ctx, url, postgres.Options{Schema: "policy", Migrations: migrations})
 	}
-	storetest.Run(t, func(t *testing.T) *store.Store {
+	storetest.Run(t, func(t *testing.T, opts ...store.Option) *store.Store {
 		url := storagetest.NewPostgresDatabase(t, "policy", migrations, func(ctx context.Context, url string) error {
 			b, err := open(ctx, url)
 			if err != nil {
@@ -42,6 +42,6 @@ func TestStorePostgres(t *testing.T) {
 		b, err := open(t.Context(), url)
 		require.NoError(t, err)
 		t.Cleanup(func() { require.NoError(t, b.Close()) })
-		return store.New(b)
+		return store.New(b, opts...)
 	})
 }

@@ -22,8 +22,9 @@ import (
 	"github.com/accessflow/accessflow/services/policy/internal/store"
 )
 
-// NewStore returns an empty store on a fresh database of the backend under test.
-type NewStore func(t *testing.T) *store.Store
+// NewStore returns an empty store, made with opts, on a fresh database of the backend under
+// test.
+type NewStore func(t *testing.T, opts ...store.Option) *store.Store
 
 // Run runs every conformance test against stores made by newStore.
 func Run(t *testing.T, newStore NewStore) {
@@ -33,6 +34,8 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("SourceUpdate", func(t *testing.T) { testSourceUpdate(t, newStore(t)) })
 	t.Run("SourceListFilterPage", func(t *testing.T) { testSourceList(t, newStore(t)) })
 	t.Run("SourceConcurrentCreates", func(t *testing.T) { testSourceConcurrentCreates(t, newStore(t)) })
+	runPolicies(t, newStore)
+	runReservations(t, newStore)
 }
 
 func newSource(name string) *policyv1.Source {
