@@ -32,9 +32,7 @@ var migrationsFS embed.FS
 
 // Migrations returns the audit log's migrations for a backend (platform migrations: every
 // service runs them).
-func Migrations(backend string) (fs.FS, error) {
-	return fs.Sub(migrationsFS, "migrations/"+backend)
-}
+func Migrations(backend string) (fs.FS, error) { return storage.MigrationsFor(migrationsFS, backend) }
 
 // Recorder writes audit events to a service's store.
 type Recorder struct {

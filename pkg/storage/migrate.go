@@ -30,3 +30,14 @@ func GooseUp(ctx context.Context, dialect goose.Dialect, db *sql.DB, migrations 
 	}
 	return nil
 }
+
+// MigrationsFor picks a backend's migrations from an embedded tree laid out as
+// migrations/<backend>/NNNNN_name.sql, the layout every Accessflow store uses.
+func MigrationsFor(tree fs.FS, backend string) (fs.FS, error) {
+	switch backend {
+	case BackendSQLite, BackendPostgres:
+		return fs.Sub(tree, "migrations/"+backend)
+	default:
+		return nil, fmt.Errorf("no migrations for backend %q", backend)
+	}
+}

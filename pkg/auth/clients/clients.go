@@ -24,9 +24,7 @@ import (
 var migrationsFS embed.FS
 
 // Migrations returns the client store's migrations for a backend.
-func Migrations(backend string) (fs.FS, error) {
-	return fs.Sub(migrationsFS, "migrations/"+backend)
-}
+func Migrations(backend string) (fs.FS, error) { return storage.MigrationsFor(migrationsFS, backend) }
 
 // ErrBadCredentials reports no such client, or the wrong secret (callers must not tell which).
 var ErrBadCredentials = errors.New("invalid client credentials")

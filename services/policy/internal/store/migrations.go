@@ -2,7 +2,6 @@ package store
 
 import (
 	"embed"
-	"fmt"
 	"io/fs"
 
 	"github.com/accessflow/accessflow/pkg/storage"
@@ -12,11 +11,4 @@ import (
 var migrationsFS embed.FS
 
 // Migrations returns the policy service's migrations for a backend.
-func Migrations(backend string) (fs.FS, error) {
-	switch backend {
-	case storage.BackendSQLite, storage.BackendPostgres:
-		return fs.Sub(migrationsFS, "migrations/"+backend)
-	default:
-		return nil, fmt.Errorf("no migrations for backend %q", backend)
-	}
-}
+func Migrations(backend string) (fs.FS, error) { return storage.MigrationsFor(migrationsFS, backend) }
