@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,4 +60,40 @@ func TestSecretsStayOutOfLogsAndSpans(t *testing.T) {
 	requireNoCanary(t, r, canary)
 	requireNoCanary(t, r, r.creds.ClientSecret)
 	requireNoCanary(t, r, r.token)
+}
+
+// TestSubscriptionSecretsStayHidden gives a subscription a canary bearer token and basic-auth
+// password, delivers an event with them, and checks the canary is never returned by the API,
+// never written to logs or spans, and never stored in clear (River job arguments, or anywhere
+// in the database file).
+func TestSubscriptionSecretsStayHidden(t *testing.T) {
+	dataDir := t.TempDir()
+	r := startWith(t, storageWithDir(t, dataDir), withTriggers())
+	canary := "canary-bearer-" + strings.Repeat("x", 12)
+	sub := newSubscriber(t, nil)
+	created := r.subscribe(t, iacTrigger, "secret holder", sub.URL, "", map[string]any{"httpConfig": map[string]any{
+		"url": sub.URL, "httpAuthenticationType": "BEARER_TOKEN",
+		"bearerTokenAuthConfig": map[string]any{"bearerToken": canary},
+	}})
+	id := created["id"].(string)
+	signing := created["signingSecret"].(string)
+
+	for _, path := range []string{"/beta/trigger-subscriptions/" + id, "/beta/trigger-subscriptions", "/v1/audit-events?limit=250"} {
+		resp := r.do(t, http.MethodGet, path, "")
+		require.Equal(t, http.StatusOK, resp.status, path)
+		require.NotContains(t, string(resp.body), canary, "%s returned the bearer token", path)
+		require.NotContains(t, string(resp.body), signing, "%s returned the signing secret after creation", path)
+	}
+
+	r.publish(t, iacTrigger, identityAttributesChanged)
+	d := sub.next(t)
+	require.Equal(t, "Bearer "+canary, d.header.Get("Authorization"), "the subscriber does get it")
+
+	requireNoCanary(t, r, canary)
+	requireNoCanary(t, r, signing)
+	db, err := os.ReadFile(filepath.Join(dataDir, "trigger-ingest.db"))
+	require.NoError(t, err)
+	wal, _ := os.ReadFile(filepath.Join(dataDir, "trigger-ingest.db-wal"))
+	require.NotContains(t, string(db)+string(wal), canary, "the token is stored sealed, and River job arguments carry only ids")
+	require.NotContains(t, string(db)+string(wal), signing, "the signing secret is stored sealed")
 }
