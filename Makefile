@@ -42,6 +42,10 @@ test: $(BIN)/gotestsum ## Run every test, the store suites on SQLite and on Post
 bench: ## Run the benchmarks.
 	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -run '^$$' -bench . -benchmem $(GO_PACKAGES)
 
+.PHONY: load
+load: ## Run the load generators (REST ingest, deliveries) against an in-process suite; prints rates and percentiles.
+	ACCESSFLOW_LOAD=1 ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -count=1 -timeout 20m -run 'TestTriggerLoad' -v ./internal/suite/ | grep -E 'events/s|deliveries/s|^(ok|FAIL|---)'
+
 .PHONY: generate
 generate: tools ## Generate Go (api/) and OpenAPI (gateway/openapi/) from proto/.
 	rm -rf api/accessflow gateway/openapi/*.json
