@@ -44,7 +44,7 @@ bench: ## Run the benchmarks.
 
 .PHONY: load
 load: ## Run the load generators (REST ingest, deliveries) against an in-process suite; prints rates and percentiles.
-	ACCESSFLOW_LOAD=1 ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -count=1 -timeout 20m -run 'TestTriggerLoad' -v ./internal/suite/ | grep -E 'events/s|deliveries/s|^(ok|FAIL|---)'
+	ACCESSFLOW_LOAD=1 ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -count=1 -timeout 20m -run 'TestTriggerLoad' -v ./internal/suite/ | grep -E 'events/s|deliveries/s|memory|^(ok|FAIL|---)'
 
 .PHONY: generate
 generate: tools ## Generate Go (api/) and OpenAPI (gateway/openapi/) from proto/.

@@ -42,6 +42,10 @@ func TestTriggerLoad(t *testing.T) {
 			return storage.Config{DatabaseURL: dbURL, SQLiteSynchronous: "NORMAL"}
 		},
 	}
+	t.Cleanup(func() {
+		// The whole process (suite and load generator): an upper bound on the all-in-one's.
+		t.Logf("peak resident memory of the test process: %s", peakRSS())
+	})
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			for _, subs := range []int{0, 1} {
@@ -250,4 +254,18 @@ func openLoop(t *testing.T, r *running, rate int, window time.Duration, sink *la
 		return sink.count() >= accepted.Load()*subscribers
 	}, 60*time.Second, 50*time.Millisecond, "every accepted event delivered")
 	return loadResult{n: int(accepted.Load())}
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) from /proc.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
 }
