@@ -30,6 +30,18 @@ func decodePatch(ops []*policyv1.JsonPatchOperation) (jsonpatch.Patch, error) {
 	raw := make([]patchOperation, len(ops))
 	for i, op := range ops {
 		raw[i] = patchOperation{Op: op.GetOp(), Path: op.GetPath(), From: op.GetFrom()}
+		// RFC 6902 §4: add, replace and test carry a value, move and copy a from. Checked here
+		// because the library dereferences a missing value (a panic, found by FuzzPatch).
+		switch op.GetOp() {
+		case "add", "replace", "test":
+			if op.GetValue() == nil {
+				return nil, apierror.InvalidField(fmt.Sprintf("operations[%d].value", i), "%s needs a value", op.GetOp())
+			}
+		case "move", "copy":
+			if op.GetFrom() == "" {
+				return nil, apierror.InvalidField(fmt.Sprintf("operations[%d].from", i), "%s needs a from", op.GetOp())
+			}
+		}
 		if op.GetValue() != nil {
 			v, err := protojson.Marshal(op.GetValue())
 			if err != nil {
