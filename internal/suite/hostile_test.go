@@ -71,12 +71,18 @@ func TestHostileInput(t *testing.T) {
 	// A real source with a real policy, so that hostile bodies reach the code past the lookups.
 	policy := r.do(t, http.MethodPost, "/v3/sources/"+sourceID+"/provisioning-policies", seedPolicy)
 	require.Equal(t, http.StatusCreated, policy.status, string(policy.body))
+	sub := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", `{"name": "hostile target", "triggerId": "idn:source-created",
+		"type": "HTTP", "httpConfig": {"url": "https://example.com/hook", "httpDispatchMode": "SYNC"}}`)
+	require.Equal(t, http.StatusCreated, sub.status, string(sub.body))
+	subscriptionID := sub.json(t)["id"].(string)
 	snapshot := func() string {
 		sources := r.do(t, http.MethodGet, "/v3/sources?limit=250", "")
 		require.Equal(t, http.StatusOK, sources.status)
 		policies := r.do(t, http.MethodGet, "/v3/sources/"+sourceID+"/provisioning-policies", "")
 		require.Equal(t, http.StatusOK, policies.status)
-		return string(sources.body) + string(policies.body)
+		subs := r.do(t, http.MethodGet, "/beta/trigger-subscriptions", "")
+		require.Equal(t, http.StatusOK, subs.status)
+		return string(sources.body) + string(policies.body) + string(subs.body)
 	}
 	state := snapshot()
 
@@ -108,8 +114,11 @@ func TestHostileInput(t *testing.T) {
 		for _, rt := range rpc.routes {
 			method, template := rt.method, rt.template
 			path := strings.NewReplacer("{source_id}", sourceID, "{sourceId}", sourceID).Replace(template)
-			if strings.HasPrefix(template, "/v3/sources/{id}") || strings.HasPrefix(template, "/sources/v1/{id}") {
+			switch {
+			case strings.HasPrefix(template, "/v3/sources/{id}"), strings.HasPrefix(template, "/sources/v1/{id}"):
 				path = strings.Replace(path, "{id}", sourceID, 1)
+			case strings.Contains(template, "trigger-subscriptions"):
+				path = strings.Replace(path, "{id}", subscriptionID, 1)
 			}
 			path = concretePath(path)
 			hasBody := method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
