@@ -7,31 +7,20 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
+	"github.com/accessflow/accessflow/pkg/apidesc"
 )
 
 // successStatuses reads, once, the success status every RPC declares in its
 // (accessflow.type.v1.http) option: 201 for creates, 204 for deletes, 202 for accepted work.
 func successStatuses() map[string]int {
 	out := map[string]int{}
-	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		services := fd.Services()
-		for i := range services.Len() {
-			sd := services.Get(i)
-			methods := sd.Methods()
-			for j := range methods.Len() {
-				md := methods.Get(j)
-				httpOpts, ok := proto.GetExtension(md.Options(), typev1.E_Http).(*typev1.HttpOptions)
-				if ok && httpOpts.GetSuccessStatus() != 0 {
-					out["/"+string(sd.FullName())+"/"+string(md.Name())] = int(httpOpts.GetSuccessStatus())
-				}
-			}
+	for md := range apidesc.Methods() {
+		if opts, ok := proto.GetExtension(md.Options(), typev1.E_Http).(*typev1.HttpOptions); ok && opts.GetSuccessStatus() != 0 {
+			out[apidesc.FullMethod(md)] = int(opts.GetSuccessStatus())
 		}
-		return true
-	})
+	}
 	return out
 }
 

@@ -20,11 +20,11 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
 	"github.com/accessflow/accessflow/gateway"
+	"github.com/accessflow/accessflow/pkg/apidesc"
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/mtls/mtlstest"
 	"github.com/accessflow/accessflow/pkg/service"
@@ -42,37 +42,25 @@ type route struct {
 	method, template, body string
 }
 
-func (r rpc) fullMethod() string {
-	return "/" + string(r.method.Parent().FullName()) + "/" + string(r.method.Name())
-}
+func (r rpc) fullMethod() string { return apidesc.FullMethod(r.method) }
 
 // registeredRPCs enumerates every Accessflow RPC from the protos compiled into the binary: a new
 // RPC is covered by the tests below without anyone listing it.
 func registeredRPCs(t *testing.T) []rpc {
 	t.Helper()
 	var out []rpc
-	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		if !strings.HasPrefix(string(fd.Package()), "accessflow.") {
-			return true
-		}
-		for i := range fd.Services().Len() {
-			sd := fd.Services().Get(i)
-			for j := range sd.Methods().Len() {
-				md := sd.Methods().Get(j)
-				r := rpc{method: md}
-				r.rule, _ = proto.GetExtension(md.Options(), typev1.E_Auth).(*typev1.AuthRule)
-				if rule, ok := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule); ok && rule != nil {
-					for _, b := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
-						if m, p := httpRoute(b); p != "" {
-							r.routes = append(r.routes, route{method: m, template: p, body: emptyBody(md, b.GetBody())})
-						}
-					}
+	for md := range apidesc.Methods() {
+		r := rpc{method: md}
+		r.rule, _ = proto.GetExtension(md.Options(), typev1.E_Auth).(*typev1.AuthRule)
+		if rule, ok := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule); ok && rule != nil {
+			for _, b := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+				if m, p := httpRoute(b); p != "" {
+					r.routes = append(r.routes, route{method: m, template: p, body: emptyBody(md, b.GetBody())})
 				}
-				out = append(out, r)
 			}
 		}
-		return true
-	})
+		out = append(out, r)
+	}
 	require.NotEmpty(t, out, "no Accessflow RPC registered")
 	return out
 }

@@ -18,9 +18,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
+	"github.com/accessflow/accessflow/pkg/apidesc"
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/ids"
 	"github.com/accessflow/accessflow/pkg/storage"
@@ -94,19 +94,9 @@ func (r *Recorder) record(ctx context.Context, method string, claims *auth.Claim
 // those marked (accessflow.type.v1.audit).operational.
 func mutatingMethods() map[string]bool {
 	out := map[string]bool{}
-	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		if !strings.HasPrefix(string(fd.Package()), "accessflow.") {
-			return true
-		}
-		for i := range fd.Services().Len() {
-			sd := fd.Services().Get(i)
-			for j := range sd.Methods().Len() {
-				md := sd.Methods().Get(j)
-				out["/"+string(sd.FullName())+"/"+string(md.Name())] = isMutating(md)
-			}
-		}
-		return true
-	})
+	for md := range apidesc.Methods() {
+		out[apidesc.FullMethod(md)] = isMutating(md)
+	}
 	return out
 }
 

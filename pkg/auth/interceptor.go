@@ -11,10 +11,9 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
+	"github.com/accessflow/accessflow/pkg/apidesc"
 )
 
 // Exempt lists, in one place, the gRPC services callable without a token, each for its reason.
@@ -35,18 +34,11 @@ type Rules struct {
 // NewRules reads every registered Accessflow method's rule.
 func NewRules() *Rules {
 	r := &Rules{rules: map[string]*typev1.AuthRule{}}
-	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		for i := range fd.Services().Len() {
-			sd := fd.Services().Get(i)
-			for j := range sd.Methods().Len() {
-				md := sd.Methods().Get(j)
-				if rule, ok := proto.GetExtension(md.Options(), typev1.E_Auth).(*typev1.AuthRule); ok && rule != nil {
-					r.rules["/"+string(sd.FullName())+"/"+string(md.Name())] = rule
-				}
-			}
+	for md := range apidesc.Methods() {
+		if rule, ok := proto.GetExtension(md.Options(), typev1.E_Auth).(*typev1.AuthRule); ok && rule != nil {
+			r.rules[apidesc.FullMethod(md)] = rule
 		}
-		return true
-	})
+	}
 	return r
 }
 
