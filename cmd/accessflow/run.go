@@ -66,8 +66,10 @@ func parseFlags(name string, args []string, stderr io.Writer) (suite.Config, err
 	return cfg, nil
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, err := parseFlags("serve", args, stderr)
+// withProcess parses the all-in-one's flags, starts the process's logger and telemetry, and
+// runs fn with them, flushing telemetry afterwards.
+func withProcess(ctx context.Context, name string, args []string, stderr io.Writer, fn func(suite.Config, *service.Process) error) error {
+	cfg, err := parseFlags(name, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -76,32 +78,31 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = proc.Shutdown(ctx) }()
-	s, err := suite.Open(ctx, cfg, proc)
-	if err != nil {
-		return err
-	}
-	return s.Run(ctx)
+	return fn(cfg, proc)
 }
 
-func migrate(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, err := parseFlags("migrate", args, stderr)
-	if err != nil {
-		return err
-	}
-	proc, err := service.StartProcess(ctx, "accessflow", cfg.Service, stderr)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = proc.Shutdown(ctx) }()
-	for _, spec := range cfg.Specs {
-		backend, err := service.OpenBackend(ctx, spec, cfg.Service, proc.Logger)
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	return withProcess(ctx, "serve", args, stderr, func(cfg suite.Config, proc *service.Process) error {
+		s, err := suite.Open(ctx, cfg, proc)
 		if err != nil {
 			return err
 		}
-		if err := backend.Close(); err != nil {
-			return err
+		return s.Run(ctx)
+	})
+}
+
+func migrate(ctx context.Context, args []string, stderr io.Writer) error {
+	return withProcess(ctx, "migrate", args, stderr, func(cfg suite.Config, proc *service.Process) error {
+		for _, spec := range cfg.Specs {
+			backend, err := service.OpenBackend(ctx, spec, cfg.Service, proc.Logger)
+			if err != nil {
+				return err
+			}
+			if err := backend.Close(); err != nil {
+				return err
+			}
+			proc.Logger.Info("migrated", "service", spec.Name, "store", backend.Name())
 		}
-		proc.Logger.Info("migrated", "service", spec.Name, "store", backend.Name())
-	}
-	return nil
+		return nil
+	})
 }

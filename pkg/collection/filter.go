@@ -9,6 +9,7 @@ package collection
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -287,7 +288,7 @@ func fieldList(allowed Allowed) string {
 	for f := range allowed {
 		names = append(names, f)
 	}
-	sortStrings(names)
+	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 

@@ -1,7 +1,5 @@
 package collection
 
-import "slices"
-
 // Paging limits of list endpoints, as in the reference API.
 const (
 	DefaultLimit = 250
@@ -27,5 +25,3 @@ func NewPage(limit *int32, offset int32) Page {
 // TotalCountHeader is the gRPC metadata key of a list's total count; the gateway turns it into
 // the X-Total-Count header.
 const TotalCountHeader = "x-total-count"
-
-func sortStrings(s []string) { slices.Sort(s) }
