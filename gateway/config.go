@@ -15,22 +15,15 @@ type Config struct {
 	// RateLimit is the requests per second each client may make (0 disables), RateBurst its burst.
 	RateLimit float64
 	RateBurst int
-	// Targets are the services' gRPC addresses (the standalone gateway dials them; the
-	// all-in-one passes its own listeners instead).
-	PolicyTarget, TriggerTarget, ApprovalTarget, ActionTarget string
 }
 
 // DefaultConfig is the documented default.
 func DefaultConfig() Config {
 	return Config{
-		Addr:           ":8080",
-		MaxBodyBytes:   1 << 20,
-		RateLimit:      100,
-		RateBurst:      200,
-		PolicyTarget:   "localhost:9091",
-		TriggerTarget:  "localhost:9092",
-		ApprovalTarget: "localhost:9093",
-		ActionTarget:   "localhost:9094",
+		Addr:         ":8080",
+		MaxBodyBytes: 1 << 20,
+		RateLimit:    100,
+		RateBurst:    200,
 	}
 }
 
@@ -40,14 +33,6 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body the gateway accepts; larger ones get 413")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each client (bearer credentials, else address) may make through the gateway; excess gets 429 with Retry-After; 0 disables")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests above --rate-limit a client may make")
-}
-
-// BindTargets registers the flags naming the services the standalone gateway dials.
-func (c *Config) BindTargets(fs *flag.FlagSet) {
-	fs.StringVar(&c.PolicyTarget, "policy-target", c.PolicyTarget, "gRPC address of the policy service (standalone gateway only)")
-	fs.StringVar(&c.TriggerTarget, "trigger-ingest-target", c.TriggerTarget, "gRPC address of the trigger-ingest service (standalone gateway only)")
-	fs.StringVar(&c.ApprovalTarget, "approval-target", c.ApprovalTarget, "gRPC address of the approval service (standalone gateway only)")
-	fs.StringVar(&c.ActionTarget, "action-execution-target", c.ActionTarget, "gRPC address of the action-execution service (standalone gateway only)")
 }
 
 // Validate reports settings that cannot work.

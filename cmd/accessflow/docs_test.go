@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/accessflow/accessflow/gateway"
 	"github.com/accessflow/accessflow/internal/suite"
+	"github.com/accessflow/accessflow/pkg/service"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/configuration.md from the flag definitions")
@@ -24,8 +24,7 @@ func TestConfigurationDocs(t *testing.T) {
 	cfg := suite.DefaultConfig()
 	cfg.Bind(all)
 	targets := flag.NewFlagSet("gateway", flag.ContinueOnError)
-	gw := gateway.DefaultConfig()
-	gw.BindTargets(targets)
+	service.DefaultTargets().Bind(targets)
 
 	want := renderDocs(all, targets)
 	if *update {
@@ -57,12 +56,17 @@ given on the command line wins over the environment. This file is generated from
 ` + "`accessflow serve`" + ` and ` + "`accessflow migrate`" + ` take every flag below. Each service binary
 (` + "`policy`, `trigger-ingest`, `approval`, `action-execution`" + `) takes the shared flags and its own
 ` + "`--<service>-addr`" + `; the ` + "`gateway`" + ` binary takes the shared flags, ` + "`--gateway-addr`" + `,
-` + "`--max-body-bytes`" + ` and the targets below.
+` + "`--max-body-bytes`" + ` and the targets below; service binaries take the targets too.
 
 `)
 	writeTable(&b, all)
 	b.WriteString(`
-## gateway (standalone)
+## gateway and service binaries (standalone)
+
+The standalone ` + "`gateway`" + ` dials every service; a standalone service dials the services it
+calls (approval calls action-execution and trigger-ingest; action-execution calls policy and
+trigger-ingest). Their calls carry service tokens signed with the keys in
+` + "`<data-dir>/jwt-keys.json`" + `, which every process of a deployment must share.
 
 `)
 	writeTable(&b, targets)

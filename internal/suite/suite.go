@@ -109,17 +109,25 @@ func Open(ctx context.Context, cfg Config, proc *service.Process) (_ *Suite, err
 		}
 	}()
 	s.specs = cfg.Specs
+	// Every listener is bound before any service opens, so that services calling each other dial
+	// the real (possibly random) ports.
+	targets := service.Targets{}
 	for _, spec := range cfg.Specs {
-		svc, err := service.Open(ctx, spec, cfg.Service, proc.Logger)
-		if err != nil {
-			return nil, err
-		}
-		s.services = append(s.services, svc)
 		lis, err := service.Listen(ctx, cfg.Addrs[spec.Name])
 		if err != nil {
 			return nil, err
 		}
 		s.listeners[spec.Name] = lis
+		targets[spec.Name] = dialAddr(lis)
+	}
+	svcCfg := cfg.Service
+	svcCfg.Targets = targets
+	for _, spec := range cfg.Specs {
+		svc, err := service.Open(ctx, spec, svcCfg, proc.Logger)
+		if err != nil {
+			return nil, err
+		}
+		s.services = append(s.services, svc)
 	}
 	if s.adminLis, err = proc.ListenAdmin(ctx); err != nil {
 		return nil, err

@@ -40,6 +40,8 @@ type Config struct {
 	// TLS, when set, makes every gRPC server demand client certificates of the CA and every
 	// internal client present one.
 	TLS mtls.Files
+	// Targets are the addresses of the services this process calls (see Targets).
+	Targets Targets
 }
 
 // AuthConfig says which tokens are trusted. By default, Accessflow's own: signed with the
@@ -63,6 +65,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout: 8 * time.Second,
 		RPCTimeout:      30 * time.Second,
 		Auth:            AuthConfig{Issuer: "accessflow", Audience: "accessflow", TokenTTL: time.Hour},
+		Targets:         DefaultTargets(),
 	}
 }
 
@@ -183,6 +186,24 @@ func (c Config) verifier(ctx context.Context) (auth.Verifier, error) {
 		}
 		return auth.NewLocalVerifier(keys.Public(), c.Auth.Issuer, c.Auth.Audience), nil
 	}
+}
+
+// Peers returns the peers service caller dials, with service tokens signed by the data dir's
+// keys.
+func (c Config) Peers(caller string) (*Peers, error) {
+	keys, err := c.KeySet()
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := auth.NewIssuer(keys, c.Auth.Issuer, c.Auth.Audience)
+	if err != nil {
+		return nil, err
+	}
+	dialOpts, err := c.DialOptions()
+	if err != nil {
+		return nil, err
+	}
+	return NewPeers(caller, c.Targets, issuer, dialOpts...), nil
 }
 
 // DialOptions are the transport options of internal gRPC clients: mutual TLS when configured.

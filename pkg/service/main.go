@@ -40,6 +40,7 @@ func RunStandalone(ctx context.Context, spec Spec, defaultAddr string, args []st
 	fs := flag.NewFlagSet(spec.Name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.Bind(fs)
+	cfg.Targets.Bind(fs)
 	fs.StringVar(&addr, AddrFlag(spec.Name), addr, "gRPC listen address of the "+spec.Name+" service")
 	if spec.BindFlags != nil {
 		spec.BindFlags(fs)

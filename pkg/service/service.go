@@ -49,6 +49,9 @@ type Deps struct {
 	Secrets *secrets.Ring
 	// Logger is the service's logger.
 	Logger *slog.Logger
+	// Peers dials the other services this one calls (with service tokens); the service closes
+	// them when it stops.
+	Peers *Peers
 }
 
 // Service is an opened service, ready to Run.
@@ -57,6 +60,7 @@ type Service struct {
 	cfg     Config
 	logger  *slog.Logger
 	backend storage.Backend
+	peers   *Peers
 	server  *grpcserver.Server
 }
 
@@ -105,11 +109,15 @@ func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, errors.Join(err, backend.Close())
 	}
-	server.Register(&auditv1.AuditService_ServiceDesc, audit.NewService(backend, spec.Name))
-	if err := spec.Register(server, Deps{Backend: backend, Secrets: ring, Logger: logger}); err != nil {
-		return nil, errors.Join(fmt.Errorf("%s: register: %w", spec.Name, err), backend.Close())
+	peers, err := cfg.Peers(spec.Name)
+	if err != nil {
+		return nil, errors.Join(err, backend.Close())
 	}
-	return &Service{spec: spec, cfg: cfg, logger: logger, backend: backend, server: server}, nil
+	server.Register(&auditv1.AuditService_ServiceDesc, audit.NewService(backend, spec.Name))
+	if err := spec.Register(server, Deps{Backend: backend, Secrets: ring, Logger: logger, Peers: peers}); err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: register: %w", spec.Name, err), peers.Close(), backend.Close())
+	}
+	return &Service{spec: spec, cfg: cfg, logger: logger, backend: backend, peers: peers, server: server}, nil
 }
 
 // OpenBackend opens (and migrates) the service's storage backend.
@@ -158,6 +166,9 @@ func OpenBackend(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger
 // Health turns SERVING once the store answers.
 func (s *Service) Run(ctx context.Context, lis net.Listener) error {
 	defer func() {
+		if err := s.peers.Close(); err != nil {
+			s.logger.Error("close peer connections", "error", err)
+		}
 		if err := s.backend.Close(); err != nil {
 			s.logger.Error("close store", "error", err)
 		}
@@ -176,4 +187,4 @@ func (s *Service) Run(ctx context.Context, lis net.Listener) error {
 }
 
 // Close releases the service's backend; only for a service that will not Run (Run closes it).
-func (s *Service) Close() error { return s.backend.Close() }
+func (s *Service) Close() error { return errors.Join(s.peers.Close(), s.backend.Close()) }

@@ -11,7 +11,7 @@ import (
 )
 
 // Name of the service: its SQLite file and PostgreSQL schema.
-const Name = "action-execution"
+const Name = service.ActionExecution
 
 // DefaultGRPCAddr is the service's default gRPC listen address.
 const DefaultGRPCAddr = ":9094"

@@ -11,7 +11,7 @@ import (
 )
 
 // Name of the service: its SQLite file and PostgreSQL schema.
-const Name = "approval"
+const Name = service.Approval
 
 // DefaultGRPCAddr is the service's default gRPC listen address.
 const DefaultGRPCAddr = ":9093"

@@ -15,7 +15,7 @@ import (
 )
 
 // Name of the service: its SQLite file and PostgreSQL schema.
-const Name = "policy"
+const Name = service.Policy
 
 // DefaultGRPCAddr is the policy service's default gRPC listen address.
 const DefaultGRPCAddr = ":9091"

@@ -26,7 +26,7 @@ import (
 )
 
 // Name of the service: its SQLite file and PostgreSQL schema.
-const Name = "trigger-ingest"
+const Name = service.TriggerIngest
 
 // DefaultGRPCAddr is the service's default gRPC listen address.
 const DefaultGRPCAddr = ":9092"

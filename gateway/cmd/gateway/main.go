@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	cfg.Bind(fs)
 	gwCfg.Bind(fs)
-	gwCfg.BindTargets(fs)
+	cfg.Targets.Bind(fs)
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix(service.EnvPrefix)); err != nil {
 		return err
 	}
@@ -54,7 +54,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	backends, err := gateway.Dial(gwCfg.PolicyTarget, gwCfg.TriggerTarget, gwCfg.ApprovalTarget, gwCfg.ActionTarget, dialOpts...)
+	backends, err := gateway.Dial(cfg.Targets[service.Policy], cfg.Targets[service.TriggerIngest],
+		cfg.Targets[service.Approval], cfg.Targets[service.ActionExecution], dialOpts...)
 	if err != nil {
 		return err
 	}

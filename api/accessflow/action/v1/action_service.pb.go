@@ -7,9 +7,15 @@
 package actionv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/accessflow/accessflow/api/accessflow/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,20 +26,702 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// StartActionFlowRequest names the chain to run, the context its templates read, and the key
+// that makes the call safe to retry.
+type StartActionFlowRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the action chain to instantiate (e.g. a relationship's provisioning chain).
+	ChainId string `protobuf:"bytes,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	// Makes retries safe: one flow per key. Callers derive it from what causes the flow, e.g. the
+	// approval flow's id and GRANT or REVOKE.
+	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	// What the flow is about; its scripts' templates read it.
+	Context       *FlowContext `protobuf:"bytes,3,opt,name=context,proto3" json:"context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartActionFlowRequest) Reset() {
+	*x = StartActionFlowRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartActionFlowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartActionFlowRequest) ProtoMessage() {}
+
+func (x *StartActionFlowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartActionFlowRequest.ProtoReflect.Descriptor instead.
+func (*StartActionFlowRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *StartActionFlowRequest) GetChainId() string {
+	if x != nil {
+		return x.ChainId
+	}
+	return ""
+}
+
+func (x *StartActionFlowRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *StartActionFlowRequest) GetContext() *FlowContext {
+	if x != nil {
+		return x.Context
+	}
+	return nil
+}
+
+// StartActionFlowResponse carries the flow and whether this call created it.
+type StartActionFlowResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow started (or started earlier with the same idempotency key).
+	Flow *ActionFlow `protobuf:"bytes,1,opt,name=flow,proto3" json:"flow,omitempty"`
+	// True when this call created the flow; false when the idempotency key named an existing one.
+	Created       bool `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartActionFlowResponse) Reset() {
+	*x = StartActionFlowResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartActionFlowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartActionFlowResponse) ProtoMessage() {}
+
+func (x *StartActionFlowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartActionFlowResponse.ProtoReflect.Descriptor instead.
+func (*StartActionFlowResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *StartActionFlowResponse) GetFlow() *ActionFlow {
+	if x != nil {
+		return x.Flow
+	}
+	return nil
+}
+
+func (x *StartActionFlowResponse) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
+}
+
+// FlowContext is what an action flow is about: who gets or loses what, on whose request, and
+// why. The scripts' metadata templates read it (e.g. {{.Recipient.Attributes.email}}).
+type FlowContext struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// GRANT provisions the relationship; REVOKE deprovisions it.
+	Operation string `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"`
+	// The identity whose access changes.
+	Recipient *Identity `protobuf:"bytes,2,opt,name=recipient,proto3" json:"recipient,omitempty"`
+	// The identity that asked for the change (the recipient for self-service, a system for
+	// lifecycle events).
+	Requester *Identity `protobuf:"bytes,3,opt,name=requester,proto3" json:"requester,omitempty"`
+	// The approvable relationship granted or revoked, when the flow comes from one.
+	Relationship *Relationship `protobuf:"bytes,4,opt,name=relationship,proto3" json:"relationship,omitempty"`
+	// The approval flow that decided the change, when there was one.
+	ApprovalFlowId string `protobuf:"bytes,5,opt,name=approval_flow_id,json=approvalFlowId,proto3" json:"approval_flow_id,omitempty"`
+	// The access request the approval flow belongs to, when there was one.
+	AccessRequestId string `protobuf:"bytes,6,opt,name=access_request_id,json=accessRequestId,proto3" json:"access_request_id,omitempty"`
+	// Extra inputs for the scripts' templates (e.g. values mapped from a triggering event).
+	Inputs        *structpb.Struct `protobuf:"bytes,7,opt,name=inputs,proto3" json:"inputs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FlowContext) Reset() {
+	*x = FlowContext{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FlowContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FlowContext) ProtoMessage() {}
+
+func (x *FlowContext) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FlowContext.ProtoReflect.Descriptor instead.
+func (*FlowContext) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FlowContext) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
+func (x *FlowContext) GetRecipient() *Identity {
+	if x != nil {
+		return x.Recipient
+	}
+	return nil
+}
+
+func (x *FlowContext) GetRequester() *Identity {
+	if x != nil {
+		return x.Requester
+	}
+	return nil
+}
+
+func (x *FlowContext) GetRelationship() *Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return nil
+}
+
+func (x *FlowContext) GetApprovalFlowId() string {
+	if x != nil {
+		return x.ApprovalFlowId
+	}
+	return ""
+}
+
+func (x *FlowContext) GetAccessRequestId() string {
+	if x != nil {
+		return x.AccessRequestId
+	}
+	return ""
+}
+
+func (x *FlowContext) GetInputs() *structpb.Struct {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
+}
+
+// Identity is a person or system as the flow sees it.
+type Identity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identity ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Display name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Email address, when known.
+	Email string `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
+	// Identity attributes (e.g. firstname, lastname, department), which provisioning policies read.
+	Attributes    *structpb.Struct `protobuf:"bytes,4,opt,name=attributes,proto3" json:"attributes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Identity) Reset() {
+	*x = Identity{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Identity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Identity) ProtoMessage() {}
+
+func (x *Identity) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Identity.ProtoReflect.Descriptor instead.
+func (*Identity) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Identity) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Identity) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Identity) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *Identity) GetAttributes() *structpb.Struct {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+// Relationship is the approvable relationship a flow grants or revokes.
+type Relationship struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Relationship ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Display name, e.g. "member of sales on Corp AD".
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The policy-service source the relationship is on.
+	SourceId string `protobuf:"bytes,3,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	// What kind of target the relationship grants: GROUP, ROLE, ENTITY, LICENSE or ACCOUNT.
+	TargetKind string `protobuf:"bytes,4,opt,name=target_kind,json=targetKind,proto3" json:"target_kind,omitempty"`
+	// The target's id on the source (e.g. a group's DN).
+	TargetId string `protobuf:"bytes,5,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	// The target's display name.
+	TargetName    string `protobuf:"bytes,6,opt,name=target_name,json=targetName,proto3" json:"target_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Relationship) Reset() {
+	*x = Relationship{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Relationship) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Relationship) ProtoMessage() {}
+
+func (x *Relationship) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Relationship.ProtoReflect.Descriptor instead.
+func (*Relationship) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Relationship) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Relationship) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Relationship) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+func (x *Relationship) GetTargetKind() string {
+	if x != nil {
+		return x.TargetKind
+	}
+	return ""
+}
+
+func (x *Relationship) GetTargetId() string {
+	if x != nil {
+		return x.TargetId
+	}
+	return ""
+}
+
+func (x *Relationship) GetTargetName() string {
+	if x != nil {
+		return x.TargetName
+	}
+	return ""
+}
+
+// GetActionFlowRequest names a flow.
+type GetActionFlowRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Flow ID.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetActionFlowRequest) Reset() {
+	*x = GetActionFlowRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetActionFlowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetActionFlowRequest) ProtoMessage() {}
+
+func (x *GetActionFlowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetActionFlowRequest.ProtoReflect.Descriptor instead.
+func (*GetActionFlowRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetActionFlowRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetActionFlowResponse carries the flow.
+type GetActionFlowResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow.
+	Flow          *ActionFlow `protobuf:"bytes,1,opt,name=flow,proto3" json:"flow,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetActionFlowResponse) Reset() {
+	*x = GetActionFlowResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetActionFlowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetActionFlowResponse) ProtoMessage() {}
+
+func (x *GetActionFlowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetActionFlowResponse.ProtoReflect.Descriptor instead.
+func (*GetActionFlowResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetActionFlowResponse) GetFlow() *ActionFlow {
+	if x != nil {
+		return x.Flow
+	}
+	return nil
+}
+
+// ActionFlow is one run of an action chain.
+type ActionFlow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Flow ID: 32 lowercase hex digits.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The chain the flow was instantiated from.
+	ChainId string `protobuf:"bytes,2,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	// PENDING, RUNNING, WAITING, SUCCEEDED, FAILED or CANCELLED.
+	Status string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	// The key the flow was started with.
+	IdempotencyKey string `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	// The trackingNumber of the request that started the flow.
+	TrackingNumber string `protobuf:"bytes,5,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
+	// The context the flow was started with.
+	Context *FlowContext `protobuf:"bytes,6,opt,name=context,proto3" json:"context,omitempty"`
+	// When the flow was created.
+	Created *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created,proto3" json:"created,omitempty"`
+	// When the flow last changed.
+	Modified      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=modified,proto3" json:"modified,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionFlow) Reset() {
+	*x = ActionFlow{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionFlow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionFlow) ProtoMessage() {}
+
+func (x *ActionFlow) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionFlow.ProtoReflect.Descriptor instead.
+func (*ActionFlow) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ActionFlow) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ActionFlow) GetChainId() string {
+	if x != nil {
+		return x.ChainId
+	}
+	return ""
+}
+
+func (x *ActionFlow) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ActionFlow) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *ActionFlow) GetTrackingNumber() string {
+	if x != nil {
+		return x.TrackingNumber
+	}
+	return ""
+}
+
+func (x *ActionFlow) GetContext() *FlowContext {
+	if x != nil {
+		return x.Context
+	}
+	return nil
+}
+
+func (x *ActionFlow) GetCreated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *ActionFlow) GetModified() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Modified
+	}
+	return nil
+}
+
 var File_accessflow_action_v1_action_service_proto protoreflect.FileDescriptor
 
 const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\n" +
-	")accessflow/action/v1/action_service.proto\x12\x14accessflow.action.v12\x0f\n" +
-	"\rActionServiceBDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3"
+	")accessflow/action/v1/action_service.proto\x12\x14accessflow.action.v1\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x01\n" +
+	"\x16StartActionFlowRequest\x12%\n" +
+	"\bchain_id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\achainId\x123\n" +
+	"\x0fidempotency_key\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x0eidempotencyKey\x12C\n" +
+	"\acontext\x18\x03 \x01(\v2!.accessflow.action.v1.FlowContextB\x06\xbaH\x03\xc8\x01\x01R\acontext\"i\n" +
+	"\x17StartActionFlowResponse\x124\n" +
+	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\x12\x18\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\"\xa8\x03\n" +
+	"\vFlowContext\x122\n" +
+	"\toperation\x18\x01 \x01(\tB\x14\xbaH\x11r\x0fR\x05GRANTR\x06REVOKER\toperation\x12D\n" +
+	"\trecipient\x18\x02 \x01(\v2\x1e.accessflow.action.v1.IdentityB\x06\xbaH\x03\xc8\x01\x01R\trecipient\x12<\n" +
+	"\trequester\x18\x03 \x01(\v2\x1e.accessflow.action.v1.IdentityR\trequester\x12F\n" +
+	"\frelationship\x18\x04 \x01(\v2\".accessflow.action.v1.RelationshipR\frelationship\x122\n" +
+	"\x10approval_flow_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x0eapprovalFlowId\x124\n" +
+	"\x11access_request_id\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x0faccessRequestId\x12/\n" +
+	"\x06inputs\x18\a \x01(\v2\x17.google.protobuf.StructR\x06inputs\"\x9d\x01\n" +
+	"\bIdentity\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12\x1c\n" +
+	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name\x12\x1e\n" +
+	"\x05email\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc0\x02R\x05email\x127\n" +
+	"\n" +
+	"attributes\x18\x04 \x01(\v2\x17.google.protobuf.StructR\n" +
+	"attributes\"\x92\x02\n" +
+	"\fRelationship\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12\x1c\n" +
+	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name\x12%\n" +
+	"\tsource_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\bsourceId\x12O\n" +
+	"\vtarget_kind\x18\x04 \x01(\tB.\xbaH+r)R\x00R\x05GROUPR\x04ROLER\x06ENTITYR\aLICENSER\aACCOUNTR\n" +
+	"targetKind\x12%\n" +
+	"\ttarget_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\btargetId\x12)\n" +
+	"\vtarget_name\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\n" +
+	"targetName\"2\n" +
+	"\x14GetActionFlowRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"M\n" +
+	"\x15GetActionFlowResponse\x124\n" +
+	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"\xf4\x02\n" +
+	"\n" +
+	"ActionFlow\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
+	"\bchain_id\x18\x02 \x01(\tB\x03\xe0A\x03R\achainId\x12\x1b\n" +
+	"\x06status\x18\x03 \x01(\tB\x03\xe0A\x03R\x06status\x12,\n" +
+	"\x0fidempotency_key\x18\x04 \x01(\tB\x03\xe0A\x03R\x0eidempotencyKey\x12,\n" +
+	"\x0ftracking_number\x18\x05 \x01(\tB\x03\xe0A\x03R\x0etrackingNumber\x12@\n" +
+	"\acontext\x18\x06 \x01(\v2!.accessflow.action.v1.FlowContextB\x03\xe0A\x03R\acontext\x129\n" +
+	"\acreated\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\acreated\x12;\n" +
+	"\bmodified\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified2\xbb\x02\n" +
+	"\rActionService\x12\x8b\x01\n" +
+	"\x0fStartActionFlow\x12,.accessflow.action.v1.StartActionFlowRequest\x1a-.accessflow.action.v1.StartActionFlowResponse\"\x1b\xd2\xf3\x18\x17\n" +
+	"\x15af:action-flows:start\x12\x9b\x01\n" +
+	"\rGetActionFlow\x12*.accessflow.action.v1.GetActionFlowRequest\x1a+.accessflow.action.v1.GetActionFlowResponse\"1\xd2\xf3\x18-\n" +
+	"\x14af:action-flows:read\n" +
+	"\x15af:action-flows:startBDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3"
 
-var file_accessflow_action_v1_action_service_proto_goTypes = []any{}
+var (
+	file_accessflow_action_v1_action_service_proto_rawDescOnce sync.Once
+	file_accessflow_action_v1_action_service_proto_rawDescData []byte
+)
+
+func file_accessflow_action_v1_action_service_proto_rawDescGZIP() []byte {
+	file_accessflow_action_v1_action_service_proto_rawDescOnce.Do(func() {
+		file_accessflow_action_v1_action_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_accessflow_action_v1_action_service_proto_rawDesc), len(file_accessflow_action_v1_action_service_proto_rawDesc)))
+	})
+	return file_accessflow_action_v1_action_service_proto_rawDescData
+}
+
+var file_accessflow_action_v1_action_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_accessflow_action_v1_action_service_proto_goTypes = []any{
+	(*StartActionFlowRequest)(nil),  // 0: accessflow.action.v1.StartActionFlowRequest
+	(*StartActionFlowResponse)(nil), // 1: accessflow.action.v1.StartActionFlowResponse
+	(*FlowContext)(nil),             // 2: accessflow.action.v1.FlowContext
+	(*Identity)(nil),                // 3: accessflow.action.v1.Identity
+	(*Relationship)(nil),            // 4: accessflow.action.v1.Relationship
+	(*GetActionFlowRequest)(nil),    // 5: accessflow.action.v1.GetActionFlowRequest
+	(*GetActionFlowResponse)(nil),   // 6: accessflow.action.v1.GetActionFlowResponse
+	(*ActionFlow)(nil),              // 7: accessflow.action.v1.ActionFlow
+	(*structpb.Struct)(nil),         // 8: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
+}
 var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	2,  // 0: accessflow.action.v1.StartActionFlowRequest.context:type_name -> accessflow.action.v1.FlowContext
+	7,  // 1: accessflow.action.v1.StartActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
+	3,  // 2: accessflow.action.v1.FlowContext.recipient:type_name -> accessflow.action.v1.Identity
+	3,  // 3: accessflow.action.v1.FlowContext.requester:type_name -> accessflow.action.v1.Identity
+	4,  // 4: accessflow.action.v1.FlowContext.relationship:type_name -> accessflow.action.v1.Relationship
+	8,  // 5: accessflow.action.v1.FlowContext.inputs:type_name -> google.protobuf.Struct
+	8,  // 6: accessflow.action.v1.Identity.attributes:type_name -> google.protobuf.Struct
+	7,  // 7: accessflow.action.v1.GetActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
+	2,  // 8: accessflow.action.v1.ActionFlow.context:type_name -> accessflow.action.v1.FlowContext
+	9,  // 9: accessflow.action.v1.ActionFlow.created:type_name -> google.protobuf.Timestamp
+	9,  // 10: accessflow.action.v1.ActionFlow.modified:type_name -> google.protobuf.Timestamp
+	0,  // 11: accessflow.action.v1.ActionService.StartActionFlow:input_type -> accessflow.action.v1.StartActionFlowRequest
+	5,  // 12: accessflow.action.v1.ActionService.GetActionFlow:input_type -> accessflow.action.v1.GetActionFlowRequest
+	1,  // 13: accessflow.action.v1.ActionService.StartActionFlow:output_type -> accessflow.action.v1.StartActionFlowResponse
+	6,  // 14: accessflow.action.v1.ActionService.GetActionFlow:output_type -> accessflow.action.v1.GetActionFlowResponse
+	13, // [13:15] is the sub-list for method output_type
+	11, // [11:13] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_accessflow_action_v1_action_service_proto_init() }
@@ -47,12 +735,13 @@ func file_accessflow_action_v1_action_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_accessflow_action_v1_action_service_proto_rawDesc), len(file_accessflow_action_v1_action_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   0,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_accessflow_action_v1_action_service_proto_goTypes,
 		DependencyIndexes: file_accessflow_action_v1_action_service_proto_depIdxs,
+		MessageInfos:      file_accessflow_action_v1_action_service_proto_msgTypes,
 	}.Build()
 	File_accessflow_action_v1_action_service_proto = out.File
 	file_accessflow_action_v1_action_service_proto_goTypes = nil

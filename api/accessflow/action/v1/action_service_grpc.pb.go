@@ -7,7 +7,10 @@
 package actionv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -15,14 +18,26 @@ import (
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
 
+const (
+	ActionService_StartActionFlow_FullMethodName = "/accessflow.action.v1.ActionService/StartActionFlow"
+	ActionService_GetActionFlow_FullMethodName   = "/accessflow.action.v1.ActionService/GetActionFlow"
+)
+
 // ActionServiceClient is the client API for ActionService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ActionService manages action chains and action flows: scripts run as durable jobs against target systems.
-// Its RPCs are added by the issue that builds the service; the foundation only reserves the
-// package so that every service runs, reports health and owns its store from day one.
+// ActionService runs action chains: a chain is a template of ordered scripts; an action flow is
+// one run of a chain for one granted (or revoked) relationship, each script a durable job.
 type ActionServiceClient interface {
+	// StartActionFlow instantiates an action chain as an action flow and starts running it. It is
+	// idempotent on idempotency_key: a second call with the same key and the same request answers
+	// the flow the first call started (created = false) and starts nothing; the same key with a
+	// different request is refused. The caller's trackingNumber (x-tracking-number metadata) is
+	// the flow's.
+	StartActionFlow(ctx context.Context, in *StartActionFlowRequest, opts ...grpc.CallOption) (*StartActionFlowResponse, error)
+	// GetActionFlow returns a flow with its scripts' status, attempts, outputs and errors.
+	GetActionFlow(ctx context.Context, in *GetActionFlowRequest, opts ...grpc.CallOption) (*GetActionFlowResponse, error)
 }
 
 type actionServiceClient struct {
@@ -33,14 +48,41 @@ func NewActionServiceClient(cc grpc.ClientConnInterface) ActionServiceClient {
 	return &actionServiceClient{cc}
 }
 
+func (c *actionServiceClient) StartActionFlow(ctx context.Context, in *StartActionFlowRequest, opts ...grpc.CallOption) (*StartActionFlowResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartActionFlowResponse)
+	err := c.cc.Invoke(ctx, ActionService_StartActionFlow_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) GetActionFlow(ctx context.Context, in *GetActionFlowRequest, opts ...grpc.CallOption) (*GetActionFlowResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetActionFlowResponse)
+	err := c.cc.Invoke(ctx, ActionService_GetActionFlow_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ActionServiceServer is the server API for ActionService service.
 // All implementations must embed UnimplementedActionServiceServer
 // for forward compatibility.
 //
-// ActionService manages action chains and action flows: scripts run as durable jobs against target systems.
-// Its RPCs are added by the issue that builds the service; the foundation only reserves the
-// package so that every service runs, reports health and owns its store from day one.
+// ActionService runs action chains: a chain is a template of ordered scripts; an action flow is
+// one run of a chain for one granted (or revoked) relationship, each script a durable job.
 type ActionServiceServer interface {
+	// StartActionFlow instantiates an action chain as an action flow and starts running it. It is
+	// idempotent on idempotency_key: a second call with the same key and the same request answers
+	// the flow the first call started (created = false) and starts nothing; the same key with a
+	// different request is refused. The caller's trackingNumber (x-tracking-number metadata) is
+	// the flow's.
+	StartActionFlow(context.Context, *StartActionFlowRequest) (*StartActionFlowResponse, error)
+	// GetActionFlow returns a flow with its scripts' status, attempts, outputs and errors.
+	GetActionFlow(context.Context, *GetActionFlowRequest) (*GetActionFlowResponse, error)
 	mustEmbedUnimplementedActionServiceServer()
 }
 
@@ -51,6 +93,12 @@ type ActionServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedActionServiceServer struct{}
 
+func (UnimplementedActionServiceServer) StartActionFlow(context.Context, *StartActionFlowRequest) (*StartActionFlowResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartActionFlow not implemented")
+}
+func (UnimplementedActionServiceServer) GetActionFlow(context.Context, *GetActionFlowRequest) (*GetActionFlowResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetActionFlow not implemented")
+}
 func (UnimplementedActionServiceServer) mustEmbedUnimplementedActionServiceServer() {}
 func (UnimplementedActionServiceServer) testEmbeddedByValue()                       {}
 
@@ -72,13 +120,58 @@ func RegisterActionServiceServer(s grpc.ServiceRegistrar, srv ActionServiceServe
 	s.RegisterService(&ActionService_ServiceDesc, srv)
 }
 
+func _ActionService_StartActionFlow_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartActionFlowRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).StartActionFlow(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_StartActionFlow_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).StartActionFlow(ctx, req.(*StartActionFlowRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_GetActionFlow_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetActionFlowRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).GetActionFlow(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_GetActionFlow_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).GetActionFlow(ctx, req.(*GetActionFlowRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ActionService_ServiceDesc is the grpc.ServiceDesc for ActionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var ActionService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "accessflow.action.v1.ActionService",
 	HandlerType: (*ActionServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "accessflow/action/v1/action_service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "StartActionFlow",
+			Handler:    _ActionService_StartActionFlow_Handler,
+		},
+		{
+			MethodName: "GetActionFlow",
+			Handler:    _ActionService_GetActionFlow_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "accessflow/action/v1/action_service.proto",
 }
