@@ -73,11 +73,17 @@ func (g *Guard) control(_, address string, _ syscall.RawConn) error {
 	return g.Check(ap.Addr())
 }
 
+// Dialer returns a dialer that connects only to what g allows, checked on the address about
+// to be connected to (after DNS), for protocols other than HTTP (LDAP, SMTP).
+func (g *Guard) Dialer(timeout time.Duration) *net.Dialer {
+	return &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: g.control}
+}
+
 // NewClient returns an HTTP client that dials only what g allows, follows no redirects,
 // ignores proxy settings (a proxy would dial on our behalf, unchecked) and gives up after
 // timeout.
 func NewClient(g *Guard, timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: g.control}
+	dialer := g.Dialer(timeout)
 	transport := &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -1,6 +1,7 @@
 package outbound_test
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -103,4 +104,27 @@ func TestClient(t *testing.T) {
 		require.NoError(t, resp.Body.Close())
 	}
 	require.ErrorIs(t, err, outbound.ErrForbiddenAddress)
+}
+
+func TestDialer(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer lis.Close()
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+
+	_, err = outbound.NewGuard().Dialer(time.Second).DialContext(t.Context(), "tcp", lis.Addr().String())
+	require.ErrorIs(t, err, outbound.ErrForbiddenAddress, "loopback is refused")
+
+	conn, err := outbound.NewGuard(netip.MustParsePrefix("127.0.0.0/8")).Dialer(time.Second).DialContext(t.Context(), "tcp", lis.Addr().String())
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
 }
