@@ -124,7 +124,10 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		root.HandleFunc("POST /oauth/token", g.token)
 		root.HandleFunc("GET /.well-known/jwks.json", g.jwks)
 	}
-	for pattern, h := range map[string]http.HandlerFunc{"GET /v1/audit-events": g.auditEvents} {
+	for pattern, h := range map[string]http.HandlerFunc{
+		"GET /v1/audit-events":              g.auditEvents,
+		"GET /v1/tracking/{trackingNumber}": g.trackingTimeline,
+	} {
 		if !slices.Contains(CustomRoutes, pattern) {
 			return nil, fmt.Errorf("gateway: %s is missing from CustomRoutes", pattern)
 		}

@@ -20,6 +20,7 @@ const usage = `usage: accessflow [serve|migrate|version] [flags]
   migrate  create or upgrade every service's store, then exit
   token    print an access token signed with the data dir's keys (--scopes to limit it)
   client   manage OAuth2 clients: create --name N --scopes "a b", list, delete --id ID
+  tracking show <trackingNumber>: the timeline of one trackingNumber across every service
   version  print the version
 
 Run "accessflow serve -h" for the flags; each also reads ACCESSFLOW_<FLAG>.
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return token(args, stdout, stderr)
 	case "client":
 		return client(ctx, args, stdout, stderr)
+	case "tracking":
+		return trackingCmd(ctx, args, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version.String())
 		return err

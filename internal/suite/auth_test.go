@@ -182,8 +182,9 @@ func TestEveryRPCRequiresItsScope(t *testing.T) {
 	dataDir := t.TempDir()
 	r := start(t, storageWithDir(t, dataDir))
 	noScope, foreign := tokenWithout(t, dataDir), foreignToken(t)
-	// accessflow.audit.v1 is served by every service; it is checked on the policy service.
-	services := map[string]string{"policy": "policy", "trigger": "trigger-ingest", "approval": "approval", "action": "action-execution", "audit": "policy"}
+	// accessflow.audit.v1 and accessflow.tracking.v1 are served by every service; they are checked on
+	// the policy service.
+	services := map[string]string{"policy": "policy", "trigger": "trigger-ingest", "approval": "approval", "action": "action-execution", "audit": "policy", "tracking": "policy"}
 	conns := map[string]*grpc.ClientConn{}
 	for pkg, name := range services {
 		conn, err := grpc.NewClient(r.suite.GRPCAddr(name), grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	auditv1 "github.com/accessflow/accessflow/api/accessflow/audit/v1"
+	trackingv1 "github.com/accessflow/accessflow/api/accessflow/tracking/v1"
 	"github.com/accessflow/accessflow/pkg/audit"
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
@@ -21,6 +22,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/pkg/storage/postgres"
 	"github.com/accessflow/accessflow/pkg/storage/sqlite"
+	"github.com/accessflow/accessflow/pkg/timeline"
 )
 
 // Spec describes one service to the runner.
@@ -39,6 +41,9 @@ type Spec struct {
 	BindFlags func(fs *flag.FlagSet)
 	// Validate checks the service's own configuration (optional).
 	Validate func() error
+	// Timeline lists the service's own records of a trackingNumber (optional); the service's
+	// timeline also shows the calls its audit log recorded.
+	Timeline func(backend storage.Backend) timeline.Source
 }
 
 // Deps are what a service's handlers are built from.
@@ -114,6 +119,11 @@ func Open(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger, opts 
 		return nil, errors.Join(err, backend.Close())
 	}
 	server.Register(&auditv1.AuditService_ServiceDesc, audit.NewService(backend, spec.Name))
+	var sources []timeline.Source
+	if spec.Timeline != nil {
+		sources = append(sources, spec.Timeline(backend))
+	}
+	server.Register(&trackingv1.TimelineService_ServiceDesc, timeline.NewService(spec.Name, backend, sources...))
 	if err := spec.Register(server, Deps{Backend: backend, Secrets: ring, Logger: logger, Peers: peers}); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: register: %w", spec.Name, err), peers.Close(), backend.Close())
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/accessflow/accessflow/pkg/grpcserver"
 	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/timeline"
 	"github.com/accessflow/accessflow/services/policy/internal/policies"
 	"github.com/accessflow/accessflow/services/policy/internal/sources"
 	"github.com/accessflow/accessflow/services/policy/internal/store"
@@ -36,6 +38,7 @@ func NewSpec(cfg *Config) service.Spec {
 	return service.Spec{
 		Name:       Name,
 		Migrations: store.Migrations,
+		Timeline:   func(b storage.Backend) timeline.Source { return store.New(b).Timeline },
 		BindFlags:  cfg.Bind,
 		Validate:   func() error { return cfg.Validate() }, // read when the service opens, after flags
 		Jobs:       func() jobs.Config { return uniqueness.JobsConfig(sweeper, cfg.ReservationTTL) },
