@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+
+	"github.com/accessflow/accessflow/pkg/service"
 )
 
 // Config is the gateway's own configuration.
@@ -33,6 +35,16 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body the gateway accepts; larger ones get 413")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each client (bearer credentials, else address) may make through the gateway; excess gets 429 with Retry-After; 0 disables")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests above --rate-limit a client may make")
+}
+
+// StandaloneFlags returns the flags of the standalone gateway binary, bound to cfg and gw (whose
+// values are the defaults): the shared flags, the gateway's own and the services' targets.
+func StandaloneFlags(cfg *service.Config, gw *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	cfg.Bind(fs)
+	gw.Bind(fs)
+	cfg.Targets.Bind(fs)
+	return fs
 }
 
 // Validate reports settings that cannot work.

@@ -33,18 +33,26 @@ func Main(spec Spec, defaultAddr string) int {
 // AddrFlag is the name of a service's gRPC listen-address flag: --policy-addr.
 func AddrFlag(name string) string { return name + "-addr" }
 
+// StandaloneFlags returns the flags of spec's own binary, bound to cfg and addr (whose values
+// are the defaults): the shared flags, the targets of the services it may call, its gRPC listen
+// address and its own flags.
+func StandaloneFlags(spec Spec, cfg *Config, addr *string) *flag.FlagSet {
+	fs := flag.NewFlagSet(spec.Name, flag.ContinueOnError)
+	cfg.Bind(fs)
+	cfg.Targets.Bind(fs)
+	fs.StringVar(addr, AddrFlag(spec.Name), *addr, "gRPC listen address of the "+spec.Name+" service")
+	if spec.BindFlags != nil {
+		spec.BindFlags(fs)
+	}
+	return fs
+}
+
 // RunStandalone is Main without the signal handling and exit code, for tests.
 func RunStandalone(ctx context.Context, spec Spec, defaultAddr string, args []string, stderr io.Writer) error {
 	cfg := DefaultConfig()
 	addr := defaultAddr
-	fs := flag.NewFlagSet(spec.Name, flag.ContinueOnError)
+	fs := StandaloneFlags(spec, &cfg, &addr)
 	fs.SetOutput(stderr)
-	cfg.Bind(fs)
-	cfg.Targets.Bind(fs)
-	fs.StringVar(&addr, AddrFlag(spec.Name), addr, "gRPC listen address of the "+spec.Name+" service")
-	if spec.BindFlags != nil {
-		spec.BindFlags(fs)
-	}
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix(EnvPrefix)); err != nil {
 		return err
 	}

@@ -33,11 +33,8 @@ func mainCode() int {
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, gwCfg := service.DefaultConfig(), gateway.DefaultConfig()
-	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs := gateway.StandaloneFlags(&cfg, &gwCfg)
 	fs.SetOutput(stderr)
-	cfg.Bind(fs)
-	gwCfg.Bind(fs)
-	cfg.Targets.Bind(fs)
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix(service.EnvPrefix)); err != nil {
 		return err
 	}
