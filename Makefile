@@ -15,8 +15,10 @@ TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen
 GENERATED := api gateway/openapi clients/ts/src/gen clients/python/gen
 # The TypeScript client's npm packages (protoc-gen-es, the runtime, tsc), exactly as locked.
 TS_DEPS := clients/ts/node_modules/.package-lock.json
-# Debian's Python, the one python3-grpcio and python3-protobuf are installed for.
+# Debian's Python, the one python3-grpcio and python3-protobuf are installed for, and the protoc
+# (protobuf-compiler) whose Python output that python3-protobuf runs: other versions generate other code.
 PYTHON ?= /usr/bin/python3
+PROTOC_VERSION := 3.21.12
 
 .PHONY: help
 help: ## Show this help.
@@ -69,6 +71,8 @@ $(TS_DEPS): clients/ts/package.json clients/ts/package-lock.json
 generate: tools $(TS_DEPS) ## Generate Go (api/), OpenAPI (gateway/openapi/), TypeScript and Python (clients/) from proto/.
 	@command -v protoc >/dev/null && command -v grpc_python_plugin >/dev/null || \
 		{ echo "the Python client needs protoc and grpc_python_plugin: apt-get install protobuf-compiler protobuf-compiler-grpc"; exit 1; }
+	@test "$$(protoc --version)" = "libprotoc $(PROTOC_VERSION)" || \
+		{ echo "the Python client is generated with Debian 12's protoc $(PROTOC_VERSION) (for its python3-protobuf), not $$(protoc --version)"; exit 1; }
 	rm -rf api/accessflow gateway/openapi/*.json clients/ts/src/gen clients/python/gen
 	buf generate
 	cd api && GOWORK=off go mod tidy

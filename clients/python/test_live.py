@@ -99,6 +99,7 @@ class LiveSuiteTest(unittest.TestCase):
         with Clients(self.suite.endpoints) as anonymous, self.assertRaises(grpc.RpcError) as caught:
             anonymous.sources.ListSources(source_service_pb2.ListSourcesRequest())
         self.assertEqual(caught.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertRegex(tracking_number(caught.exception), HEX32, "errors carry a trackingNumber too")
 
         admin = self.suite.admin
         read_only = fetch_token(admin["token_url"], admin["client_id"], admin["client_secret"], "idn:sources:read")

@@ -105,6 +105,7 @@ describe("Accessflow over gRPC from TypeScript", () => {
     await assert.rejects(anonymous.sources.listSources({}), (err: unknown) => {
       assert.ok(err instanceof ConnectError);
       assert.equal(err.code, Code.Unauthenticated);
+      assert.match(String(err.metadata.get(trackingNumberHeader)), hex32, "errors carry a trackingNumber too");
       return true;
     });
 
