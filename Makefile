@@ -11,6 +11,14 @@ ACCESSFLOW_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 # The git ref `buf breaking` compares against (default: the previous commit).
 BREAKING_AGAINST ?= HEAD~1
 TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2 golangci-lint gotestsum
+# Everything `make generate` writes (generate-check compares it with the commit).
+GENERATED := api gateway/openapi clients/ts/src/gen clients/python/gen
+# The TypeScript client's npm packages (protoc-gen-es, the runtime, tsc), exactly as locked.
+TS_DEPS := clients/ts/node_modules/.package-lock.json
+# Debian's Python, the one python3-grpcio and python3-protobuf are installed for, and the protoc
+# (protobuf-compiler) whose Python output that python3-protobuf runs: other versions generate other code.
+PYTHON ?= /usr/bin/python3
+PROTOC_VERSION := 3.21.12
 
 .PHONY: help
 help: ## Show this help.
@@ -34,9 +42,18 @@ run: build ## Build and run the whole suite on the embedded default (SQLite in .
 	./bin/accessflow serve
 
 .PHONY: test
-test: $(BIN)/gotestsum ## Run every test, the store suites on SQLite and on PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL).
+test: $(BIN)/gotestsum ## Run every test, the store suites on SQLite and on PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL), then the client tests.
 	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) $(BIN)/gotestsum --format testname -- -race -count=1 -timeout 20m $(GO_PACKAGES)
 	GOWORK=off go build ./... && GOWORK=off go -C api build ./...
+	@$(MAKE) --no-print-directory test-clients
+
+.PHONY: test-clients
+test-clients: $(TS_DEPS) ## Run the TypeScript (node --test) and Python (unittest) clients against a live suite.
+	@mkdir -p bin
+	go build -o bin/accessflow ./cmd/accessflow
+	cd clients/ts && rm -rf dist && node_modules/.bin/tsc -p . && \
+		ACCESSFLOW_BIN=$(CURDIR)/bin/accessflow node --test --test-reporter=spec dist/test/*.test.js
+	cd clients/python && ACCESSFLOW_BIN=$(CURDIR)/bin/accessflow $(PYTHON) -m unittest -v
 
 .PHONY: bench
 bench: ## Run the benchmarks.
@@ -46,16 +63,24 @@ bench: ## Run the benchmarks.
 load: ## Run the load generators (REST ingest, deliveries) against an in-process suite; prints rates and percentiles.
 	ACCESSFLOW_LOAD=1 ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -count=1 -timeout 20m -run 'TestTriggerLoad' -v ./internal/suite/ | grep -E 'events/s|deliveries/s|memory|^(ok|FAIL|---)'
 
+$(TS_DEPS): clients/ts/package.json clients/ts/package-lock.json
+	cd clients/ts && npm ci --no-audit --no-fund
+	@touch $@
+
 .PHONY: generate
-generate: tools ## Generate Go (api/) and OpenAPI (gateway/openapi/) from proto/.
-	rm -rf api/accessflow gateway/openapi/*.json
+generate: tools $(TS_DEPS) ## Generate Go (api/), OpenAPI (gateway/openapi/), TypeScript and Python (clients/) from proto/.
+	@command -v protoc >/dev/null && command -v grpc_python_plugin >/dev/null || \
+		{ echo "the Python client needs protoc and grpc_python_plugin: apt-get install protobuf-compiler protobuf-compiler-grpc"; exit 1; }
+	@test "$$(protoc --version)" = "libprotoc $(PROTOC_VERSION)" || \
+		{ echo "the Python client is generated with Debian 12's protoc $(PROTOC_VERSION) (for its python3-protobuf), not $$(protoc --version)"; exit 1; }
+	rm -rf api/accessflow gateway/openapi/*.json clients/ts/src/gen clients/python/gen
 	buf generate
 	cd api && GOWORK=off go mod tidy
 
 .PHONY: generate-check
-generate-check: generate ## Fail when the committed generated code is stale.
-	@git diff --exit-code -- api gateway/openapi || { echo "generated code is stale: run make generate and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api gateway/openapi)" || { git status --porcelain -- api gateway/openapi; echo "untracked generated files: run make generate and commit"; exit 1; }
+generate-check: generate ## Fail when the committed generated code (Go, OpenAPI, clients) is stale.
+	@git diff --exit-code -- $(GENERATED) || { echo "generated code is stale: run make generate and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "untracked generated files: run make generate and commit"; exit 1; }
 
 .PHONY: lint
 lint: tools ## Lint protos (buf lint) and Go (golangci-lint).
@@ -77,4 +102,4 @@ docs: ## Regenerate docs/configuration.md from the flag definitions.
 
 .PHONY: clean
 clean: ## Remove build outputs (not the data dir).
-	rm -rf bin .bin
+	rm -rf bin .bin clients/ts/node_modules clients/ts/dist
