@@ -11,9 +11,14 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from accessflow.type.v1 import auth_pb2 as accessflow_dot_type_dot_v1_dot_auth__pb2
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)accessflow/action/v1/action_service.proto\x12\x14\x61\x63\x63\x65ssflow.action.v12\x0f\n\rActionServiceBDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)accessflow/action/v1/action_service.proto\x12\x14\x61\x63\x63\x65ssflow.action.v1\x1a\x1d\x61\x63\x63\x65ssflow/type/v1/auth.proto\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x01\n\x16StartActionFlowRequest\x12%\n\x08\x63hain_id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x07\x63hainId\x12\x33\n\x0fidempotency_key\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x0eidempotencyKey\x12\x43\n\x07\x63ontext\x18\x03 \x01(\x0b\x32!.accessflow.action.v1.FlowContextB\x06\xbaH\x03\xc8\x01\x01R\x07\x63ontext\"i\n\x17StartActionFlowResponse\x12\x34\n\x04\x66low\x18\x01 \x01(\x0b\x32 .accessflow.action.v1.ActionFlowR\x04\x66low\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"\xa8\x03\n\x0b\x46lowContext\x12\x32\n\toperation\x18\x01 \x01(\tB\x14\xbaH\x11r\x0fR\x05GRANTR\x06REVOKER\toperation\x12\x44\n\trecipient\x18\x02 \x01(\x0b\x32\x1e.accessflow.action.v1.IdentityB\x06\xbaH\x03\xc8\x01\x01R\trecipient\x12<\n\trequester\x18\x03 \x01(\x0b\x32\x1e.accessflow.action.v1.IdentityR\trequester\x12\x46\n\x0crelationship\x18\x04 \x01(\x0b\x32\".accessflow.action.v1.RelationshipR\x0crelationship\x12\x32\n\x10\x61pproval_flow_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\x0e\x61pprovalFlowId\x12\x34\n\x11\x61\x63\x63\x65ss_request_id\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\x0f\x61\x63\x63\x65ssRequestId\x12/\n\x06inputs\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructR\x06inputs\"\x9d\x01\n\x08Identity\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\x12\x1c\n\x04name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\x04name\x12\x1e\n\x05\x65mail\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc0\x02R\x05\x65mail\x12\x37\n\nattributes\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\nattributes\"\x92\x02\n\x0cRelationship\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\x12\x1c\n\x04name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\x04name\x12%\n\tsource_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\x08sourceId\x12O\n\x0btarget_kind\x18\x04 \x01(\tB.\xbaH+r)R\x00R\x05GROUPR\x04ROLER\x06\x45NTITYR\x07LICENSER\x07\x41\x43\x43OUNTR\ntargetKind\x12%\n\ttarget_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08R\x08targetId\x12)\n\x0btarget_name\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02R\ntargetName\"2\n\x14GetActionFlowRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\"M\n\x15GetActionFlowResponse\x12\x34\n\x04\x66low\x18\x01 \x01(\x0b\x32 .accessflow.action.v1.ActionFlowR\x04\x66low\"\xf4\x02\n\nActionFlow\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x1e\n\x08\x63hain_id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x07\x63hainId\x12\x1b\n\x06status\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x06status\x12,\n\x0fidempotency_key\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x0eidempotencyKey\x12,\n\x0ftracking_number\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x0etrackingNumber\x12@\n\x07\x63ontext\x18\x06 \x01(\x0b\x32!.accessflow.action.v1.FlowContextB\x03\xe0\x41\x03R\x07\x63ontext\x12\x39\n\x07\x63reated\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x07\x63reated\x12;\n\x08modified\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x08modified2\xbb\x02\n\rActionService\x12\x8b\x01\n\x0fStartActionFlow\x12,.accessflow.action.v1.StartActionFlowRequest\x1a-.accessflow.action.v1.StartActionFlowResponse\"\x1b\xd2\xf3\x18\x17\n\x15\x61\x66:action-flows:start\x12\x9b\x01\n\rGetActionFlow\x12*.accessflow.action.v1.GetActionFlowRequest\x1a+.accessflow.action.v1.GetActionFlowResponse\"1\xd2\xf3\x18-\n\x14\x61\x66:action-flows:read\n\x15\x61\x66:action-flows:startBDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'accessflow.action.v1.action_service_pb2', globals())
@@ -21,6 +26,76 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'ZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1'
-  _ACTIONSERVICE._serialized_start=67
-  _ACTIONSERVICE._serialized_end=82
+  _STARTACTIONFLOWREQUEST.fields_by_name['chain_id']._options = None
+  _STARTACTIONFLOWREQUEST.fields_by_name['chain_id']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
+  _STARTACTIONFLOWREQUEST.fields_by_name['idempotency_key']._options = None
+  _STARTACTIONFLOWREQUEST.fields_by_name['idempotency_key']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
+  _STARTACTIONFLOWREQUEST.fields_by_name['context']._options = None
+  _STARTACTIONFLOWREQUEST.fields_by_name['context']._serialized_options = b'\272H\003\310\001\001'
+  _FLOWCONTEXT.fields_by_name['operation']._options = None
+  _FLOWCONTEXT.fields_by_name['operation']._serialized_options = b'\272H\021r\017R\005GRANTR\006REVOKE'
+  _FLOWCONTEXT.fields_by_name['recipient']._options = None
+  _FLOWCONTEXT.fields_by_name['recipient']._serialized_options = b'\272H\003\310\001\001'
+  _FLOWCONTEXT.fields_by_name['approval_flow_id']._options = None
+  _FLOWCONTEXT.fields_by_name['approval_flow_id']._serialized_options = b'\272H\005r\003\030\200\002'
+  _FLOWCONTEXT.fields_by_name['access_request_id']._options = None
+  _FLOWCONTEXT.fields_by_name['access_request_id']._serialized_options = b'\272H\005r\003\030\200\002'
+  _IDENTITY.fields_by_name['id']._options = None
+  _IDENTITY.fields_by_name['id']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
+  _IDENTITY.fields_by_name['name']._options = None
+  _IDENTITY.fields_by_name['name']._serialized_options = b'\272H\005r\003\030\200\002'
+  _IDENTITY.fields_by_name['email']._options = None
+  _IDENTITY.fields_by_name['email']._serialized_options = b'\272H\005r\003\030\300\002'
+  _RELATIONSHIP.fields_by_name['id']._options = None
+  _RELATIONSHIP.fields_by_name['id']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
+  _RELATIONSHIP.fields_by_name['name']._options = None
+  _RELATIONSHIP.fields_by_name['name']._serialized_options = b'\272H\005r\003\030\200\002'
+  _RELATIONSHIP.fields_by_name['source_id']._options = None
+  _RELATIONSHIP.fields_by_name['source_id']._serialized_options = b'\272H\005r\003\030\200\002'
+  _RELATIONSHIP.fields_by_name['target_kind']._options = None
+  _RELATIONSHIP.fields_by_name['target_kind']._serialized_options = b'\272H+r)R\000R\005GROUPR\004ROLER\006ENTITYR\007LICENSER\007ACCOUNT'
+  _RELATIONSHIP.fields_by_name['target_id']._options = None
+  _RELATIONSHIP.fields_by_name['target_id']._serialized_options = b'\272H\005r\003\030\200\010'
+  _RELATIONSHIP.fields_by_name['target_name']._options = None
+  _RELATIONSHIP.fields_by_name['target_name']._serialized_options = b'\272H\005r\003\030\200\002'
+  _GETACTIONFLOWREQUEST.fields_by_name['id']._options = None
+  _GETACTIONFLOWREQUEST.fields_by_name['id']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
+  _ACTIONFLOW.fields_by_name['id']._options = None
+  _ACTIONFLOW.fields_by_name['id']._serialized_options = b'\340A\003'
+  _ACTIONFLOW.fields_by_name['chain_id']._options = None
+  _ACTIONFLOW.fields_by_name['chain_id']._serialized_options = b'\340A\003'
+  _ACTIONFLOW.fields_by_name['status']._options = None
+  _ACTIONFLOW.fields_by_name['status']._serialized_options = b'\340A\003'
+  _ACTIONFLOW.fields_by_name['idempotency_key']._options = None
+  _ACTIONFLOW.fields_by_name['idempotency_key']._serialized_options = b'\340A\003'
+  _ACTIONFLOW.fields_by_name['tracking_number']._options = None
+  _ACTIONFLOW.fields_by_name['tracking_number']._serialized_options = b'\340A\003'
+  _ACTIONFLOW.fields_by_name['context']._options = None
+  _ACTIONFLOW.fields_by_name['context']._serialized_options = b'\340A\003'
+  _ACTIONFLOW.fields_by_name['created']._options = None
+  _ACTIONFLOW.fields_by_name['created']._serialized_options = b'\340A\003'
+  _ACTIONFLOW.fields_by_name['modified']._options = None
+  _ACTIONFLOW.fields_by_name['modified']._serialized_options = b'\340A\003'
+  _ACTIONSERVICE.methods_by_name['StartActionFlow']._options = None
+  _ACTIONSERVICE.methods_by_name['StartActionFlow']._serialized_options = b'\322\363\030\027\n\025af:action-flows:start'
+  _ACTIONSERVICE.methods_by_name['GetActionFlow']._options = None
+  _ACTIONSERVICE.methods_by_name['GetActionFlow']._serialized_options = b'\322\363\030-\n\024af:action-flows:read\n\025af:action-flows:start'
+  _STARTACTIONFLOWREQUEST._serialized_start=224
+  _STARTACTIONFLOWREQUEST._serialized_end=409
+  _STARTACTIONFLOWRESPONSE._serialized_start=411
+  _STARTACTIONFLOWRESPONSE._serialized_end=516
+  _FLOWCONTEXT._serialized_start=519
+  _FLOWCONTEXT._serialized_end=943
+  _IDENTITY._serialized_start=946
+  _IDENTITY._serialized_end=1103
+  _RELATIONSHIP._serialized_start=1106
+  _RELATIONSHIP._serialized_end=1380
+  _GETACTIONFLOWREQUEST._serialized_start=1382
+  _GETACTIONFLOWREQUEST._serialized_end=1432
+  _GETACTIONFLOWRESPONSE._serialized_start=1434
+  _GETACTIONFLOWRESPONSE._serialized_end=1511
+  _ACTIONFLOW._serialized_start=1514
+  _ACTIONFLOW._serialized_end=1886
+  _ACTIONSERVICE._serialized_start=1889
+  _ACTIONSERVICE._serialized_end=2204
 # @@protoc_insertion_point(module_scope)

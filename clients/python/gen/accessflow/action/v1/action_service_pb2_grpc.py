@@ -2,12 +2,12 @@
 """Client and server classes corresponding to protobuf-defined services."""
 import grpc
 
+from accessflow.action.v1 import action_service_pb2 as accessflow_dot_action_dot_v1_dot_action__service__pb2
 
 
 class ActionServiceStub(object):
-    """ActionService manages action chains and action flows: scripts run as durable jobs against target systems.
-    Its RPCs are added by the issue that builds the service; the foundation only reserves the
-    package so that every service runs, reports health and owns its store from day one.
+    """ActionService runs action chains: a chain is a template of ordered scripts; an action flow is
+    one run of a chain for one granted (or revoked) relationship, each script a durable job.
     """
 
     def __init__(self, channel):
@@ -16,17 +16,54 @@ class ActionServiceStub(object):
         Args:
             channel: A grpc.Channel.
         """
+        self.StartActionFlow = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/StartActionFlow',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.StartActionFlowRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.StartActionFlowResponse.FromString,
+                )
+        self.GetActionFlow = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/GetActionFlow',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowResponse.FromString,
+                )
 
 
 class ActionServiceServicer(object):
-    """ActionService manages action chains and action flows: scripts run as durable jobs against target systems.
-    Its RPCs are added by the issue that builds the service; the foundation only reserves the
-    package so that every service runs, reports health and owns its store from day one.
+    """ActionService runs action chains: a chain is a template of ordered scripts; an action flow is
+    one run of a chain for one granted (or revoked) relationship, each script a durable job.
     """
+
+    def StartActionFlow(self, request, context):
+        """StartActionFlow instantiates an action chain as an action flow and starts running it. It is
+        idempotent on idempotency_key: a second call with the same key and the same request answers
+        the flow the first call started (created = false) and starts nothing; the same key with a
+        different request is refused. The caller's trackingNumber (x-tracking-number metadata) is
+        the flow's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetActionFlow(self, request, context):
+        """GetActionFlow returns a flow with its scripts' status, attempts, outputs and errors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_ActionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'StartActionFlow': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartActionFlow,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.StartActionFlowRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.StartActionFlowResponse.SerializeToString,
+            ),
+            'GetActionFlow': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetActionFlow,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'accessflow.action.v1.ActionService', rpc_method_handlers)
@@ -35,7 +72,40 @@ def add_ActionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ActionService(object):
-    """ActionService manages action chains and action flows: scripts run as durable jobs against target systems.
-    Its RPCs are added by the issue that builds the service; the foundation only reserves the
-    package so that every service runs, reports health and owns its store from day one.
+    """ActionService runs action chains: a chain is a template of ordered scripts; an action flow is
+    one run of a chain for one granted (or revoked) relationship, each script a durable job.
     """
+
+    @staticmethod
+    def StartActionFlow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/StartActionFlow',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.StartActionFlowRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.StartActionFlowResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetActionFlow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/GetActionFlow',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

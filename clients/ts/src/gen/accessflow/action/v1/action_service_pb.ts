@@ -2,23 +2,392 @@
 // @generated from file accessflow/action/v1/action_service.proto (package accessflow.action.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_accessflow_type_v1_auth } from "../../type/v1/auth_pb.js";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
+import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file accessflow/action/v1/action_service.proto.
  */
 export const file_accessflow_action_v1_action_service: GenFile = /*@__PURE__*/
-  fileDesc("CilhY2Nlc3NmbG93L2FjdGlvbi92MS9hY3Rpb25fc2VydmljZS5wcm90bxIUYWNjZXNzZmxvdy5hY3Rpb24udjEyDwoNQWN0aW9uU2VydmljZUJEWkJnaXRodWIuY29tL2FjY2Vzc2Zsb3cvYWNjZXNzZmxvdy9hcGkvYWNjZXNzZmxvdy9hY3Rpb24vdjE7YWN0aW9udjFiBnByb3RvMw");
+  fileDesc("CilhY2Nlc3NmbG93L2FjdGlvbi92MS9hY3Rpb25fc2VydmljZS5wcm90bxIUYWNjZXNzZmxvdy5hY3Rpb24udjEilwEKFlN0YXJ0QWN0aW9uRmxvd1JlcXVlc3QSHAoIY2hhaW5faWQYASABKAlCCrpIB3IFEAEYgAISIwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQgq6SAdyBRABGIACEjoKB2NvbnRleHQYAyABKAsyIS5hY2Nlc3NmbG93LmFjdGlvbi52MS5GbG93Q29udGV4dEIGukgDyAEBIloKF1N0YXJ0QWN0aW9uRmxvd1Jlc3BvbnNlEi4KBGZsb3cYASABKAsyIC5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93Eg8KB2NyZWF0ZWQYAiABKAgi0AIKC0Zsb3dDb250ZXh0EicKCW9wZXJhdGlvbhgBIAEoCUIUukgRcg9SBUdSQU5UUgZSRVZPS0USOQoJcmVjaXBpZW50GAIgASgLMh4uYWNjZXNzZmxvdy5hY3Rpb24udjEuSWRlbnRpdHlCBrpIA8gBARIxCglyZXF1ZXN0ZXIYAyABKAsyHi5hY2Nlc3NmbG93LmFjdGlvbi52MS5JZGVudGl0eRI4CgxyZWxhdGlvbnNoaXAYBCABKAsyIi5hY2Nlc3NmbG93LmFjdGlvbi52MS5SZWxhdGlvbnNoaXASIgoQYXBwcm92YWxfZmxvd19pZBgFIAEoCUIIukgFcgMYgAISIwoRYWNjZXNzX3JlcXVlc3RfaWQYBiABKAlCCLpIBXIDGIACEicKBmlucHV0cxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QigAEKCElkZW50aXR5EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEhYKBG5hbWUYAiABKAlCCLpIBXIDGIACEhcKBWVtYWlsGAMgASgJQgi6SAVyAxjAAhIrCgphdHRyaWJ1dGVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCLcAQoMUmVsYXRpb25zaGlwEhYKAmlkGAEgASgJQgq6SAdyBRABGIACEhYKBG5hbWUYAiABKAlCCLpIBXIDGIACEhsKCXNvdXJjZV9pZBgDIAEoCUIIukgFcgMYgAISQwoLdGFyZ2V0X2tpbmQYBCABKAlCLrpIK3IpUgBSBUdST1VQUgRST0xFUgZFTlRJVFlSB0xJQ0VOU0VSB0FDQ09VTlQSGwoJdGFyZ2V0X2lkGAUgASgJQgi6SAVyAxiACBIdCgt0YXJnZXRfbmFtZRgGIAEoCUIIukgFcgMYgAIiLgoUR2V0QWN0aW9uRmxvd1JlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiRwoVR2V0QWN0aW9uRmxvd1Jlc3BvbnNlEi4KBGZsb3cYASABKAsyIC5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93IqMCCgpBY3Rpb25GbG93Eg8KAmlkGAEgASgJQgPgQQMSFQoIY2hhaW5faWQYAiABKAlCA+BBAxITCgZzdGF0dXMYAyABKAlCA+BBAxIcCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCA+BBAxIcCg90cmFja2luZ19udW1iZXIYBSABKAlCA+BBAxI3Cgdjb250ZXh0GAYgASgLMiEuYWNjZXNzZmxvdy5hY3Rpb24udjEuRmxvd0NvbnRleHRCA+BBAxIwCgdjcmVhdGVkGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjEKCG1vZGlmaWVkGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDMrsCCg1BY3Rpb25TZXJ2aWNlEosBCg9TdGFydEFjdGlvbkZsb3cSLC5hY2Nlc3NmbG93LmFjdGlvbi52MS5TdGFydEFjdGlvbkZsb3dSZXF1ZXN0Gi0uYWNjZXNzZmxvdy5hY3Rpb24udjEuU3RhcnRBY3Rpb25GbG93UmVzcG9uc2UiG9LzGBcKFWFmOmFjdGlvbi1mbG93czpzdGFydBKbAQoNR2V0QWN0aW9uRmxvdxIqLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkdldEFjdGlvbkZsb3dSZXF1ZXN0GisuYWNjZXNzZmxvdy5hY3Rpb24udjEuR2V0QWN0aW9uRmxvd1Jlc3BvbnNlIjHS8xgtChRhZjphY3Rpb24tZmxvd3M6cmVhZAoVYWY6YWN0aW9uLWZsb3dzOnN0YXJ0QkRaQmdpdGh1Yi5jb20vYWNjZXNzZmxvdy9hY2Nlc3NmbG93L2FwaS9hY2Nlc3NmbG93L2FjdGlvbi92MTthY3Rpb252MWIGcHJvdG8z", [file_accessflow_type_v1_auth, file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
- * ActionService manages action chains and action flows: scripts run as durable jobs against target systems.
- * Its RPCs are added by the issue that builds the service; the foundation only reserves the
- * package so that every service runs, reports health and owns its store from day one.
+ * StartActionFlowRequest names the chain to run, the context its templates read, and the key
+ * that makes the call safe to retry.
+ *
+ * @generated from message accessflow.action.v1.StartActionFlowRequest
+ */
+export type StartActionFlowRequest = Message<"accessflow.action.v1.StartActionFlowRequest"> & {
+  /**
+   * ID of the action chain to instantiate (e.g. a relationship's provisioning chain).
+   *
+   * @generated from field: string chain_id = 1;
+   */
+  chainId: string;
+
+  /**
+   * Makes retries safe: one flow per key. Callers derive it from what causes the flow, e.g. the
+   * approval flow's id and GRANT or REVOKE.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+
+  /**
+   * What the flow is about; its scripts' templates read it.
+   *
+   * @generated from field: accessflow.action.v1.FlowContext context = 3;
+   */
+  context?: FlowContext | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.StartActionFlowRequest.
+ * Use `create(StartActionFlowRequestSchema)` to create a new message.
+ */
+export const StartActionFlowRequestSchema: GenMessage<StartActionFlowRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 0);
+
+/**
+ * StartActionFlowResponse carries the flow and whether this call created it.
+ *
+ * @generated from message accessflow.action.v1.StartActionFlowResponse
+ */
+export type StartActionFlowResponse = Message<"accessflow.action.v1.StartActionFlowResponse"> & {
+  /**
+   * The flow started (or started earlier with the same idempotency key).
+   *
+   * @generated from field: accessflow.action.v1.ActionFlow flow = 1;
+   */
+  flow?: ActionFlow | undefined;
+
+  /**
+   * True when this call created the flow; false when the idempotency key named an existing one.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message accessflow.action.v1.StartActionFlowResponse.
+ * Use `create(StartActionFlowResponseSchema)` to create a new message.
+ */
+export const StartActionFlowResponseSchema: GenMessage<StartActionFlowResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 1);
+
+/**
+ * FlowContext is what an action flow is about: who gets or loses what, on whose request, and
+ * why. The scripts' metadata templates read it (e.g. {{.Recipient.Attributes.email}}).
+ *
+ * @generated from message accessflow.action.v1.FlowContext
+ */
+export type FlowContext = Message<"accessflow.action.v1.FlowContext"> & {
+  /**
+   * GRANT provisions the relationship; REVOKE deprovisions it.
+   *
+   * @generated from field: string operation = 1;
+   */
+  operation: string;
+
+  /**
+   * The identity whose access changes.
+   *
+   * @generated from field: accessflow.action.v1.Identity recipient = 2;
+   */
+  recipient?: Identity | undefined;
+
+  /**
+   * The identity that asked for the change (the recipient for self-service, a system for
+   * lifecycle events).
+   *
+   * @generated from field: accessflow.action.v1.Identity requester = 3;
+   */
+  requester?: Identity | undefined;
+
+  /**
+   * The approvable relationship granted or revoked, when the flow comes from one.
+   *
+   * @generated from field: accessflow.action.v1.Relationship relationship = 4;
+   */
+  relationship?: Relationship | undefined;
+
+  /**
+   * The approval flow that decided the change, when there was one.
+   *
+   * @generated from field: string approval_flow_id = 5;
+   */
+  approvalFlowId: string;
+
+  /**
+   * The access request the approval flow belongs to, when there was one.
+   *
+   * @generated from field: string access_request_id = 6;
+   */
+  accessRequestId: string;
+
+  /**
+   * Extra inputs for the scripts' templates (e.g. values mapped from a triggering event).
+   *
+   * @generated from field: google.protobuf.Struct inputs = 7;
+   */
+  inputs?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.FlowContext.
+ * Use `create(FlowContextSchema)` to create a new message.
+ */
+export const FlowContextSchema: GenMessage<FlowContext> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 2);
+
+/**
+ * Identity is a person or system as the flow sees it.
+ *
+ * @generated from message accessflow.action.v1.Identity
+ */
+export type Identity = Message<"accessflow.action.v1.Identity"> & {
+  /**
+   * Identity ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Display name.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Email address, when known.
+   *
+   * @generated from field: string email = 3;
+   */
+  email: string;
+
+  /**
+   * Identity attributes (e.g. firstname, lastname, department), which provisioning policies read.
+   *
+   * @generated from field: google.protobuf.Struct attributes = 4;
+   */
+  attributes?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.Identity.
+ * Use `create(IdentitySchema)` to create a new message.
+ */
+export const IdentitySchema: GenMessage<Identity> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 3);
+
+/**
+ * Relationship is the approvable relationship a flow grants or revokes.
+ *
+ * @generated from message accessflow.action.v1.Relationship
+ */
+export type Relationship = Message<"accessflow.action.v1.Relationship"> & {
+  /**
+   * Relationship ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Display name, e.g. "member of sales on Corp AD".
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The policy-service source the relationship is on.
+   *
+   * @generated from field: string source_id = 3;
+   */
+  sourceId: string;
+
+  /**
+   * What kind of target the relationship grants: GROUP, ROLE, ENTITY, LICENSE or ACCOUNT.
+   *
+   * @generated from field: string target_kind = 4;
+   */
+  targetKind: string;
+
+  /**
+   * The target's id on the source (e.g. a group's DN).
+   *
+   * @generated from field: string target_id = 5;
+   */
+  targetId: string;
+
+  /**
+   * The target's display name.
+   *
+   * @generated from field: string target_name = 6;
+   */
+  targetName: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.Relationship.
+ * Use `create(RelationshipSchema)` to create a new message.
+ */
+export const RelationshipSchema: GenMessage<Relationship> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 4);
+
+/**
+ * GetActionFlowRequest names a flow.
+ *
+ * @generated from message accessflow.action.v1.GetActionFlowRequest
+ */
+export type GetActionFlowRequest = Message<"accessflow.action.v1.GetActionFlowRequest"> & {
+  /**
+   * Flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.GetActionFlowRequest.
+ * Use `create(GetActionFlowRequestSchema)` to create a new message.
+ */
+export const GetActionFlowRequestSchema: GenMessage<GetActionFlowRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 5);
+
+/**
+ * GetActionFlowResponse carries the flow.
+ *
+ * @generated from message accessflow.action.v1.GetActionFlowResponse
+ */
+export type GetActionFlowResponse = Message<"accessflow.action.v1.GetActionFlowResponse"> & {
+  /**
+   * The flow.
+   *
+   * @generated from field: accessflow.action.v1.ActionFlow flow = 1;
+   */
+  flow?: ActionFlow | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.GetActionFlowResponse.
+ * Use `create(GetActionFlowResponseSchema)` to create a new message.
+ */
+export const GetActionFlowResponseSchema: GenMessage<GetActionFlowResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 6);
+
+/**
+ * ActionFlow is one run of an action chain.
+ *
+ * @generated from message accessflow.action.v1.ActionFlow
+ */
+export type ActionFlow = Message<"accessflow.action.v1.ActionFlow"> & {
+  /**
+   * Flow ID: 32 lowercase hex digits.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The chain the flow was instantiated from.
+   *
+   * @generated from field: string chain_id = 2;
+   */
+  chainId: string;
+
+  /**
+   * PENDING, RUNNING, WAITING, SUCCEEDED, FAILED or CANCELLED.
+   *
+   * @generated from field: string status = 3;
+   */
+  status: string;
+
+  /**
+   * The key the flow was started with.
+   *
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+
+  /**
+   * The trackingNumber of the request that started the flow.
+   *
+   * @generated from field: string tracking_number = 5;
+   */
+  trackingNumber: string;
+
+  /**
+   * The context the flow was started with.
+   *
+   * @generated from field: accessflow.action.v1.FlowContext context = 6;
+   */
+  context?: FlowContext | undefined;
+
+  /**
+   * When the flow was created.
+   *
+   * @generated from field: google.protobuf.Timestamp created = 7;
+   */
+  created?: Timestamp | undefined;
+
+  /**
+   * When the flow last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp modified = 8;
+   */
+  modified?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.ActionFlow.
+ * Use `create(ActionFlowSchema)` to create a new message.
+ */
+export const ActionFlowSchema: GenMessage<ActionFlow> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 7);
+
+/**
+ * ActionService runs action chains: a chain is a template of ordered scripts; an action flow is
+ * one run of a chain for one granted (or revoked) relationship, each script a durable job.
  *
  * @generated from service accessflow.action.v1.ActionService
  */
 export const ActionService: GenService<{
+  /**
+   * StartActionFlow instantiates an action chain as an action flow and starts running it. It is
+   * idempotent on idempotency_key: a second call with the same key and the same request answers
+   * the flow the first call started (created = false) and starts nothing; the same key with a
+   * different request is refused. The caller's trackingNumber (x-tracking-number metadata) is
+   * the flow's.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.StartActionFlow
+   */
+  startActionFlow: {
+    methodKind: "unary";
+    input: typeof StartActionFlowRequestSchema;
+    output: typeof StartActionFlowResponseSchema;
+  },
+  /**
+   * GetActionFlow returns a flow with its scripts' status, attempts, outputs and errors.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.GetActionFlow
+   */
+  getActionFlow: {
+    methodKind: "unary";
+    input: typeof GetActionFlowRequestSchema;
+    output: typeof GetActionFlowResponseSchema;
+  },
 }> = /*@__PURE__*/
   serviceDesc(file_accessflow_action_v1_action_service, 0);
 
