@@ -114,3 +114,71 @@ func TestTrackingNumberIsTheTraceID(t *testing.T) {
 		}, 10*time.Second, 10*time.Millisecond)
 	})
 }
+
+// TestJobsAndOutboundCallsJoinTheTrace follows an event from the gateway through its delivery
+// job to the subscriber: the River job's span and the outbound HTTP call are in the trace whose
+// ID is the trackingNumber, the job's span is a child of the request that inserted the job, and
+// the trace is one tree with no orphan.
+func TestJobsAndOutboundCallsJoinTheTrace(t *testing.T) {
+	r := startWith(t, storageSQLite(t), withTriggers())
+	sub := newSubscriber(t, nil)
+	r.subscribe(t, iacTrigger, "traced", sub.URL, "")
+	n := tracking.New()
+	resp := r.do(t, http.MethodPost, "/v1/trigger-events/"+iacTrigger, identityAttributesChanged, tracking.Header, n.String())
+	require.Equal(t, http.StatusAccepted, resp.status, string(resp.body))
+	d := sub.next(t)
+	require.Equal(t, n.String(), d.header.Get(tracking.Header))
+	require.Contains(t, d.header.Get("traceparent"), "-"+n.String()+"-", "the subscriber is told the trace")
+
+	id := trace.TraceID(n.TraceID())
+	var work, call sdktrace.ReadOnlySpan
+	var inTrace []sdktrace.ReadOnlySpan
+	require.Eventually(t, func() bool {
+		work, call, inTrace = nil, nil, nil
+		for _, s := range spans.Ended() {
+			if s.SpanContext().TraceID() != id {
+				continue
+			}
+			inTrace = append(inTrace, s)
+			switch {
+			case s.SpanKind() == trace.SpanKindConsumer && strings.HasPrefix(s.Name(), "river.work"):
+				work = s
+			case s.SpanKind() == trace.SpanKindClient && strings.HasPrefix(s.Name(), "HTTP POST"):
+				call = s
+			}
+		}
+		return work != nil && call != nil && call.EndTime().After(call.StartTime())
+	}, 10*time.Second, 10*time.Millisecond, "a delivery job span and an outbound call span in trace %s", id)
+
+	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, s := range inTrace {
+		byID[s.SpanContext().SpanID()] = s
+	}
+	roots := 0
+	for _, s := range inTrace {
+		if !s.Parent().IsValid() {
+			roots++
+			continue
+		}
+		_, ok := byID[s.Parent().SpanID()]
+		require.True(t, ok, "span %q has its parent in the trace (no orphan)", s.Name())
+	}
+	require.Equal(t, 1, roots, "one tree, rooted at the gateway")
+	require.Equal(t, work.SpanContext().SpanID(), ancestorOf(byID, call, work), "the outbound call happens inside the job")
+	require.NotEqual(t, trace.SpanKindConsumer, byID[work.Parent().SpanID()].SpanKind(), "the job's parent is the request that inserted it")
+}
+
+// ancestorOf returns want's span ID if want is an ancestor of s, else an empty ID.
+func ancestorOf(byID map[trace.SpanID]sdktrace.ReadOnlySpan, s, want sdktrace.ReadOnlySpan) trace.SpanID {
+	for p := s.Parent(); p.IsValid(); {
+		if p.SpanID() == want.SpanContext().SpanID() {
+			return p.SpanID()
+		}
+		parent, ok := byID[p.SpanID()]
+		if !ok {
+			break
+		}
+		p = parent.Parent()
+	}
+	return trace.SpanID{}
+}

@@ -82,9 +82,11 @@ func riverConfig(cfg Config) *river.Config {
 		FetchCooldown:     cfg.FetchCooldown,
 		FetchPollInterval: cfg.FetchPollInterval,
 		PeriodicJobs:      cfg.PeriodicJobs,
+		// Outermost first: the tracking middleware puts the job's trackingNumber and the span
+		// that inserted it into the context, so that otelriver's span continues that trace.
 		Middleware: []rivertype.Middleware{
-			otelriver.NewMiddleware(nil),
 			&trackingMiddleware{},
+			otelriver.NewMiddleware(nil),
 		},
 	}
 	if cfg.Workers != nil {

@@ -15,6 +15,8 @@ import (
 	"net/netip"
 	"syscall"
 	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // ErrForbiddenAddress reports a subscriber address in a refused network.
@@ -97,7 +99,9 @@ func NewClient(g *Guard, timeout time.Duration) *http.Client {
 		ResponseHeaderTimeout: timeout,
 	}
 	return &http.Client{
-		Transport: transport,
+		// Every outbound call is a client span of the trace that caused it (whose ID is its
+		// trackingNumber), and carries traceparent to the receiver.
+		Transport: otelhttp.NewTransport(transport),
 		Timeout:   timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
