@@ -102,6 +102,7 @@ type Server struct {
 	srv      *smtp.Server
 	username string
 	password string
+	implicit bool
 
 	mu       sync.Mutex
 	messages []Message
@@ -116,6 +117,10 @@ type Option func(*Server)
 func WithAuth(username, password string) Option {
 	return func(s *Server) { s.username, s.password = username, password }
 }
+
+// WithImplicitTLS makes the server speak TLS from the first byte (SMTPS, port 465 style); URL is
+// then smtps://Host:Port.
+func WithImplicitTLS() Option { return func(s *Server) { s.implicit = true } }
 
 // Start starts the server; it stops when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
@@ -139,6 +144,10 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "mx.test"
 	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if s.implicit {
+		lis = tls.NewListener(lis, s.srv.TLSConfig)
+		s.URL = fmt.Sprintf("smtps://%s:%d", s.Host, s.Port)
+	}
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.srv.MaxMessageBytes = 10 << 20
 	done := make(chan struct{})

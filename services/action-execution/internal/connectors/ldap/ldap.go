@@ -10,6 +10,8 @@
 //	                   uid={{.userName}},ou=people,dc=example,dc=org (values are DN-escaped);
 //	                   without it the attributes must carry distinguishedName
 //	userObjectClasses  object classes of new users (default inetOrgPerson)
+//	attributeMap       renames policy attributes to LDAP ones, e.g. {"userName": "uid"}; a name
+//	                   mapped to "" is left out of the entry (it may still serve the template)
 //	groupBaseDN        where group names are looked up and groups created (default baseDN)
 //	groupObjectClass   object class of new groups: groupOfNames (default), groupOfUniqueNames
 //	                   or posixGroup
@@ -71,6 +73,7 @@ const (
 	SettingBindDN            = "bindDN"
 	SettingUserDNTemplate    = "userDNTemplate"
 	SettingUserObjectClasses = "userObjectClasses"
+	SettingAttributeMap      = "attributeMap"
 	SettingGroupBaseDN       = "groupBaseDN"
 	SettingGroupObjectClass  = "groupObjectClass"
 	SettingRoleBaseDN        = "roleBaseDN"
@@ -144,6 +147,7 @@ type config struct {
 	bindPassword      string
 	userDN            *template.Template
 	userObjectClasses []string
+	attributeMap      map[string]string
 	groupBaseDN       string
 	groupObjectClass  string
 	roleBaseDN        string
@@ -201,6 +205,9 @@ func parseConfig(p connector.Provider) (*config, error) {
 		errs = append(errs, err)
 	} else if len(c.userObjectClasses) == 0 {
 		c.userObjectClasses = []string{"inetOrgPerson"}
+	}
+	if c.attributeMap, err = s.stringMap(SettingAttributeMap); err != nil {
+		errs = append(errs, err)
 	}
 	oneOf := func(name, def string, allowed ...string) string {
 		v, err := s.str(name)
@@ -397,6 +404,27 @@ func (s settings) strs(name string) ([]string, error) {
 		return out, nil
 	default:
 		return nil, fmt.Errorf("setting %s: want a list of strings, got %T", name, v)
+	}
+}
+
+func (s settings) stringMap(name string) (map[string]string, error) {
+	switch v := s[name].(type) {
+	case nil:
+		return nil, nil
+	case map[string]string:
+		return v, nil
+	case map[string]any:
+		out := make(map[string]string, len(v))
+		for k, e := range v {
+			str, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("setting %s: %s: want an attribute name, got %T", name, k, e)
+			}
+			out[k] = str
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("setting %s: want an object of attribute names, got %T", name, v)
 	}
 }
 

@@ -258,6 +258,28 @@ func TestCreateConflict(t *testing.T) {
 	require.True(t, connector.IsPermanent(err))
 }
 
+// TestAttributeMap: policy attributes with other names than LDAP's are renamed, the DN template
+// reads the policy's names.
+func TestAttributeMap(t *testing.T) {
+	t.Parallel()
+	s := slapd.Start(t)
+	c := newConnector(s)
+	p := provider(s, map[string]any{
+		ldap.SettingUserDNTemplate: "uid={{.userName}}," + slapd.PeopleDN,
+		ldap.SettingAttributeMap:   map[string]any{"userName": "uid", "email": "mail", "manager": ""},
+	})
+	got, err := c.Run(t.Context(), p, connector.Request{Operation: ldap.OpCreateUser, Attributes: map[string]any{
+		"userName": "dave", "cn": "Dave", "sn": "D", "email": "dave@example.org", "manager": "not an LDAP attribute here",
+	}})
+	require.NoError(t, err)
+	dn := "uid=dave," + slapd.PeopleDN
+	require.Equal(t, dn, got.AccountID)
+	e := s.Entry(t, s.Conn(t), dn)
+	require.NotNil(t, e)
+	require.Equal(t, []string{"dave@example.org"}, e.GetAttributeValues("mail"))
+	require.Equal(t, []string{"dave"}, e.GetAttributeValues("uid"))
+}
+
 // TestLockoutAndUnlock: ppolicy locks the account after three failed binds; unlock_user lets
 // it bind again.
 func TestLockoutAndUnlock(t *testing.T) {
@@ -435,6 +457,7 @@ func TestValidateProvider(t *testing.T) {
 		{"attribute method without attribute", func(p *connector.Provider) { p.Settings[ldap.SettingDisableMethod] = ldap.DisableAttribute }, "needs settings disableAttribute and disableValue"},
 		{"starttls on ldaps", func(p *connector.Provider) { p.Settings[ldap.SettingStartTLS] = true }, "applies to ldap://"},
 		{"not a bool", func(p *connector.Provider) { p.Settings[ldap.SettingStartTLS] = "yes" }, "want true or false"},
+		{"bad attribute map", func(p *connector.Provider) { p.Settings[ldap.SettingAttributeMap] = map[string]any{"a": 1} }, "setting attributeMap: a: want an attribute name"},
 		{"bad CA", func(p *connector.Provider) { p.Settings[ldap.SettingCACertificate] = "junk" }, "no PEM certificate"},
 	}
 	c := ldap.New(outbound.NewGuard())

@@ -61,6 +61,24 @@ func (s *session) userDN(req connector.Request, preferAttributes bool) (string, 
 	return checkDN(b.String())
 }
 
+// mapped renames attributes by the provider's attributeMap, leaving out those mapped to "".
+func (s *session) mapped(attrs map[string]any) map[string]any {
+	if len(s.cfg.attributeMap) == 0 {
+		return attrs
+	}
+	out := make(map[string]any, len(attrs))
+	for k, v := range attrs {
+		if to, ok := s.cfg.attributeMap[k]; ok {
+			if to == "" {
+				continue
+			}
+			k = to
+		}
+		out[k] = v
+	}
+	return out
+}
+
 func checkDN(dn string) (string, error) {
 	if _, err := goldap.ParseDN(dn); err != nil {
 		return "", connector.Permanent(fmt.Errorf("%q is not a DN: %w", dn, err))
@@ -74,7 +92,7 @@ func (s *session) createUser(req connector.Request) (connector.Result, error) {
 		return connector.Result{}, err
 	}
 	attrs := map[string][]string{}
-	for k, v := range req.Attributes {
+	for k, v := range s.mapped(req.Attributes) {
 		switch k {
 		case attrDN:
 		case attrPassword:
@@ -148,6 +166,7 @@ func (s *session) updateUser(req connector.Request) (connector.Result, error) {
 	if m, ok := req.Params["attributes"].(map[string]any); ok {
 		maps.Copy(changes, m)
 	}
+	changes = s.mapped(changes)
 	delete(changes, attrDN)
 	delete(changes, attrPassword)
 	if len(changes) == 0 {

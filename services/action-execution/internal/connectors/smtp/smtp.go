@@ -218,13 +218,18 @@ func (c *Connector) Run(ctx context.Context, p connector.Provider, req connector
 }
 
 func (c *Connector) clientOptions(cfg *config) []gomail.Option {
-	dialer := c.guard.Dialer(c.timeout)
+	tlsConfig := &tls.Config{ServerName: cfg.host, RootCAs: cfg.rootCAs, MinVersion: tls.VersionTLS12}
+	dial := c.guard.Dialer(c.timeout).DialContext
+	if cfg.implicit {
+		// go-mail leaves TLS to a custom dialer, so smtps:// does its handshake here.
+		dial = (&tls.Dialer{NetDialer: c.guard.Dialer(c.timeout), Config: tlsConfig}).DialContext
+	}
 	opts := []gomail.Option{
 		gomail.WithPort(cfg.port),
 		gomail.WithTimeout(c.timeout),
 		gomail.WithHELO(cfg.helo),
-		gomail.WithTLSConfig(&tls.Config{ServerName: cfg.host, RootCAs: cfg.rootCAs, MinVersion: tls.VersionTLS12}),
-		gomail.WithDialContextFunc(dialer.DialContext),
+		gomail.WithTLSConfig(tlsConfig),
+		gomail.WithDialContextFunc(dial),
 	}
 	switch {
 	case cfg.implicit:

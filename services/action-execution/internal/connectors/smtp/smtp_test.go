@@ -123,6 +123,20 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// TestImplicitTLS sends over smtps:// (TLS from the first byte).
+func TestImplicitTLS(t *testing.T) {
+	t.Parallel()
+	s := smtpserver.Start(t, smtpserver.WithAuth(user, password), smtpserver.WithImplicitTLS())
+	require.True(t, strings.HasPrefix(s.URL, "smtps://"))
+	_, err := smtp.New(outbound.NewGuard(s.Loopback)).Run(t.Context(), provider(s), connector.Request{
+		Operation: smtp.OpNotification, IdempotencyKey: "k", Params: map[string]any{"to": "a@example.org", "subject": "s", "body": "b"},
+	})
+	require.NoError(t, err)
+	m := s.WaitFor(t, 1)[0]
+	require.True(t, m.TLS)
+	require.Equal(t, user, m.User)
+}
+
 func TestDistinctKeysDistinctMessageIDs(t *testing.T) {
 	t.Parallel()
 	require.NotEqual(t, smtp.MessageID("a", "x.example"), smtp.MessageID("b", "x.example"))
