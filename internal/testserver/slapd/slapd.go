@@ -1,7 +1,8 @@
 // Package slapd runs a real OpenLDAP slapd for tests: its own slapd.conf and MDB database in
 // t.TempDir(), listening on a free loopback port for ldap:// (with StartTLS) and ldaps://, with
-// the core, cosine, nis and inetorgperson schemas, the ppolicy overlay (account locking), a base
-// DN with ou=people and ou=groups, and an admin. It stops slapd when the test ends.
+// the core, cosine, nis and inetorgperson schemas, the ppolicy overlay (account locking after
+// three failed binds, cleartext passwords hashed on the way in), a base DN with ou=people and
+// ou=groups, and an admin. It stops slapd when the test ends.
 //
 // slapd must be installed (Debian: apt-get install -y slapd ldap-utils; .ci/run does it): a
 // missing slapd fails the test instead of skipping it.
@@ -264,6 +265,7 @@ index uid,cn,member,memberUid eq
 
 overlay ppolicy
 ppolicy_default "cn=default,ou=policies,{{.BaseDN}}"
+ppolicy_hash_cleartext
 
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read

@@ -85,6 +85,7 @@ func TestOperations(t *testing.T) {
 			check: func(t *testing.T) {
 				require.Equal(t, []string{"jdoe@example.org"}, values(jdoeDN, "mail"))
 				require.Equal(t, []string{"inetOrgPerson"}, values(jdoeDN, "objectClass"))
+				require.True(t, strings.HasPrefix(values(jdoeDN, "userPassword")[0], "{SSHA}"), "stored hashed")
 				require.NoError(t, s.Bind(t, jdoeDN, "first-Secret1"))
 			},
 		},
