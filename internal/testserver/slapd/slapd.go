@@ -65,9 +65,24 @@ type Server struct {
 	certPool *x509.CertPool
 }
 
+// Option configures a Server.
+type Option func(*options)
+
+type options struct{ schemas []string }
+
+// WithSchemas loads more of the system's schemas by name (e.g. "msuser", for Active
+// Directory-style user entries: objectClass user, userAccountControl, lockoutTime, unicodePwd).
+func WithSchemas(names ...string) Option {
+	return func(o *options) { o.schemas = append(o.schemas, names...) }
+}
+
 // Start starts slapd and returns when it answers binds; the test fails if it cannot.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	bin, err := find(binaries, "")
 	if err != nil {
 		t.Fatalf("slapd is not installed (apt-get install -y slapd ldap-utils; .ci/run installs it): %v", err)
@@ -86,8 +101,8 @@ func Start(t testing.TB) *Server {
 	require(t, os.Mkdir(filepath.Join(dir, "db"), 0o700))
 	conf := filepath.Join(dir, "slapd.conf")
 	var buf bytes.Buffer
-	require(t, confTemplate.Execute(&buf, map[string]string{
-		"Schemas": filepath.Dir(schemas), "Modules": filepath.Dir(modules), "Dir": dir,
+	require(t, confTemplate.Execute(&buf, map[string]any{
+		"Schemas": filepath.Dir(schemas), "Extra": o.schemas, "Modules": filepath.Dir(modules), "Dir": dir,
 		"Cert": certFile, "Key": keyFile, "BaseDN": BaseDN, "AdminDN": AdminDN, "AdminPassword": AdminPassword,
 	}))
 	require(t, os.WriteFile(conf, buf.Bytes(), 0o600))
@@ -243,6 +258,9 @@ include {{.Schemas}}/core.schema
 include {{.Schemas}}/cosine.schema
 include {{.Schemas}}/nis.schema
 include {{.Schemas}}/inetorgperson.schema
+{{- range .Extra}}
+include {{$.Schemas}}/{{.}}.schema
+{{- end}}
 
 modulepath {{.Modules}}
 moduleload back_mdb

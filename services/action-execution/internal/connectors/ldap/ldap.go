@@ -18,11 +18,14 @@
 //	roleBaseDN         where role names are looked up and roles (organizationalRole) created
 //	                   (default baseDN)
 //	disableMethod      how an account is disabled: "ppolicy" (default: pwdAccountLockedTime
-//	                   set to 000001010000Z, the ppolicy overlay's administrative lock) or
-//	                   "attribute" (disableAttribute set to disableValue, e.g. nsAccountLock:
-//	                   TRUE; enabling removes it)
+//	                   set to 000001010000Z, the ppolicy overlay's administrative lock; unlock
+//	                   removes a lockout's pwdAccountLockedTime), "attribute" (disableAttribute
+//	                   set to disableValue, e.g. nsAccountLock: TRUE; enabling removes it) or
+//	                   "userAccountControl" (Active Directory: the ACCOUNTDISABLE bit; unlock
+//	                   sets lockoutTime to 0)
 //	passwordMethod     "exop" (default: the Password Modify extended operation, RFC 3062, so
-//	                   the server hashes) or "replace" (replace userPassword)
+//	                   the server hashes), "replace" (replace userPassword) or "unicodePwd"
+//	                   (Active Directory: the quoted UTF-16LE password, over TLS)
 //	startTLS           true to upgrade ldap:// with StartTLS
 //	caCertificate      PEM certificates to trust for ldaps:// and StartTLS (default: system)
 //
@@ -90,8 +93,12 @@ const (
 const (
 	DisablePPolicy   = "ppolicy"
 	DisableAttribute = "attribute"
-	PasswordExop     = "exop"
-	PasswordReplace  = "replace"
+	// DisableUserAccountControl is Active Directory's ACCOUNTDISABLE bit.
+	DisableUserAccountControl = "userAccountControl"
+	PasswordExop              = "exop"
+	PasswordReplace           = "replace"
+	// PasswordUnicodePwd is Active Directory's unicodePwd.
+	PasswordUnicodePwd = "unicodePwd"
 )
 
 // lockedForever is the pwdAccountLockedTime the ppolicy overlay reads as an administrative lock
@@ -222,8 +229,8 @@ func parseConfig(p connector.Provider) (*config, error) {
 		return v
 	}
 	c.groupObjectClass = oneOf(SettingGroupObjectClass, "groupOfNames", "groupOfNames", "groupOfUniqueNames", "posixGroup")
-	c.disableMethod = oneOf(SettingDisableMethod, DisablePPolicy, DisablePPolicy, DisableAttribute)
-	c.passwordMethod = oneOf(SettingPasswordMethod, PasswordExop, PasswordExop, PasswordReplace)
+	c.disableMethod = oneOf(SettingDisableMethod, DisablePPolicy, DisablePPolicy, DisableAttribute, DisableUserAccountControl)
+	c.passwordMethod = oneOf(SettingPasswordMethod, PasswordExop, PasswordExop, PasswordReplace, PasswordUnicodePwd)
 	if c.disableMethod == DisableAttribute {
 		c.disableAttribute, _ = s.str(SettingDisableAttribute)
 		c.disableValue, _ = s.str(SettingDisableValue)

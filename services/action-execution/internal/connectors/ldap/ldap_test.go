@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	goldap "github.com/go-ldap/ldap/v3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -332,6 +333,61 @@ func TestAttributeDisableAndReplacePassword(t *testing.T) {
 	_, err = c.Run(t.Context(), p, connector.Request{Operation: ldap.OpChangePassword, AccountID: dn, Attributes: map[string]any{"password": "carol-Secret1"}})
 	require.NoError(t, err)
 	require.NoError(t, s.Bind(t, dn, "carol-Secret1"))
+}
+
+// TestActiveDirectoryStyle runs the userAccountControl and unicodePwd methods against entries of
+// the AD user class (slapd with Microsoft's user schema).
+func TestActiveDirectoryStyle(t *testing.T) {
+	t.Parallel()
+	s := slapd.Start(t, slapd.WithSchemas("msuser"))
+	conn := s.Conn(t)
+	c := newConnector(s)
+	p := provider(s, map[string]any{
+		ldap.SettingUserDNTemplate:    "cn={{.cn}}," + slapd.PeopleDN,
+		ldap.SettingUserObjectClasses: []any{"user"},
+		ldap.SettingDisableMethod:     ldap.DisableUserAccountControl,
+		ldap.SettingPasswordMethod:    ldap.PasswordUnicodePwd,
+	})
+	dn := "cn=Erin," + slapd.PeopleDN
+	_, err := c.Run(t.Context(), p, connector.Request{Operation: ldap.OpCreateUser, Attributes: map[string]any{
+		"cn": "Erin", "sn": "E", "userAccountControl": "66048", // NORMAL_ACCOUNT|DONT_EXPIRE_PASSWORD
+		"instanceType": "4", "nTSecurityDescriptor": "sd", "objectCategory": "cn=Person,cn=Schema,cn=Configuration," + slapd.BaseDN,
+	}})
+	require.NoError(t, err)
+	uac := func() string { return s.Entry(t, conn, dn).GetAttributeValue("userAccountControl") }
+
+	tests := []struct {
+		op      string
+		wantUAC string
+	}{
+		{ldap.OpDisableUser, "66050"},
+		{ldap.OpEnableUser, "66048"},
+	}
+	for _, tt := range tests {
+		for range 2 {
+			got, err := c.Run(t.Context(), p, connector.Request{Operation: tt.op, AccountID: dn})
+			require.NoError(t, err)
+			require.Equal(t, []connector.AttributeRequest{{Name: "userAccountControl", Value: tt.wantUAC, Operation: connector.AttributeSet}}, got.AttributeRequests)
+			require.Equal(t, tt.wantUAC, uac(), "other flags are kept")
+		}
+	}
+
+	mod := goldapModify(dn, "lockoutTime", "133497000000000000")
+	require.NoError(t, conn.Modify(mod))
+	_, err = c.Run(t.Context(), p, connector.Request{Operation: ldap.OpUnlockUser, AccountID: dn})
+	require.NoError(t, err)
+	require.Equal(t, "0", s.Entry(t, conn, dn).GetAttributeValue("lockoutTime"))
+
+	_, err = c.Run(t.Context(), p, connector.Request{Operation: ldap.OpChangePassword, AccountID: dn, Params: map[string]any{"password": "Ünïcode-1"}})
+	require.NoError(t, err)
+	require.Equal(t, []byte(ldap.UnicodePwd("Ünïcode-1")), s.Entry(t, conn, dn).GetRawAttributeValue("unicodePwd"))
+	require.Equal(t, []byte{'"', 0, 'a', 0, '"', 0}, []byte(ldap.UnicodePwd("a")))
+}
+
+func goldapModify(dn, attr, value string) *goldap.ModifyRequest {
+	mod := goldap.NewModifyRequest(dn, nil)
+	mod.Replace(attr, []string{value})
+	return mod
 }
 
 // TestTLS: ldaps:// and StartTLS work with the provider's CA certificate, and fail permanently

@@ -1,11 +1,14 @@
 package ldap
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	goldap "github.com/go-ldap/ldap/v3"
 
@@ -24,6 +27,26 @@ const (
 const (
 	pwdAccountLockedTime = "pwdAccountLockedTime"
 )
+
+// Active Directory attributes and userAccountControl flags.
+const (
+	userAccountControl = "userAccountControl"
+	lockoutTime        = "lockoutTime"
+	unicodePwd         = "unicodePwd"
+	uacAccountDisable  = 0x2
+	uacNormalAccount   = 0x200
+)
+
+// UnicodePwd encodes a password as Active Directory's unicodePwd takes it: in double quotes,
+// UTF-16LE.
+func UnicodePwd(password string) string {
+	units := utf16.Encode([]rune(`"` + password + `"`))
+	b := make([]byte, 0, 2*len(units))
+	for _, u := range units {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
 
 // session is one bound connection serving one request.
 type session struct {
@@ -202,19 +225,24 @@ func (s *session) disableUser(req connector.Request) (connector.Result, error) {
 	if err != nil {
 		return connector.Result{}, err
 	}
-	name, value := pwdAccountLockedTime, lockedForever
-	if s.cfg.disableMethod == DisableAttribute {
-		name, value = s.cfg.disableAttribute, s.cfg.disableValue
+	var set connector.AttributeRequest
+	switch s.cfg.disableMethod {
+	case DisableUserAccountControl:
+		set, err = s.setAccountControl(dn, true)
+	default:
+		name, value := pwdAccountLockedTime, lockedForever
+		if s.cfg.disableMethod == DisableAttribute {
+			name, value = s.cfg.disableAttribute, s.cfg.disableValue
+		}
+		set = connector.AttributeRequest{Name: name, Value: value, Operation: connector.AttributeSet}
+		mod := goldap.NewModifyRequest(dn, nil)
+		mod.Replace(name, []string{value})
+		err = s.conn.Modify(mod)
 	}
-	mod := goldap.NewModifyRequest(dn, nil)
-	mod.Replace(name, []string{value})
-	if err := s.conn.Modify(mod); err != nil {
+	if err != nil {
 		return connector.Result{}, fmt.Errorf("disable %s: %w", dn, err)
 	}
-	return connector.Result{
-		AccountID: dn, AccountOperation: connector.AccountDisable,
-		AttributeRequests: []connector.AttributeRequest{{Name: name, Value: value, Operation: connector.AttributeSet}},
-	}, nil
+	return connector.Result{AccountID: dn, AccountOperation: connector.AccountDisable, AttributeRequests: []connector.AttributeRequest{set}}, nil
 }
 
 func (s *session) enableUser(req connector.Request) (connector.Result, error) {
@@ -222,18 +250,51 @@ func (s *session) enableUser(req connector.Request) (connector.Result, error) {
 	if err != nil {
 		return connector.Result{}, err
 	}
-	name := pwdAccountLockedTime
-	if s.cfg.disableMethod == DisableAttribute {
-		name = s.cfg.disableAttribute
+	var change connector.AttributeRequest
+	switch s.cfg.disableMethod {
+	case DisableUserAccountControl:
+		change, err = s.setAccountControl(dn, false)
+	default:
+		name := pwdAccountLockedTime
+		if s.cfg.disableMethod == DisableAttribute {
+			name = s.cfg.disableAttribute
+		}
+		change = connector.AttributeRequest{Name: name, Operation: connector.AttributeRemove}
+		// Enabling also ends a ppolicy lockout: the account should be usable afterwards.
+		err = s.removeAttributes(dn, func(string, string) bool { return true }, name, pwdAccountLockedTime)
 	}
-	// Enabling also ends a ppolicy lockout: the account should be usable afterwards.
-	if err := s.removeAttributes(dn, func(string, string) bool { return true }, name, pwdAccountLockedTime); err != nil {
+	if err != nil {
 		return connector.Result{}, fmt.Errorf("enable %s: %w", dn, err)
 	}
-	return connector.Result{
-		AccountID: dn, AccountOperation: connector.AccountEnable,
-		AttributeRequests: []connector.AttributeRequest{{Name: name, Operation: connector.AttributeRemove}},
-	}, nil
+	return connector.Result{AccountID: dn, AccountOperation: connector.AccountEnable, AttributeRequests: []connector.AttributeRequest{change}}, nil
+}
+
+// setAccountControl sets or clears the ACCOUNTDISABLE bit of an Active Directory-style
+// userAccountControl, keeping the other flags (a missing value is a normal account, 512).
+func (s *session) setAccountControl(dn string, disabled bool) (connector.AttributeRequest, error) {
+	entry, err := s.read(dn, userAccountControl)
+	if err != nil {
+		return connector.AttributeRequest{}, err
+	}
+	uac := int64(uacNormalAccount)
+	if v := entry.GetAttributeValue(userAccountControl); v != "" {
+		if uac, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return connector.AttributeRequest{}, connector.Permanent(fmt.Errorf("%s of %s is %q, not a number", userAccountControl, dn, v))
+		}
+	}
+	want := uac &^ uacAccountDisable
+	if disabled {
+		want = uac | uacAccountDisable
+	}
+	value := strconv.FormatInt(want, 10)
+	if want != uac || entry.GetAttributeValue(userAccountControl) == "" {
+		mod := goldap.NewModifyRequest(dn, nil)
+		mod.Replace(userAccountControl, []string{value})
+		if err := s.conn.Modify(mod); err != nil {
+			return connector.AttributeRequest{}, err
+		}
+	}
+	return connector.AttributeRequest{Name: userAccountControl, Value: value, Operation: connector.AttributeSet}, nil
 }
 
 func (s *session) unlockUser(req connector.Request) (connector.Result, error) {
@@ -241,10 +302,23 @@ func (s *session) unlockUser(req connector.Request) (connector.Result, error) {
 	if err != nil {
 		return connector.Result{}, err
 	}
-	// Unlocking ends a lockout after failed binds (ppolicy then forgets the failures too) but
-	// leaves an administrative disable alone.
-	notDisabled := func(_, value string) bool { return value != lockedForever }
-	if err := s.removeAttributes(dn, notDisabled, pwdAccountLockedTime); err != nil {
+	if s.cfg.disableMethod == DisableUserAccountControl {
+		// Active Directory unlocks an account when lockoutTime is set to 0.
+		var entry *goldap.Entry
+		if entry, err = s.read(dn, lockoutTime); err == nil {
+			if v := entry.GetAttributeValue(lockoutTime); v != "" && v != "0" {
+				mod := goldap.NewModifyRequest(dn, nil)
+				mod.Replace(lockoutTime, []string{"0"})
+				err = s.conn.Modify(mod)
+			}
+		}
+	} else {
+		// Unlocking ends a lockout after failed binds (ppolicy then forgets the failures too)
+		// but leaves an administrative disable alone.
+		notDisabled := func(_, value string) bool { return value != lockedForever }
+		err = s.removeAttributes(dn, notDisabled, pwdAccountLockedTime)
+	}
+	if err != nil {
 		return connector.Result{}, fmt.Errorf("unlock %s: %w", dn, err)
 	}
 	return connector.Result{AccountID: dn, AccountOperation: connector.AccountUnlock}, nil
@@ -277,11 +351,16 @@ func (s *session) changePassword(req connector.Request) (connector.Result, error
 	if password == "" {
 		return connector.Result{}, connector.Permanent(errors.New("no password: set the password parameter or attribute"))
 	}
-	if s.cfg.passwordMethod == PasswordReplace {
+	switch s.cfg.passwordMethod {
+	case PasswordReplace:
 		mod := goldap.NewModifyRequest(dn, nil)
 		mod.Replace(userPassword, []string{password})
 		err = s.conn.Modify(mod)
-	} else {
+	case PasswordUnicodePwd:
+		mod := goldap.NewModifyRequest(dn, nil)
+		mod.Replace(unicodePwd, []string{UnicodePwd(password)})
+		err = s.conn.Modify(mod)
+	default:
 		_, err = s.conn.PasswordModify(goldap.NewPasswordModifyRequest(dn, "", password))
 	}
 	if err != nil {
