@@ -1,6 +1,7 @@
 package ldap_test
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -474,6 +475,17 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCanceled: an ended context stops the request, as retryable.
+func TestCanceled(t *testing.T) {
+	t.Parallel()
+	s := slapd.Start(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := newConnector(s).Run(ctx, provider(s, nil), connector.Request{Operation: ldap.OpDeleteUser, AccountID: jdoeDN})
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, connector.IsPermanent(err))
 }
 
 func TestValidateProvider(t *testing.T) {
