@@ -228,3 +228,15 @@ func TestValidateProvider(t *testing.T) {
 	require.Equal(t, connector.KindGitLab, c.Kind())
 	require.Len(t, c.Operations(), 7)
 }
+
+// TestEveryOperationRuns: each listed operation is dispatched (here to a refused address).
+func TestEveryOperationRuns(t *testing.T) {
+	t.Parallel()
+	c := gitlab.New(outbound.NewGuard())
+	p := connector.Provider{Endpoint: "http://127.0.0.1:1", Settings: map[string]any{gitlab.SettingProject: "a/b"}, Credentials: map[string]string{gitlab.CredentialToken: "t"}}
+	for _, op := range c.Operations() {
+		_, err := c.Run(t.Context(), p, connector.Request{Operation: op, AccountID: "", IdempotencyKey: "k", Params: map[string]any{"title": "t", "issueIid": 1, "body": "b", "labels": "l", "usernames": "u"}, Attributes: nil})
+		require.Error(t, err, op)
+		require.NotErrorIs(t, err, connector.ErrUnsupported, op)
+	}
+}

@@ -259,7 +259,7 @@ func parseConfig(p connector.Provider) (*config, error) {
 
 // Run implements connector.Connector.
 func (c *Connector) Run(ctx context.Context, p connector.Provider, req connector.Request) (connector.Result, error) {
-	op, ok := c.ops()[req.Operation]
+	op, ok := operations[req.Operation]
 	if !ok {
 		return connector.Result{}, connector.Permanent(fmt.Errorf("%w: LDAP %q", connector.ErrUnsupported, req.Operation))
 	}
@@ -285,32 +285,38 @@ func (c *Connector) Run(ctx context.Context, p connector.Provider, req connector
 	return res, nil
 }
 
-func (c *Connector) ops() map[string]func(*session, connector.Request) (connector.Result, error) {
-	return map[string]func(*session, connector.Request) (connector.Result, error){
-		OpCreateUser:     (*session).createUser,
-		OpUpdateUser:     (*session).updateUser,
-		OpDeleteUser:     (*session).deleteUser,
-		OpDisableUser:    (*session).disableUser,
-		OpEnableUser:     (*session).enableUser,
-		OpUnlockUser:     (*session).unlockUser,
-		OpChangePassword: (*session).changePassword,
-		OpCreateGroup:    func(s *session, r connector.Request) (connector.Result, error) { return s.createGroup(r, groupKind) },
-		OpDeleteGroup:    func(s *session, r connector.Request) (connector.Result, error) { return s.deleteGroup(r, groupKind) },
-		OpAddUserToGroup: func(s *session, r connector.Request) (connector.Result, error) {
-			return s.membership(r, groupKind, true)
-		},
-		OpRemoveUserFromGroup: func(s *session, r connector.Request) (connector.Result, error) {
-			return s.membership(r, groupKind, false)
-		},
-		OpCreateRole: func(s *session, r connector.Request) (connector.Result, error) { return s.createGroup(r, roleKind) },
-		OpDeleteRole: func(s *session, r connector.Request) (connector.Result, error) { return s.deleteGroup(r, roleKind) },
-		OpAddUserToRole: func(s *session, r connector.Request) (connector.Result, error) {
-			return s.membership(r, roleKind, true)
-		},
-		OpRemoveUserFromRole: func(s *session, r connector.Request) (connector.Result, error) {
-			return s.membership(r, roleKind, false)
-		},
-	}
+// operation runs one request on a bound connection.
+type operation func(*session, connector.Request) (connector.Result, error)
+
+// operations are the connector's operations by name.
+var operations = map[string]operation{
+	OpCreateUser:          (*session).createUser,
+	OpUpdateUser:          (*session).updateUser,
+	OpDeleteUser:          (*session).deleteUser,
+	OpDisableUser:         (*session).disableUser,
+	OpEnableUser:          (*session).enableUser,
+	OpUnlockUser:          (*session).unlockUser,
+	OpChangePassword:      (*session).changePassword,
+	OpCreateGroup:         createOf(groupKind),
+	OpDeleteGroup:         deleteOf(groupKind),
+	OpAddUserToGroup:      membershipOf(groupKind, true),
+	OpRemoveUserFromGroup: membershipOf(groupKind, false),
+	OpCreateRole:          createOf(roleKind),
+	OpDeleteRole:          deleteOf(roleKind),
+	OpAddUserToRole:       membershipOf(roleKind, true),
+	OpRemoveUserFromRole:  membershipOf(roleKind, false),
+}
+
+func createOf(k kind) operation {
+	return func(s *session, r connector.Request) (connector.Result, error) { return s.createGroup(r, k) }
+}
+
+func deleteOf(k kind) operation {
+	return func(s *session, r connector.Request) (connector.Result, error) { return s.deleteGroup(r, k) }
+}
+
+func membershipOf(k kind, add bool) operation {
+	return func(s *session, r connector.Request) (connector.Result, error) { return s.membership(r, k, add) }
 }
 
 // connect dials (through the guard), upgrades to TLS if configured and binds.

@@ -555,3 +555,15 @@ func TestOperationsListed(t *testing.T) {
 	require.Contains(t, c.Operations(), ldap.OpCreateUser)
 	require.NotContains(t, c.Operations(), "allocate_license")
 }
+
+// TestEveryOperationRuns: each listed operation is dispatched (here to a refused address).
+func TestEveryOperationRuns(t *testing.T) {
+	t.Parallel()
+	c := ldap.New(outbound.NewGuard())
+	p := connector.Provider{Endpoint: "ldap://127.0.0.1:1", Settings: map[string]any{ldap.SettingBaseDN: "dc=x", ldap.SettingBindDN: "cn=a,dc=x"}, Credentials: map[string]string{ldap.CredentialBindPassword: "p"}}
+	for _, op := range c.Operations() {
+		_, err := c.Run(t.Context(), p, connector.Request{Operation: op, AccountID: "uid=a,dc=x", IdempotencyKey: "k", Params: map[string]any{"group": "g", "role": "r", "password": "p"}, Attributes: map[string]any{"uid": "a"}})
+		require.Error(t, err, op)
+		require.NotErrorIs(t, err, connector.ErrUnsupported, op)
+	}
+}

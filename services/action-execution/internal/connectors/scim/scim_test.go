@@ -310,3 +310,15 @@ func TestValidateProvider(t *testing.T) {
 	require.Equal(t, connector.KindSCIM, c.Kind())
 	require.NotContains(t, c.Operations(), "allocate_license")
 }
+
+// TestEveryOperationRuns: each listed operation is dispatched (here to a refused address).
+func TestEveryOperationRuns(t *testing.T) {
+	t.Parallel()
+	c := scim.New(outbound.NewGuard())
+	p := connector.Provider{Endpoint: "http://127.0.0.1:1/scim/v2", Credentials: map[string]string{scim.CredentialToken: "t"}}
+	for _, op := range c.Operations() {
+		_, err := c.Run(t.Context(), p, connector.Request{Operation: op, AccountID: "id", IdempotencyKey: "k", Params: map[string]any{"group": "g", "attributes": map[string]any{"title": "t"}}, Attributes: map[string]any{"userName": "a"}})
+		require.Error(t, err, op)
+		require.NotErrorIs(t, err, connector.ErrUnsupported, op)
+	}
+}

@@ -244,3 +244,15 @@ func TestFakeChecksRequests(t *testing.T) {
 	require.Equal(t, "C1X", ok["channel"])
 	require.Len(t, s.Posts(), 1)
 }
+
+// TestEveryOperationRuns: each listed operation is dispatched (here to a refused address).
+func TestEveryOperationRuns(t *testing.T) {
+	t.Parallel()
+	c := slack.New(outbound.NewGuard())
+	p := connector.Provider{Endpoint: "http://127.0.0.1:1/api/", Credentials: map[string]string{slack.CredentialToken: "xoxb-1"}}
+	for _, op := range c.Operations() {
+		_, err := c.Run(t.Context(), p, connector.Request{Operation: op, AccountID: "", IdempotencyKey: "k", Params: map[string]any{"channel": "C123", "text": "t", "approveUrl": "https://a.example", "denyUrl": "https://d.example"}, Attributes: nil})
+		require.Error(t, err, op)
+		require.NotErrorIs(t, err, connector.ErrUnsupported, op)
+	}
+}

@@ -246,3 +246,15 @@ func TestValidateProvider(t *testing.T) {
 	require.Equal(t, []string{smtp.OpNotification, smtp.OpApproval}, c.Operations())
 	require.Equal(t, connector.KindSMTP, c.Kind())
 }
+
+// TestEveryOperationRuns: each listed operation is dispatched (here to a refused address).
+func TestEveryOperationRuns(t *testing.T) {
+	t.Parallel()
+	c := smtp.New(outbound.NewGuard())
+	p := connector.Provider{Endpoint: "smtp://127.0.0.1:1", Settings: map[string]any{smtp.SettingFrom: "a@example.org"}}
+	for _, op := range c.Operations() {
+		_, err := c.Run(t.Context(), p, connector.Request{Operation: op, AccountID: "", IdempotencyKey: "k", Params: map[string]any{"to": "b@example.org", "subject": "s", "body": "b", "approveUrl": "https://a.example", "denyUrl": "https://d.example"}, Attributes: nil})
+		require.Error(t, err, op)
+		require.NotErrorIs(t, err, connector.ErrUnsupported, op)
+	}
+}
