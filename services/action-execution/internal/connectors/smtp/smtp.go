@@ -78,7 +78,6 @@ var authMechanisms = map[string]gomail.SMTPAuthType{
 type Connector struct {
 	guard   *outbound.Guard
 	timeout time.Duration
-	now     func() time.Time
 }
 
 var _ connector.Connector = (*Connector)(nil)
@@ -91,7 +90,7 @@ func WithTimeout(d time.Duration) Option { return func(c *Connector) { c.timeout
 
 // New returns an SMTP connector dialling only what guard allows.
 func New(guard *outbound.Guard, opts ...Option) *Connector {
-	c := &Connector{guard: guard, timeout: 15 * time.Second, now: time.Now}
+	c := &Connector{guard: guard, timeout: 15 * time.Second}
 	for _, o := range opts {
 		o(c)
 	}
@@ -203,7 +202,7 @@ func (c *Connector) Run(ctx context.Context, p connector.Provider, req connector
 	if err != nil {
 		return connector.Result{}, err
 	}
-	msg, id, err := c.message(cfg, req)
+	msg, id, err := message(cfg, req)
 	if err != nil {
 		return connector.Result{}, connector.Permanent(fmt.Errorf("%s: %w", req.Operation, err))
 	}
@@ -255,7 +254,7 @@ func MessageID(idempotencyKey, fromDomain string) string {
 }
 
 // message builds the mail from the request's params.
-func (c *Connector) message(cfg *config, req connector.Request) (*gomail.Msg, string, error) {
+func message(cfg *config, req connector.Request) (*gomail.Msg, string, error) {
 	if req.IdempotencyKey == "" {
 		return nil, "", errors.New("no idempotency key to derive the Message-ID from")
 	}
@@ -294,7 +293,7 @@ func (c *Connector) message(cfg *config, req connector.Request) (*gomail.Msg, st
 	m.Subject(subject)
 	id := MessageID(req.IdempotencyKey, cfg.from.Address[strings.LastIndex(cfg.from.Address, "@")+1:])
 	m.SetMessageIDWithValue(id)
-	m.SetDateWithValue(c.now())
+	m.SetDate()
 	if req.TrackingNumber != "" {
 		m.SetGenHeader(HeaderTrackingNumber, req.TrackingNumber)
 	}
