@@ -567,3 +567,18 @@ func TestEveryOperationRuns(t *testing.T) {
 		require.NotErrorIs(t, err, connector.ErrUnsupported, op)
 	}
 }
+
+// BenchmarkUpdateUser measures one operation end to end against slapd: dial, bind, modify, close.
+func BenchmarkUpdateUser(b *testing.B) {
+	s := slapd.Start(b)
+	c := newConnector(s)
+	p := provider(s, nil)
+	_, err := c.Run(b.Context(), p, connector.Request{Operation: ldap.OpCreateUser, Attributes: map[string]any{"uid": "bench", "cn": "B", "sn": "B"}})
+	require.NoError(b, err)
+	req := connector.Request{Operation: ldap.OpUpdateUser, AccountID: "uid=bench," + slapd.PeopleDN, Params: map[string]any{"attributes": map[string]any{"title": "t"}}}
+	for b.Loop() {
+		if _, err := c.Run(b.Context(), p, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
