@@ -58,7 +58,7 @@ func nameSelector(name string) selector {
 	sel := selector{kind: selName, name: name}
 	// Check the first byte before parsing: a failed Atoi allocates its
 	// error, and most names are not numbers.
-	if len(name) == 0 || !isDigit(name[0]) && (name[0] != '-' || len(name) == 1 || !isDigit(name[1])) {
+	if name == "" || !isDigit(name[0]) && (name[0] != '-' || len(name) == 1 || !isDigit(name[1])) {
 		return sel
 	}
 	if n, err := strconv.Atoi(name); err == nil && strconv.Itoa(n) == name {
