@@ -12,8 +12,8 @@ type path struct {
 	relative bool // starts at @ (the filter's current node) instead of $
 	segs     []segment
 	fn       *funcCall
-	// definite paths (only single names and indexes) select at most one
-	// node; inside filters they yield that value or "undefined" rather than
+	// definite paths (only single names, indexes and script expressions)
+	// select at most one node; inside filters they yield that value or "undefined" rather than
 	// a list, which is what Jayway's comparisons expect.
 	definite bool
 	// fnOverAll applies fn once to the list of all selected nodes. Jayway

@@ -102,7 +102,7 @@ func TestArithmetic(t *testing.T) {
 
 func TestScriptExpression(t *testing.T) {
 	t.Parallel()
-	doc := decode(t, dialectDoc)
+	doc, items := dialectItems(t)
 	runSelect(t, doc, []selectCase{
 		{"last element", `$.list[(@.length-1)]`, []any{4.0}},
 		{"spaced", `$.list[( @.length - 2 )]`, []any{3.0}},
@@ -115,6 +115,9 @@ func TestScriptExpression(t *testing.T) {
 		{"an object has no length", `$.d[(@.length-1)]`, []any{}},
 		{"on a scalar", `$.number[(@.length-1)]`, []any{}},
 		{"then more segments", `$.items[(@.length-1)].key`, []any{0.0}},
+		{"in a filter, a single value", `$[?(@.list[(@.length-1)] == 4)]`, nil},
+		{"in a filter, missing", `$[?(@.list[(@.length)])]`, []any{}},
+		{"in a filter, on the document", `$.items[?(@.number == $.items[(@.length-2)].number)]`, items[1:2]},
 	})
 }
 

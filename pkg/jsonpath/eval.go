@@ -227,9 +227,17 @@ func member(sel *selector, node any) (any, bool) {
 // script evaluates a script expression against node and selects the
 // member it names: an integer indexes, a string names a member.
 func (e *evaluator) script(p *path, i int, o *operand, node any, s *sink) bool {
+	if v, ok := e.scriptMember(o, node); ok {
+		return e.walk(p, i+1, v, s)
+	}
+	return e.err == nil
+}
+
+// scriptMember returns the member of node that script expression o names.
+func (e *evaluator) scriptMember(o *operand, node any) (any, bool) {
 	v, ok := e.value(o, node)
 	if e.err != nil {
-		return false
+		return nil, false
 	}
 	var sel selector
 	switch kindOf(v, ok) {
@@ -238,16 +246,13 @@ func (e *evaluator) script(p *path, i int, o *operand, node any, s *sink) bool {
 	case kindNumber:
 		f := toFloat(v)
 		if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-			return true
+			return nil, false
 		}
 		sel = indexSelector(int(f))
 	default:
-		return true
+		return nil, false
 	}
-	if v, ok := member(&sel, node); ok {
-		return e.walk(p, i+1, v, s)
-	}
-	return true
+	return member(&sel, node)
 }
 
 // index returns a[i], counting from the end for negative i.

@@ -110,7 +110,12 @@ func (e *evaluator) lookup(p *path, node any) (any, bool) {
 			return nil, false
 		}
 		var ok bool
-		if node, ok = member(&p.segs[i].sels[0], node); !ok {
+		if sel := &p.segs[i].sels[0]; sel.kind == selScript {
+			node, ok = e.scriptMember(sel.script, node)
+		} else {
+			node, ok = member(sel, node)
+		}
+		if !ok {
 			return nil, false
 		}
 	}

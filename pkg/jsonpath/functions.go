@@ -51,6 +51,9 @@ func (e *evaluator) call(fn *funcCall, node any) (any, bool) {
 		}
 		keys := make([]any, 0, len(m))
 		for _, k := range sortedKeys(m) {
+			if !e.visit() {
+				return nil, false
+			}
 			keys = append(keys, k)
 		}
 		return keys, true
@@ -63,19 +66,27 @@ func (e *evaluator) call(fn *funcCall, node any) (any, bool) {
 // aggregate computes min, max, avg, stddev or sum over the numbers among
 // the elements of node, when it is an array, and the values of the
 // arguments (the elements of those that are lists), as Jayway does. Other
-// values are skipped; with no number at all there is no result.
+// values are skipped; with no number at all there is no result. Each
+// element counts against WithMaxNodes, since a filter can aggregate the
+// whole document once per element it tests.
 func (e *evaluator) aggregate(fn *funcCall, node any) (any, bool) {
 	var nums []float64
-	add := func(v any) {
+	add := func(v any) bool {
+		if !e.visit() {
+			return false
+		}
 		if kindOf(v, true) == kindNumber {
 			if f := toFloat(v); !math.IsNaN(f) {
 				nums = append(nums, f)
 			}
 		}
+		return true
 	}
 	if a, ok := node.([]any); ok {
 		for _, v := range a {
-			add(v)
+			if !add(v) {
+				return nil, false
+			}
 		}
 	}
 	for i := range fn.args {
@@ -88,11 +99,15 @@ func (e *evaluator) aggregate(fn *funcCall, node any) (any, bool) {
 		}
 		if a, isArr := v.([]any); isArr {
 			for _, w := range a {
-				add(w)
+				if !add(w) {
+					return nil, false
+				}
 			}
 			continue
 		}
-		add(v)
+		if !add(v) {
+			return nil, false
+		}
 	}
 	if len(nums) == 0 {
 		return nil, false
@@ -135,6 +150,11 @@ func (e *evaluator) appendArgs(args []operand, node any) (any, bool) {
 	a, ok := node.([]any)
 	if !ok {
 		return node, true
+	}
+	for range a {
+		if !e.visit() {
+			return nil, false
+		}
 	}
 	out := make([]any, len(a), len(a)+len(args))
 	copy(out, a)

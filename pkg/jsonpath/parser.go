@@ -98,7 +98,7 @@ func (p *parser) parsePath(relative bool) (*path, error) {
 	pth.definite = true
 	for i := range pth.segs {
 		s := &pth.segs[i]
-		if s.descendant || len(s.sels) != 1 || s.sels[0].kind != selName && s.sels[0].kind != selIndex {
+		if s.descendant || len(s.sels) != 1 || s.sels[0].kind != selName && s.sels[0].kind != selIndex && s.sels[0].kind != selScript {
 			pth.definite = false
 		}
 	}
