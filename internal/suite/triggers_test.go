@@ -224,8 +224,8 @@ func TestTriggerCatalogue(t *testing.T) {
 	r := startWith(t, storageSQLite(t), withTriggers())
 	all := r.do(t, http.MethodGet, "/beta/triggers?count=true", "")
 	triggers := all.list(t)
-	require.Len(t, triggers, 34)
-	require.Equal(t, "34", all.header.Get("X-Total-Count"))
+	require.Len(t, triggers, 36)
+	require.Equal(t, "36", all.header.Get("X-Total-Count"))
 	byID := map[string]map[string]any{}
 	for _, tr := range triggers {
 		byID[tr["id"].(string)] = tr
@@ -263,7 +263,7 @@ func TestTriggerCatalogue(t *testing.T) {
 	}, ids("filters="+url.QueryEscape(`id ge "idn:source"`)))
 	require.Equal(t, []string{"idn:access-request-dynamic-approver"}, ids("filters="+url.QueryEscape(`id le "idn:access-request-dynamic-approver"`)))
 	require.Equal(t, []string{"idn:access-request-post-approval", "idn:access-request-pre-approval"}, ids("limit=2&offset=1"))
-	require.Len(t, r.do(t, http.MethodGet, "/triggers/v1", "").list(t), 34, "the newer path serves the same")
+	require.Len(t, r.do(t, http.MethodGet, "/triggers/v1", "").list(t), 36, "the newer path serves the same")
 
 	for query, text := range map[string]string{
 		"limit=0":   "limit",

@@ -41,19 +41,23 @@
 // we use "idn:" plus the kebab-case trigger name: idn:identity-deleted,
 // idn:account-created, idn:account-updated, idn:account-deleted,
 // idn:account-uncorrelated, idn:source-account-created|updated|deleted,
-// idn:native-change-account-created|updated|deleted and
-// idn:machine-identity-created|updated|deleted. idn:access-requested, which
+// idn:native-change-account-created|updated|deleted,
+// idn:machine-identity-created|updated|deleted, idn:form-submitted and
+// idn:outlier-detected. idn:access-requested, which
 // the reference uses in its subscription examples, is the fire-and-forget
 // counterpart of Access Request Pre Approval with the same input; the
 // approval service publishes it for every new request.
 //
 // # Deliberate deviations from the reference
 //
-//   - Native Change Account Created/Updated/Deleted have no schema in the
-//     API reference; theirs is written from the documentation's field list
-//     and examples (identity, source, account, the attribute and
-//     entitlement changes, accountChangeTypes, and eventType fixed per
-//     trigger).
+//   - Native Change Account Created/Updated/Deleted, Form Submitted and
+//     Outlier Detected have no schema in the API reference; theirs are
+//     written from the documentation's field notes and examples (for native
+//     change: identity, source, account, the attribute and entitlement
+//     changes, accountChangeTypes, and eventType fixed per trigger).
+//   - The three CIEM triggers are not served: their documentation prints a
+//     schema where the example input should be, so there is no reference
+//     example to serve.
 //   - Where a documented example contradicts its API schema, the schema is
 //     widened to accept it: Account Aggregation Completed's source.type also
 //     allows IDENTITY; Certification Signed Off's campaignRef does not

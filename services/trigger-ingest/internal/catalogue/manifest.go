@@ -78,6 +78,10 @@ func definitions() []definition {
 			"Reports a certification that its reviewer signed off.",
 		},
 		{
+			"idn:form-submitted", "Form Submitted", FireAndForget,
+			"Reports a custom form that a user submitted, with the answers it holds.",
+		},
+		{
 			"idn:identity-attributes-changed", "Identity Attributes Changed", FireAndForget,
 			"Reports the identity attributes whose values changed during an identity refresh.",
 		},
@@ -112,6 +116,10 @@ func definitions() []definition {
 		{
 			"idn:native-change-account-updated", "Native Change Account Updated", FireAndForget,
 			"Reports an account changed directly on a source with native change detection, outside the platform.",
+		},
+		{
+			"idn:outlier-detected", "Outlier Detected", FireAndForget,
+			"Reports an identity whose access is unusual compared with its peers, with a score from 0 to 1.",
 		},
 		{
 			"idn:post-provisioning", "Provisioning Completed", FireAndForget,
