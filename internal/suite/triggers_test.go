@@ -224,8 +224,8 @@ func TestTriggerCatalogue(t *testing.T) {
 	r := startWith(t, storageSQLite(t), withTriggers())
 	all := r.do(t, http.MethodGet, "/beta/triggers?count=true", "")
 	triggers := all.list(t)
-	require.Len(t, triggers, 13)
-	require.Equal(t, "13", all.header.Get("X-Total-Count"))
+	require.Len(t, triggers, 36)
+	require.Equal(t, "36", all.header.Get("X-Total-Count"))
 	byID := map[string]map[string]any{}
 	for _, tr := range triggers {
 		byID[tr["id"].(string)] = tr
@@ -257,10 +257,13 @@ func TestTriggerCatalogue(t *testing.T) {
 		return out
 	}
 	require.Equal(t, []string{iacTrigger}, ids("filters="+url.QueryEscape(`id eq "idn:identity-attributes-changed"`)))
-	require.Equal(t, []string{"idn:source-created", "idn:source-deleted", "idn:source-updated"}, ids("filters="+url.QueryEscape(`id ge "idn:source"`)))
+	require.Equal(t, []string{
+		"idn:source-account-created", "idn:source-account-deleted", "idn:source-account-updated",
+		"idn:source-created", "idn:source-deleted", "idn:source-updated", "idn:va-cluster-status-change",
+	}, ids("filters="+url.QueryEscape(`id ge "idn:source"`)))
 	require.Equal(t, []string{"idn:access-request-dynamic-approver"}, ids("filters="+url.QueryEscape(`id le "idn:access-request-dynamic-approver"`)))
 	require.Equal(t, []string{"idn:access-request-post-approval", "idn:access-request-pre-approval"}, ids("limit=2&offset=1"))
-	require.Len(t, r.do(t, http.MethodGet, "/triggers/v1", "").list(t), 13, "the newer path serves the same")
+	require.Len(t, r.do(t, http.MethodGet, "/triggers/v1", "").list(t), 36, "the newer path serves the same")
 
 	for query, text := range map[string]string{
 		"limit=0":   "limit",
@@ -473,7 +476,6 @@ func TestTriggerSubscriptions(t *testing.T) {
 				})
 			}
 			requireError(t, r.do(t, http.MethodPost, "/beta/trigger-subscriptions/validate-filter", `{"filter":"$"}`), http.StatusBadRequest, "400.1 Bad Request Content", "input")
-			requireError(t, r.do(t, http.MethodPost, "/beta/trigger-subscriptions/validate-filter", `{"input":{}}`), http.StatusBadRequest, "400.1 Bad Request Content", "filter")
 		})
 
 		t.Run("delete is 204 then 404", func(t *testing.T) {

@@ -3,6 +3,7 @@ package jsonpath
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -158,18 +159,12 @@ func (e *evaluator) descend(p *path, i int, node any, s *sink) bool {
 // segment i+1 on each selected child.
 func (e *evaluator) selectFrom(p *path, i int, sel *selector, node any, s *sink) bool {
 	switch sel.kind {
-	case selName:
-		if m, ok := node.(map[string]any); ok {
-			if v, ok := m[sel.name]; ok {
-				return e.walk(p, i+1, v, s)
-			}
+	case selName, selIndex:
+		if v, ok := member(sel, node); ok {
+			return e.walk(p, i+1, v, s)
 		}
-	case selIndex:
-		if a, ok := node.([]any); ok {
-			if v, ok := index(a, sel.index); ok {
-				return e.walk(p, i+1, v, s)
-			}
-		}
+	case selScript:
+		return e.script(p, i, sel.script, node, s)
 	case selSlice:
 		if a, ok := node.([]any); ok {
 			return e.slice(p, i, a, sel.slice, s)
@@ -213,6 +208,53 @@ func (e *evaluator) selectFrom(p *path, i int, sel *selector, node any, s *sink)
 	return true
 }
 
+// member selects a name or index from node. As in JavaScript, a name that
+// is an integer also indexes an array and an index also names an object
+// member.
+func member(sel *selector, node any) (any, bool) {
+	switch n := node.(type) {
+	case map[string]any:
+		v, ok := n[sel.name]
+		return v, ok
+	case []any:
+		if sel.hasIndex {
+			return index(n, sel.index)
+		}
+	}
+	return nil, false
+}
+
+// script evaluates a script expression against node and selects the
+// member it names: an integer indexes, a string names a member.
+func (e *evaluator) script(p *path, i int, o *operand, node any, s *sink) bool {
+	if v, ok := e.scriptMember(o, node); ok {
+		return e.walk(p, i+1, v, s)
+	}
+	return e.err == nil
+}
+
+// scriptMember returns the member of node that script expression o names.
+func (e *evaluator) scriptMember(o *operand, node any) (any, bool) {
+	v, ok := e.value(o, node)
+	if e.err != nil {
+		return nil, false
+	}
+	var sel selector
+	switch kindOf(v, ok) {
+	case kindString:
+		sel = nameSelector(v.(string))
+	case kindNumber:
+		f := toFloat(v)
+		if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return nil, false
+		}
+		sel = indexSelector(int(f))
+	default:
+		return nil, false
+	}
+	return member(&sel, node)
+}
+
 // index returns a[i], counting from the end for negative i.
 func index(a []any, i int) (any, bool) {
 	if i < 0 {
@@ -224,43 +266,32 @@ func index(a []any, i int) (any, bool) {
 	return a[i], true
 }
 
-// slice selects a[start:end:step] with Python-style bounds: negative
-// values count from the end, out-of-range bounds are clamped, a negative
-// step walks backwards and a zero step selects nothing.
+// slice selects a[start:end:step] as Jayway and JavaScript evaluators do:
+// negative bounds count from the end, out-of-range bounds are clamped, and
+// the walk always goes forwards, so a start at or after the end selects
+// nothing. A step below 1 is 1 (Jayway ignores the step; JavaScript reads
+// 0 as 1 and never walks backwards).
 func (e *evaluator) slice(p *path, i int, a []any, sl sliceSpec, s *sink) bool {
 	n := len(a)
-	norm := func(v int) int {
+	bound := func(v int) int {
 		if v < 0 {
-			return v + n
+			return max(v+n, 0)
 		}
-		return v
+		return min(v, n)
 	}
-	switch {
-	case sl.step > 0:
-		lo, hi := 0, n
-		if sl.hasStart {
-			lo = min(max(norm(sl.start), 0), n)
+	lo, hi, step := 0, n, max(sl.step, 1)
+	if sl.hasStart {
+		lo = bound(sl.start)
+	}
+	if sl.hasEnd {
+		hi = bound(sl.end)
+	}
+	for j := lo; j < hi; j += step {
+		if !e.walk(p, i+1, a[j], s) {
+			return false
 		}
-		if sl.hasEnd {
-			hi = min(max(norm(sl.end), 0), n)
-		}
-		for j := lo; j < hi; j += sl.step {
-			if !e.walk(p, i+1, a[j], s) {
-				return false
-			}
-		}
-	case sl.step < 0:
-		hi, lo := n-1, -1
-		if sl.hasStart {
-			hi = min(max(norm(sl.start), -1), n-1)
-		}
-		if sl.hasEnd {
-			lo = min(max(norm(sl.end), -1), n-1)
-		}
-		for j := hi; j > lo; j += sl.step {
-			if !e.walk(p, i+1, a[j], s) {
-				return false
-			}
+		if step >= hi-j { // j+step would pass hi, or overflow
+			break
 		}
 	}
 	return true

@@ -1,5 +1,7 @@
 package jsonpath
 
+import "math"
+
 // test reports whether cur satisfies the filter x. After an error it
 // returns false and leaves the error in e.err.
 func (e *evaluator) test(x *expr, cur any) bool {
@@ -29,18 +31,25 @@ func (e *evaluator) test(x *expr, cur any) bool {
 		return !ok && e.err == nil
 	case exprExists:
 		return e.exists(x.a.path, cur)
+	case exprConst:
+		return x.isTrue
 	}
 	if x.op == opRegex {
-		if x.a.kind == opndRegex {
-			v, ok := e.value(&x.b, cur)
-			return e.err == nil && e.regexMatches(x.a, v, ok)
+		re, o := x.a, &x.b
+		if x.b.kind == opndRegex {
+			re, o = x.b, &x.a
 		}
-		v, ok := e.value(&x.a, cur)
-		return e.err == nil && e.regexMatches(x.b, v, ok)
+		v, ok := e.value(o, cur)
+		return e.err == nil && (ok || o.kind != opndArith) && e.regexMatches(re, v, ok)
 	}
 	l, lok := e.value(&x.a, cur)
 	r, rok := e.value(&x.b, cur)
 	if e.err != nil {
+		return false
+	}
+	// Arithmetic without a result (a non-number operand, division by
+	// zero) makes the whole comparison false, negated operators included.
+	if !lok && x.a.kind == opndArith || !rok && x.b.kind == opndArith {
 		return false
 	}
 	return e.compare(x.op, l, lok, r, rok)
@@ -50,7 +59,16 @@ func (e *evaluator) test(x *expr, cur any) bool {
 // ok=false when it selects nothing; any other path yields the list of what
 // it selects, possibly empty, as Jayway does.
 func (e *evaluator) value(o *operand, cur any) (any, bool) {
-	if o.kind != opndPath {
+	switch o.kind {
+	case opndPath:
+	case opndArith:
+		return e.arith(o.arith, cur)
+	case opndLength:
+		if a, ok := cur.([]any); ok {
+			return float64(len(a)), true
+		}
+		return nil, false
+	default:
 		return o.lit, true
 	}
 	p := o.path
@@ -91,20 +109,11 @@ func (e *evaluator) lookup(p *path, node any) (any, bool) {
 		if !e.visit() {
 			return nil, false
 		}
-		sel := &p.segs[i].sels[0]
 		var ok bool
-		if sel.kind == selName {
-			m, isMap := node.(map[string]any)
-			if !isMap {
-				return nil, false
-			}
-			node, ok = m[sel.name]
+		if sel := &p.segs[i].sels[0]; sel.kind == selScript {
+			node, ok = e.scriptMember(sel.script, node)
 		} else {
-			a, isArr := node.([]any)
-			if !isArr {
-				return nil, false
-			}
-			node, ok = index(a, sel.index)
+			node, ok = member(sel, node)
 		}
 		if !ok {
 			return nil, false
@@ -114,4 +123,43 @@ func (e *evaluator) lookup(p *path, node any) (any, bool) {
 		return e.call(p.fn, node)
 	}
 	return node, true
+}
+
+// arith evaluates arithmetic on numbers. It has no result when an operand
+// is not a number, on division by zero or when the result overflows.
+func (e *evaluator) arith(a *arith, cur any) (any, bool) {
+	acc, ok := e.number(&a.terms[0], cur)
+	for j := 0; ok && j < len(a.ops); j++ {
+		var y float64
+		if y, ok = e.number(&a.terms[j+1], cur); !ok {
+			break
+		}
+		switch a.ops[j] {
+		case opAdd:
+			acc += y
+		case opSub:
+			acc -= y
+		case opMul:
+			acc *= y
+		case opDiv:
+			if y == 0 {
+				return nil, false
+			}
+			acc /= y
+		}
+	}
+	if !ok || math.IsInf(acc, 0) || math.IsNaN(acc) {
+		return nil, false
+	}
+	return acc, true
+}
+
+// number evaluates an operand that must be a number.
+func (e *evaluator) number(o *operand, cur any) (float64, bool) {
+	v, ok := e.value(o, cur)
+	if kindOf(v, ok) != kindNumber {
+		return 0, false
+	}
+	f := toFloat(v)
+	return f, !math.IsNaN(f)
 }

@@ -117,7 +117,19 @@ func (l *lexer) next() (token, error) {
 	case '\'', '"':
 		return l.lexString(t)
 	case '/':
-		return l.lexRegex(t)
+		// Division or a regex: only the parser knows which, and it
+		// re-reads a regex with lexRegex from this position.
+		return single(tokSlash)
+	case '+':
+		return single(tokPlus)
+	case '{':
+		return single(tokLBrace)
+	case '}':
+		return single(tokRBrace)
+	case '-':
+		if len(two) < 2 || !isDigit(two[1]) {
+			return single(tokMinus)
+		}
 	}
 	if c == '-' || isDigit(c) {
 		return l.lexNumber(t)
@@ -130,9 +142,6 @@ func (l *lexer) next() (token, error) {
 		t.kind, t.text = tokWord, l.src[l.pos:end]
 		l.pos = end
 		return t, nil
-	}
-	if c == '{' {
-		return t, syntaxErr(t.pos, "unexpected '{': object literals are not supported")
 	}
 	r, _ := utf8.DecodeRuneInString(l.src[l.pos:])
 	return t, syntaxErr(t.pos, "unexpected character %q", r)
@@ -267,10 +276,12 @@ func decodeUnicodeEscape(s string, at int) (rune, int, error) {
 	return r, 6, nil
 }
 
-// lexRegex reads /pattern/flags. Escapes are kept for the regex engine;
-// "\/" stays as is, which Go's regexp reads as a literal slash.
+// lexRegex reads /pattern/flags starting at the '/' at t.pos. Escapes are
+// kept for the regex engine; "\/" stays as is, which Go's regexp reads as
+// a literal slash.
 func (l *lexer) lexRegex(t token) (token, error) {
 	s := l.src
+	l.pos = t.pos
 	i := l.pos + 1
 	for i < len(s) && s[i] != '/' {
 		if s[i] == '\\' {
@@ -294,13 +305,15 @@ func (l *lexer) lexRegex(t token) (token, error) {
 
 // dotName reads a member name written in dot notation. It stops at
 // characters that can follow a path in a filter (operators, brackets,
-// parentheses, commas, whitespace), as Jayway does.
-func (l *lexer) dotName() string {
+// parentheses, commas, whitespace), as Jayway does. A '-' belongs to the
+// name ("$.a-b"), except inside a script expression, where "@.length-1" is
+// arithmetic as in JavaScript; there a dashed name needs brackets.
+func (l *lexer) dotName(dashIsMinus bool) string {
 	start := l.pos
 	for l.pos < len(l.src) {
 		c := l.src[l.pos]
 		if c < utf8.RuneSelf {
-			if isWordStart(c) || isDigit(c) || c == '-' || c == '$' {
+			if isWordStart(c) || isDigit(c) || c == '$' || c == '-' && (!dashIsMinus || l.pos == start) {
 				l.pos++
 				continue
 			}

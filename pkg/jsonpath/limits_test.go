@@ -2,6 +2,7 @@ package jsonpath_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -92,6 +93,15 @@ func wideDoc(n int) any {
 	return map[string]any{"items": items}
 }
 
+// wideObj has n members.
+func wideObj(n int) map[string]any {
+	m := make(map[string]any, n)
+	for i := range n {
+		m[strconv.Itoa(i)] = float64(i)
+	}
+	return m
+}
+
 // TestEvaluationLimits checks that the work of one evaluation is bounded,
 // including filters whose cost grows quadratically with the document.
 func TestEvaluationLimits(t *testing.T) {
@@ -119,6 +129,10 @@ func TestEvaluationLimits(t *testing.T) {
 		{"long string regex within limit", `$[?($.s =~ /b.*/)]`, long, nil, false},
 		{"long string regex over limit", `$[?($.s =~ /b.*/)]`, long, []jsonpath.Option{jsonpath.WithMaxNodes(1000)}, true},
 		{"long string contains over limit", `$[?($.s contains 'b')]`, long, []jsonpath.Option{jsonpath.WithMaxNodes(1000)}, true},
+		{"quadratic aggregation over default limit", `$.items[?($..id.sum() < 0)]`, wideDoc(2000), nil, true},
+		{"quadratic aggregation of a list over default limit", `$.list[?($.list.max() < 0)]`, map[string]any{"list": make([]any, 2000)}, nil, true},
+		{"quadratic keys over default limit", `$.list[?($.obj.keys() empty true)]`, map[string]any{"list": make([]any, 2000), "obj": wideObj(2000)}, nil, true},
+		{"quadratic append over default limit", `$.list[?($.list.append(1) empty true)]`, map[string]any{"list": make([]any, 2000)}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

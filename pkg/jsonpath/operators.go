@@ -75,37 +75,29 @@ func (e *evaluator) compare(op relOp, l any, lok bool, r any, rok bool) bool {
 	return false
 }
 
-// equal is Jayway's ValueNode equality, which is not symmetric: a string
-// on the left equals a number whose text is the same string, while a
-// number on the left equals a string that parses to the same number.
-// Arrays and objects compare deeply. Undefined equals nothing.
+// equal compares two values of the same JSON type: numbers by value,
+// strings, booleans and null as themselves, arrays and objects deeply.
+// Values of different types are never equal, so "2" is not 2, as in the
+// reference evaluator. Undefined equals nothing.
 func (e *evaluator) equal(l any, lok bool, r any, rok bool) bool {
 	if !e.visit() {
 		return false
 	}
 	lk, rk := kindOf(l, lok), kindOf(r, rok)
+	if lk != rk {
+		return false
+	}
 	switch lk {
 	case kindString:
-		switch rk {
-		case kindString:
-			return l.(string) == r.(string)
-		case kindNumber:
-			return l.(string) == numberText(r)
-		}
+		return l.(string) == r.(string)
 	case kindNumber:
-		switch rk {
-		case kindNumber:
-			return toFloat(l) == toFloat(r)
-		case kindString:
-			f, ok := parseDecimal(r.(string))
-			return ok && toFloat(l) == f
-		}
+		return toFloat(l) == toFloat(r)
 	case kindBool:
-		return rk == kindBool && l.(bool) == r.(bool)
+		return l.(bool) == r.(bool)
 	case kindNull:
-		return rk == kindNull
+		return true
 	case kindArray, kindObject:
-		return lk == rk && e.deepEqual(l, r)
+		return e.deepEqual(l, r)
 	}
 	return false
 }

@@ -2,6 +2,20 @@ package jsonpath
 
 import "strconv"
 
+// Filter grammar, loosest binding first:
+//
+//	or      = and { "||" and }
+//	and     = unary { "&&" unary }
+//	unary   = "!" unary | compare
+//	compare = sum [ relop sum ]
+//	sum     = product { ("+" | "-") product }
+//	product = factor { ("*" | "/") factor }
+//	factor  = "-" factor | "(" or ")" | operand
+//
+// A parenthesised group is either a condition, (@.a || @.b), or a value,
+// (@.a + 1) * 2; which one is only known once it is parsed, so groups are
+// parsed as "or" and a lone value inside comes back as an exprValue.
+
 // parseFilterSelector parses "?(expr)" with the current token on '?' and
 // reads the token after ')'.
 func (p *parser) parseFilterSelector() (selector, error) {
@@ -21,6 +35,9 @@ func (p *parser) parseFilterSelector() (selector, error) {
 	}
 	x, err := p.parseOr()
 	if err != nil {
+		return selector{}, err
+	}
+	if x, err = asCondition(x); err != nil {
 		return selector{}, err
 	}
 	if p.tok.kind != tokRParen {
@@ -46,7 +63,8 @@ func (p *parser) parseAnd() (*expr, error) {
 }
 
 // parseChain parses operands joined by one logical operator into a single
-// n-ary node.
+// n-ary node. A single operand is returned as it is, so that a value in
+// parentheses can still be used as a value.
 func (p *parser) parseChain(sep tokenKind, kind exprKind, next func() (*expr, error)) (*expr, error) {
 	x, err := next()
 	if err != nil {
@@ -54,6 +72,9 @@ func (p *parser) parseChain(sep tokenKind, kind exprKind, next func() (*expr, er
 	}
 	if p.tok.kind != sep {
 		return x, nil
+	}
+	if x, err = asCondition(x); err != nil {
+		return nil, err
 	}
 	n := &expr{kind: kind, args: []*expr{x}}
 	for p.tok.kind == sep {
@@ -64,74 +85,105 @@ func (p *parser) parseChain(sep tokenKind, kind exprKind, next func() (*expr, er
 		if err != nil {
 			return nil, err
 		}
+		if y, err = asCondition(y); err != nil {
+			return nil, err
+		}
 		n.args = append(n.args, y)
 	}
 	return n, nil
 }
 
 func (p *parser) parseUnary() (*expr, error) {
-	switch p.tok.kind {
-	case tokNot:
-		if err := p.enter(p.tok.pos); err != nil {
-			return nil, err
-		}
-		defer p.leave()
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		x, err := p.parseUnary()
-		if err != nil {
-			return nil, err
-		}
-		return &expr{kind: exprNot, x: x}, nil
-	case tokLParen:
-		if err := p.enter(p.tok.pos); err != nil {
-			return nil, err
-		}
-		defer p.leave()
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		x, err := p.parseOr()
-		if err != nil {
-			return nil, err
-		}
-		if p.tok.kind != tokRParen {
-			return nil, p.unexpectedInFilter()
-		}
-		return x, p.advance()
+	if p.tok.kind != tokNot {
+		return p.parseComparison()
 	}
-	return p.parseComparison()
+	if err := p.enter(p.tok.pos); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	x, err := p.parseUnary()
+	if err != nil {
+		return nil, err
+	}
+	if x, err = asCondition(x); err != nil {
+		return nil, err
+	}
+	return &expr{kind: exprNot, x: x}, nil
 }
 
-// parseComparison parses "a op b", or a lone path as an existence test.
+// asCondition turns a value standing where a condition is needed into
+// one: a path tests existence, and true, false and null are constants (null
+// being false). Other values cannot stand alone.
+func asCondition(x *expr) (*expr, error) {
+	if x.kind != exprValue {
+		return x, nil
+	}
+	switch x.a.kind {
+	case opndPath:
+		x.kind = exprExists
+		return x, nil
+	case opndLiteral:
+		switch v := x.a.lit.(type) {
+		case bool:
+			x.kind, x.isTrue = exprConst, v
+			return x, nil
+		case nil:
+			x.kind = exprConst
+			return x, nil
+		}
+	case opndRegex:
+		return nil, syntaxErr(x.a.pos, "a regex literal can only be used with '=~'")
+	case opndArith:
+		return nil, syntaxErr(x.a.pos, "an arithmetic expression cannot stand alone in a filter; compare it with an operator")
+	}
+	return nil, syntaxErr(x.a.pos, "a literal cannot stand alone in a filter; compare it with an operator, or use a path such as @.name to test existence")
+}
+
+// term is what the arithmetic levels of the grammar produce: a value, or a
+// condition that was written in parentheses.
+type term struct {
+	v    operand
+	cond *expr
+}
+
+// parseComparison parses "a op b", or a lone value that the caller turns
+// into a condition or uses as a value.
 func (p *parser) parseComparison() (*expr, error) {
-	a, err := p.parseOperand()
+	a, err := p.parseSum()
 	if err != nil {
 		return nil, err
 	}
 	op, ok := p.relOp()
+	if a.cond != nil {
+		if ok {
+			return nil, syntaxErr(p.tok.pos, "a condition cannot be compared; compare values")
+		}
+		return a.cond, nil
+	}
 	if !ok {
 		if p.tok.kind == tokWord {
 			return nil, syntaxErr(p.tok.pos, "unknown operator '%s'", p.tok.text)
 		}
-		if a.kind != opndPath {
-			return nil, syntaxErr(a.pos, "a literal cannot stand alone in a filter; compare it with an operator, or use a path such as @.name to test existence")
-		}
-		return &expr{kind: exprExists, a: a}, nil
+		return &expr{kind: exprValue, a: a.v}, nil
 	}
 	opPos := p.tok.pos
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	b, err := p.parseOperand()
+	b, err := p.parseSum()
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOperands(op, opPos, a, b); err != nil {
+	if b.cond != nil {
+		return nil, syntaxErr(opPos, "the right side of %s must be a value, not a condition", op)
+	}
+	if err := checkOperands(op, opPos, a.v, b.v); err != nil {
 		return nil, err
 	}
-	return &expr{kind: exprCompare, op: op, a: a, b: b}, nil
+	return &expr{kind: exprCompare, op: op, a: a.v, b: b.v}, nil
 }
 
 func (p *parser) relOp() (relOp, bool) {
@@ -156,9 +208,9 @@ func (p *parser) relOp() (relOp, bool) {
 	return 0, false
 }
 
-// checkOperands rejects comparisons that could never be true because a
-// literal has the wrong type, so users learn about it when they save the
-// filter rather than by never receiving events.
+// checkOperands checks where regex literals appear. Operands of the wrong
+// type are not errors: like the reference evaluator, such a comparison
+// simply selects nothing.
 func checkOperands(op relOp, opPos int, a, b operand) error {
 	if op == opRegex {
 		if (a.kind == opndRegex) == (b.kind == opndRegex) {
@@ -171,27 +223,141 @@ func checkOperands(op relOp, opPos int, a, b operand) error {
 			return syntaxErr(o.pos, "a regex literal can only be used with '=~'")
 		}
 	}
-	isLit := func(o operand) bool { return o.kind == opndLiteral }
-	switch op {
-	case opSize:
-		if _, ok := b.lit.(number); isLit(b) && !ok {
-			return syntaxErr(b.pos, "'size' needs a number on the right")
-		}
-	case opEmpty:
-		if _, ok := b.lit.(bool); isLit(b) && !ok {
-			return syntaxErr(b.pos, "'empty' needs true or false on the right")
-		}
-	case opSubsetOf, opAnyOf, opNoneOf:
-		if _, ok := a.lit.([]any); isLit(a) && !ok {
-			return syntaxErr(a.pos, "'%s' needs an array on the left", op)
-		}
-		fallthrough
-	case opIn, opNin:
-		if _, ok := b.lit.([]any); isLit(b) && !ok {
-			return syntaxErr(b.pos, "'%s' needs an array on the right, such as ['a','b']", op)
-		}
+	return nil
+}
+
+// checkValue rejects a regex literal used as a plain value.
+func checkValue(o operand) error {
+	if o.kind == opndRegex {
+		return syntaxErr(o.pos, "a regex literal can only be used with '=~'")
 	}
 	return nil
+}
+
+// Precedence levels of arithmetic operators.
+const (
+	levelSum = iota
+	levelProduct
+)
+
+// arithOpAt reports whether the current token is an operator of the given
+// level. A number token with a minus sign in operator position, as in
+// "@.a -1", is split into the operator and the number.
+func (p *parser) arithOpAt(level int) (arithOp, bool) {
+	switch k := p.tok.kind; {
+	case level == levelProduct && k == tokStar:
+		return opMul, true
+	case level == levelProduct && k == tokSlash:
+		return opDiv, true
+	case level == levelSum && k == tokPlus:
+		return opAdd, true
+	case level == levelSum && k == tokMinus:
+		return opSub, true
+	case level == levelSum && k == tokNumber && p.tok.text[0] == '-':
+		p.lex.pos = p.tok.pos + 1
+		return opSub, true
+	}
+	return 0, false
+}
+
+func (p *parser) parseSum() (term, error) { return p.parseArith(levelSum) }
+
+// parseArithOperand parses what the operators of level join: products
+// for sums, factors for products.
+func (p *parser) parseArithOperand(level int) (term, error) {
+	if level == levelSum {
+		return p.parseArith(levelProduct)
+	}
+	return p.parseFactor()
+}
+
+// parseArith parses the operands of one precedence level joined by its
+// operators into one flat arith node. (Levels are numbers rather than
+// method values so that compiling allocates nothing for them.)
+func (p *parser) parseArith(level int) (term, error) {
+	t, err := p.parseArithOperand(level)
+	if err != nil {
+		return term{}, err
+	}
+	o, ok := p.arithOpAt(level)
+	if !ok {
+		return t, nil
+	}
+	first, err := p.arithOperand(t)
+	if err != nil {
+		return term{}, err
+	}
+	a := &arith{terms: []operand{first}}
+	for ok {
+		if err := p.advance(); err != nil {
+			return term{}, err
+		}
+		u, err := p.parseArithOperand(level)
+		if err != nil {
+			return term{}, err
+		}
+		v, err := p.arithOperand(u)
+		if err != nil {
+			return term{}, err
+		}
+		a.ops = append(a.ops, o)
+		a.terms = append(a.terms, v)
+		o, ok = p.arithOpAt(level)
+	}
+	return term{v: operand{kind: opndArith, pos: first.pos, arith: a}}, nil
+}
+
+// arithOperand checks that t can take part in arithmetic.
+func (p *parser) arithOperand(t term) (operand, error) {
+	if t.cond != nil {
+		return operand{}, syntaxErr(p.tok.pos, "arithmetic needs values on both sides, not conditions")
+	}
+	return t.v, checkValue(t.v)
+}
+
+func (p *parser) parseFactor() (term, error) {
+	pos := p.tok.pos
+	switch p.tok.kind {
+	case tokMinus:
+		if err := p.enter(pos); err != nil {
+			return term{}, err
+		}
+		defer p.leave()
+		if err := p.advance(); err != nil {
+			return term{}, err
+		}
+		t, err := p.parseFactor()
+		if err != nil {
+			return term{}, err
+		}
+		v, err := p.arithOperand(t)
+		if err != nil {
+			return term{}, err
+		}
+		zero := operand{kind: opndLiteral, pos: pos, lit: number{text: "0"}}
+		return term{v: operand{kind: opndArith, pos: pos, arith: &arith{terms: []operand{zero, v}, ops: []arithOp{opSub}}}}, nil
+	case tokLParen:
+		if err := p.enter(pos); err != nil {
+			return term{}, err
+		}
+		defer p.leave()
+		if err := p.advance(); err != nil {
+			return term{}, err
+		}
+		x, err := p.parseOr()
+		if err != nil {
+			return term{}, err
+		}
+		if p.tok.kind != tokRParen {
+			return term{}, p.unexpectedInFilter()
+		}
+		if x.kind == exprValue {
+			return term{v: x.a}, p.advance()
+		}
+		return term{cond: x}, p.advance()
+	}
+	v, err := p.parseOperand()
+	return term{v: v}, err
 }
 
 // parseOperand parses a path, regex or literal and reads the next token.
@@ -203,9 +369,16 @@ func (p *parser) parseOperand() (operand, error) {
 		if err != nil {
 			return operand{}, err
 		}
+		if p.script && isLength(pth) {
+			return operand{kind: opndLength, pos: pos}, nil
+		}
 		return operand{kind: opndPath, pos: pos, path: pth}, nil
-	case tokRegex:
-		re, err := compileRegex(p.tok, p.cfg)
+	case tokSlash:
+		t, err := p.lex.lexRegex(p.tok)
+		if err != nil {
+			return operand{}, err
+		}
+		re, err := compileRegex(t, p.cfg)
 		if err != nil {
 			return operand{}, err
 		}
@@ -218,8 +391,14 @@ func (p *parser) parseOperand() (operand, error) {
 	return operand{kind: opndLiteral, pos: pos, lit: lit}, nil
 }
 
-// parseLiteral parses a string, number, true, false, null or array literal
-// and reads the next token.
+// isLength reports whether pth is "@.length".
+func isLength(pth *path) bool {
+	return pth.relative && pth.fn == nil && len(pth.segs) == 1 && !pth.segs[0].descendant &&
+		pth.segs[0].sels[0].kind == selName && pth.segs[0].sels[0].name == "length"
+}
+
+// parseLiteral parses a string, number, true, false, null, array or object
+// literal and reads the next token.
 func (p *parser) parseLiteral() (any, error) {
 	t := p.tok
 	switch t.kind {
@@ -243,6 +422,8 @@ func (p *parser) parseLiteral() (any, error) {
 		return nil, syntaxErr(t.pos, "unexpected '%s'; paths in filters start with '@' or '$', strings are quoted", t.text)
 	case tokLBracket:
 		return p.parseArrayLiteral()
+	case tokLBrace:
+		return p.parseObjectLiteral()
 	case tokEOF:
 		return nil, syntaxErr(t.pos, "unexpected end of expression: expected a value")
 	}
@@ -280,6 +461,56 @@ func (p *parser) parseArrayLiteral() (any, error) {
 			return arr, p.advance()
 		default:
 			return nil, syntaxErr(p.tok.pos, "expected ',' or ']' in array literal opened at offset %d, found %s", open, p.tok.describe())
+		}
+	}
+}
+
+// parseObjectLiteral parses a JSON object, {"k": value, ...}, whose keys
+// are quoted strings and whose values are constants.
+func (p *parser) parseObjectLiteral() (any, error) {
+	open := p.tok.pos
+	if err := p.enter(open); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	obj := map[string]any{}
+	if p.tok.kind == tokRBrace {
+		return obj, p.advance()
+	}
+	for {
+		if p.tok.kind != tokString {
+			return nil, syntaxErr(p.tok.pos, "expected a quoted member name in object literal opened at offset %d, found %s", open, p.tok.describe())
+		}
+		key := p.tok.text
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if p.tok.kind != tokColon {
+			return nil, syntaxErr(p.tok.pos, "expected ':' after the member name, found %s", p.tok.describe())
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if p.tok.kind == tokCurrent || p.tok.kind == tokRoot {
+			return nil, syntaxErr(p.tok.pos, "object literals hold only constant values, not paths")
+		}
+		v, err := p.parseLiteral()
+		if err != nil {
+			return nil, err
+		}
+		obj[key] = v
+		switch p.tok.kind {
+		case tokComma:
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		case tokRBrace:
+			return obj, p.advance()
+		default:
+			return nil, syntaxErr(p.tok.pos, "expected ',' or '}' in object literal opened at offset %d, found %s", open, p.tok.describe())
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package jsonpath
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -14,6 +15,9 @@ type parser struct {
 	tok   token
 	depth int
 	cfg   *config
+	// script is set inside a script expression [(...)], where "@.length"
+	// is the array's length and '-' after a name is a minus sign.
+	script bool
 }
 
 // parse compiles src into a path that starts at '$'.
@@ -94,7 +98,7 @@ func (p *parser) parsePath(relative bool) (*path, error) {
 	pth.definite = true
 	for i := range pth.segs {
 		s := &pth.segs[i]
-		if s.descendant || len(s.sels) != 1 || s.sels[0].kind != selName && s.sels[0].kind != selIndex {
+		if s.descendant || len(s.sels) != 1 || s.sels[0].kind != selName && s.sels[0].kind != selIndex && s.sels[0].kind != selScript {
 			pth.definite = false
 		}
 	}
@@ -110,6 +114,11 @@ func (p *parser) parseDotSegment(pth *path) error {
 	if c, ok := p.lex.peekByte(); ok && c == '.' {
 		descendant = true
 		p.lex.pos++
+	} else {
+		// "$. a" is "$.a", as in Jayway.
+		for c, ok := p.lex.peekByte(); ok && isSpace(c); c, ok = p.lex.peekByte() {
+			p.lex.pos++
+		}
 	}
 	c, ok := p.lex.peekByte()
 	switch {
@@ -123,7 +132,7 @@ func (p *parser) parseDotSegment(pth *path) error {
 		return err
 	}
 	namePos := p.lex.pos
-	name := p.lex.dotName()
+	name := p.lex.dotName(p.script)
 	if name == "" {
 		if descendant {
 			return syntaxErr(namePos, "expected a name, '*' or '[' after '..'")
@@ -138,7 +147,7 @@ func (p *parser) parseDotSegment(pth *path) error {
 		pth.fn = fn
 		return err
 	}
-	pth.segs = append(pth.segs, segment{descendant: descendant, sels: []selector{{kind: selName, name: name}}})
+	pth.segs = append(pth.segs, segment{descendant: descendant, sels: []selector{nameSelector(name)}})
 	return nil
 }
 
@@ -161,7 +170,11 @@ func (p *parser) parseBracketSegment(descendant bool) (segment, error) {
 		}
 		seg.sels = []selector{sel}
 	case tokLParen:
-		return seg, syntaxErr(p.tok.pos, "script expressions such as [(@.length-1)] are not supported; use a negative index such as [-1]")
+		sel, err := p.parseScriptSelector()
+		if err != nil {
+			return seg, err
+		}
+		seg.sels = []selector{sel}
 	default:
 		for {
 			sel, err := p.parseUnionItem()
@@ -184,18 +197,54 @@ func (p *parser) parseBracketSegment(descendant bool) (segment, error) {
 }
 
 // parseUnionItem parses one name, index, slice or '*' inside brackets and
-// reads the token after it.
+// reads the token after it. Names may be quoted or, as in the reference's
+// evaluator, bare: $[key], $[a, b].
 func (p *parser) parseUnionItem() (selector, error) {
 	switch p.tok.kind {
 	case tokString:
-		sel := selector{kind: selName, name: p.tok.text}
+		sel := nameSelector(p.tok.text)
+		return sel, p.advance()
+	case tokWord:
+		p.lex.pos = p.tok.pos
+		sel := nameSelector(p.lex.dotName(false))
 		return sel, p.advance()
 	case tokStar:
 		return selector{kind: selWildcard}, p.advance()
 	case tokNumber, tokColon:
 		return p.parseIndexOrSlice()
 	}
-	return selector{}, syntaxErr(p.tok.pos, "expected a quoted name, an index, a slice, '*' or '?(' in brackets, found %s", p.tok.describe())
+	return selector{}, syntaxErr(p.tok.pos, "expected a name, an index, a slice, '*', '?(' or '(' in brackets, found %s", p.tok.describe())
+}
+
+// parseScriptSelector parses "(expr)" in brackets, with the current token
+// on '(', and reads the token after ')'. The expression computes an index
+// or a member name from @, the node being subscripted: [(@.length-1)].
+func (p *parser) parseScriptSelector() (selector, error) {
+	open := p.tok.pos
+	if err := p.enter(open); err != nil {
+		return selector{}, err
+	}
+	defer p.leave()
+	if err := p.advance(); err != nil {
+		return selector{}, err
+	}
+	outer := p.script
+	p.script = true
+	t, err := p.parseSum()
+	p.script = outer
+	if err != nil {
+		return selector{}, err
+	}
+	if t.cond != nil {
+		return selector{}, syntaxErr(open, "a script expression computes an index or a name, not a condition; use [?(...)] to filter")
+	}
+	if err := checkValue(t.v); err != nil {
+		return selector{}, err
+	}
+	if p.tok.kind != tokRParen {
+		return selector{}, syntaxErr(p.tok.pos, "expected ')' to close the script expression at offset %d, found %s", open, p.tok.describe())
+	}
+	return selector{kind: selScript, script: &t.v}, p.advance()
 }
 
 func (p *parser) parseIndexOrSlice() (selector, error) {
@@ -212,7 +261,7 @@ func (p *parser) parseIndexOrSlice() (selector, error) {
 			return selector{}, err
 		}
 		if p.tok.kind != tokColon {
-			return selector{kind: selIndex, index: sl.start}, nil
+			return indexSelector(sl.start), nil
 		}
 	}
 	// On the first ':'.
@@ -245,10 +294,12 @@ func (p *parser) parseIndexOrSlice() (selector, error) {
 }
 
 // intLit reads the current number token as an array index or slice bound.
+// An integer too large for int is clamped: no array is that long, so the
+// clamped value selects the same elements.
 func (p *parser) intLit() (int, error) {
-	n, err := strconv.ParseInt(p.tok.text, 10, 32)
-	if err != nil {
-		return 0, syntaxErr(p.tok.pos, "array index %s must be an integer between -2147483648 and 2147483647", p.tok.text)
+	n, err := strconv.ParseInt(p.tok.text, 10, 0)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, syntaxErr(p.tok.pos, "array index %s must be an integer", p.tok.text)
 	}
 	return int(n), nil
 }
@@ -256,15 +307,12 @@ func (p *parser) intLit() (int, error) {
 // parseFuncCall parses "(args)" after a function name, with the lexer on
 // '(' and leaves the lexer just after ')'.
 func (p *parser) parseFuncCall(name string, namePos int) (*funcCall, error) {
-	fc := &funcCall{}
-	switch name {
-	case "length":
-		fc.kind = fnLength
-	case "concat":
-		fc.kind = fnConcat
-	default:
-		return nil, syntaxErr(namePos, "unknown function %s(); supported functions are length() and concat()", name)
+	def, ok := functions[name]
+	if !ok {
+		return nil, syntaxErr(namePos, "unknown function %s(); supported functions are "+
+			"length() concat() min() max() avg() stddev() sum() first() last() index(i) keys() append()", name)
 	}
+	fc := &funcCall{kind: def.kind}
 	if err := p.enter(namePos); err != nil {
 		return nil, err
 	}
@@ -293,16 +341,20 @@ func (p *parser) parseFuncCall(name string, namePos int) (*funcCall, error) {
 	if p.tok.kind != tokRParen {
 		return nil, syntaxErr(p.tok.pos, "expected ',' or ')' in the arguments of %s(), found %s", name, p.tok.describe())
 	}
-	if fc.kind == fnLength && len(fc.args) > 0 {
-		return nil, syntaxErr(namePos, "length() takes no arguments")
+	switch {
+	case def.args == 0 && len(fc.args) > 0:
+		return nil, syntaxErr(namePos, "%s() takes no arguments", name)
+	case def.args == 1 && len(fc.args) != 1:
+		return nil, syntaxErr(namePos, "%s() takes one argument", name)
 	}
 	return fc, nil
 }
 
 // parseArg parses a function argument: a path or a literal.
 func (p *parser) parseArg() (operand, error) {
-	if p.tok.kind == tokRegex {
-		return operand{}, syntaxErr(p.tok.pos, "a regex literal can only be used with '=~'")
+	o, err := p.parseOperand()
+	if err != nil {
+		return operand{}, err
 	}
-	return p.parseOperand()
+	return o, checkValue(o)
 }

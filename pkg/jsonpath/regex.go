@@ -9,10 +9,13 @@ import (
 
 // compileRegex compiles a /pattern/flags literal for '=~'.
 //
-// Jayway uses Java's Matcher.matches(), so the whole input must match;
-// the pattern is anchored with \A and \z to keep that meaning. Go's RE2
-// syntax lacks look-around and back-references; such patterns are
-// reported as syntax errors rather than silently never matching.
+// As in the reference evaluator, the pattern matches anywhere in the
+// input; anchor it with ^ and $ to match the whole text. The flags i, m and
+// s are RE2's; u (Unicode case folding) is what RE2 does anyway and g
+// (global) means nothing for a yes/no test, so both are accepted and
+// ignored. Go's RE2 syntax lacks look-around and back-references; such
+// patterns are reported as syntax errors rather than silently never
+// matching.
 func compileRegex(t token, cfg *config) (*regexp.Regexp, error) {
 	if len(t.text) > cfg.maxRegexLen {
 		return nil, &SyntaxError{
@@ -28,10 +31,9 @@ func compileRegex(t token, cfg *config) (*regexp.Regexp, error) {
 			if !strings.ContainsRune(flags.String(), f) {
 				flags.WriteRune(f)
 			}
-		case 'u':
-			// Java's UNICODE_CASE: Go's case folding is Unicode-aware already.
+		case 'u', 'g':
 		default:
-			return nil, syntaxErr(t.pos, "unsupported regex flag %q; supported flags are i, m and s", f)
+			return nil, syntaxErr(t.pos, "unsupported regex flag %q; supported flags are g, i, m, s and u", f)
 		}
 	}
 	// Parse the bare pattern first: wrapping an unbalanced pattern such as
@@ -39,7 +41,7 @@ func compileRegex(t token, cfg *config) (*regexp.Regexp, error) {
 	if _, err := syntax.Parse(t.text, syntax.Perl); err != nil {
 		return nil, &SyntaxError{Pos: t.pos, Msg: "invalid regex: " + err.Error(), Err: err}
 	}
-	src := `\A(?` + flags.String() + `:` + t.text + `)\z`
+	src := `(?` + flags.String() + `:` + t.text + `)`
 	re, err := syntax.Parse(src, syntax.Perl)
 	if err != nil {
 		return nil, &SyntaxError{Pos: t.pos, Msg: "invalid regex: " + err.Error(), Err: err}

@@ -33,6 +33,11 @@ const (
 	tokNumber             // -1.5e3, text holds the source
 	tokWord               // true, null, in, ...
 	tokRegex              // /re/flags, text holds the pattern
+	tokPlus               // +
+	tokMinus              // - not followed by a digit
+	tokSlash              // /: division, or the start of a regex where a value is expected
+	tokLBrace             // {
+	tokRBrace             // }
 )
 
 func (k tokenKind) String() string {
@@ -91,6 +96,16 @@ func (k tokenKind) String() string {
 		return "word"
 	case tokRegex:
 		return "regex"
+	case tokPlus:
+		return "'+'"
+	case tokMinus:
+		return "'-'"
+	case tokSlash:
+		return "'/'"
+	case tokLBrace:
+		return "'{'"
+	case tokRBrace:
+		return "'}'"
 	default:
 		return "token"
 	}

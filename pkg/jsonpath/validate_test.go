@@ -38,6 +38,8 @@ func TestValidate(t *testing.T) {
 		{"path does not exist", `$.identity.title`, docs, nil, parsesOnly, nil},
 		{"empty input", `$[?($.identity)]`, map[string]any{}, nil, parsesOnly, nil},
 		{"syntax error", `$[?($.identity.name = "john.doe")]`, docs, nil, jsonpath.ValidateResult{}, jsonpath.ErrSyntax},
+		{"empty filter", ``, docs, nil, jsonpath.ValidateResult{}, jsonpath.ErrSyntax},
+		{"arithmetic filter", `$.changes[?(@.attribute == "manager" && $.changes.length() - 1 == 2)]`, docs, nil, allTrue, nil},
 		{"too long", `$.identity.name`, docs, []jsonpath.Option{jsonpath.WithMaxExprLen(5)}, jsonpath.ValidateResult{}, jsonpath.ErrLimitExceeded},
 		{"evaluation limit", `$..nope`, docs, []jsonpath.Option{jsonpath.WithMaxNodes(3)}, parsesOnly, jsonpath.ErrLimitExceeded},
 	}

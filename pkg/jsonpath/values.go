@@ -45,6 +45,28 @@ func kindOf(v any, ok bool) kind {
 	return kindOther
 }
 
+// plain converts literal values to what encoding/json decodes, so that
+// results handed to callers never contain this package's number type.
+func plain(v any) any {
+	switch x := v.(type) {
+	case number:
+		return x.f
+	case []any:
+		out := make([]any, len(x))
+		for i, w := range x {
+			out[i] = plain(w)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, w := range x {
+			out[k] = plain(w)
+		}
+		return out
+	}
+	return v
+}
+
 // toFloat returns the value of a kindNumber value.
 func toFloat(v any) float64 {
 	switch n := v.(type) {
@@ -90,46 +112,6 @@ func numberText(v any) string {
 		return strconv.FormatFloat(float64(n), 'f', -1, 32)
 	}
 	return strconv.FormatFloat(toFloat(v), 'f', -1, 64)
-}
-
-// parseDecimal parses s as Java's BigDecimal would: an optional sign,
-// digits with an optional fraction, and an optional exponent. It rejects
-// what strconv.ParseFloat accepts beyond that (Inf, NaN, hex, '_').
-func parseDecimal(s string) (float64, bool) {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for ; i < len(s) && isDigit(s[i]); i++ {
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		for i++; i < len(s) && isDigit(s[i]); i++ {
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0, false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		start := i
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		if i == start {
-			return 0, false
-		}
-	}
-	if i != len(s) {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
 }
 
 // compareStrings orders strings like Java's String.compareTo, by UTF-16

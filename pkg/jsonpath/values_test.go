@@ -37,42 +37,6 @@ func TestCompareStrings(t *testing.T) {
 	}
 }
 
-func TestParseDecimal(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   string
-		want float64
-		ok   bool
-	}{
-		{"5", 5, true},
-		{"-5.25", -5.25, true},
-		{"+1e3", 1000, true},
-		{".5", 0.5, true},
-		{"5.", 5, true},
-		{"1E-2", 0.01, true},
-		{"", 0, false},
-		{"-", 0, false},
-		{".", 0, false},
-		{"1e", 0, false},
-		{"NaN", 0, false},
-		{"Inf", 0, false},
-		{"0x10", 0, false},
-		{"1_000", 0, false},
-		{" 1", 0, false},
-		{"1e999", 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			t.Parallel()
-			got, ok := parseDecimal(tt.in)
-			require.Equal(t, tt.ok, ok)
-			if ok {
-				require.InDelta(t, tt.want, got, 1e-12)
-			}
-		})
-	}
-}
-
 func TestNumbers(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -620,7 +620,8 @@ type ValidateSubscriptionFilterRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Mock input to evaluate the filter against.
 	Input *structpb.Struct `protobuf:"bytes,1,opt,name=input,proto3" json:"input,omitempty"`
-	// JSONPath filter.
+	// JSONPath filter. An empty (or missing) filter is an answer, isValidJSONPath false, as
+	// in the reference, not a malformed request.
 	Filter        string `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -986,11 +987,10 @@ const file_accessflow_trigger_v1_subscription_service_proto_rawDesc = "" +
 	"\x19DeleteSubscriptionRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x1c\n" +
-	"\x1aDeleteSubscriptionResponse\"~\n" +
+	"\x1aDeleteSubscriptionResponse\"|\n" +
 	"!ValidateSubscriptionFilterRequest\x125\n" +
-	"\x05input\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x05input\x12\"\n" +
-	"\x06filter\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80 R\x06filter\"\x90\x01\n" +
+	"\x05input\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x05input\x12 \n" +
+	"\x06filter\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x06filter\"\x90\x01\n" +
 	"\"ValidateSubscriptionFilterResponse\x12\x19\n" +
 	"\bis_valid\x18\x01 \x01(\bR\aisValid\x12+\n" +
 	"\x12is_valid_json_path\x18\x02 \x01(\bR\x0fisValidJSONPath\x12\"\n" +

@@ -50,9 +50,29 @@ func change(t testing.TB, p map[string]any, i int) map[string]any {
 	return m
 }
 
+// seedChanges are the changes of the seeded Identity Attributes Changed
+// event: a string value, an identity reference and another string. The
+// reference example has only the first, so the tests below start from these
+// to reach every branch of the value schema.
+const seedChanges = `[
+  {"attribute": "department", "oldValue": "sales", "newValue": "marketing"},
+  {"attribute": "manager",
+   "oldValue": {"id": "ee769173319b41d19ccec6c235423237b", "name": "nice.guy", "type": "IDENTITY"},
+   "newValue": {"id": "ee769173319b41d19ccec6c235423236c", "name": "mean.guy", "type": "IDENTITY"}},
+  {"attribute": "email", "oldValue": "john.doe@hotmail.com", "newValue": "john.doe@gmail.com"}
+]`
+
+// withSeedChanges runs m on the example with its changes replaced by seedChanges.
+func withSeedChanges(m mutation) mutation {
+	return func(t testing.TB, p map[string]any) {
+		p["changes"] = decode(t, seedChanges)
+		m(t, p)
+	}
+}
+
 func TestIdentityAttributesChangedRejects(t *testing.T) {
 	t.Parallel()
-	runInvalid(t, "idn:identity-attributes-changed", []invalidCase{
+	cases := []invalidCase{
 		{
 			"missing attribute", func(t testing.TB, p map[string]any) { delete(change(t, p, 0), "attribute") },
 			"/changes/0/attribute", "missing property",
@@ -101,12 +121,16 @@ func TestIdentityAttributesChangedRejects(t *testing.T) {
 			"unknown identity type", func(t testing.TB, p map[string]any) { obj(t, p, "identity")["type"] = "USER" },
 			"/identity/type", "IDENTITY",
 		},
-	})
+	}
+	for i := range cases {
+		cases[i].mutate = withSeedChanges(cases[i].mutate)
+	}
+	runInvalid(t, "idn:identity-attributes-changed", cases)
 }
 
 func TestIdentityAttributesChangedAccepts(t *testing.T) {
 	t.Parallel()
-	runValid(t, "idn:identity-attributes-changed", map[string]mutation{
+	cases := map[string]mutation{
 		"null old value": func(t testing.TB, p map[string]any) { change(t, p, 0)["oldValue"] = nil },
 		"null new value": func(t testing.TB, p map[string]any) { change(t, p, 0)["newValue"] = nil },
 		"absent values": func(t testing.TB, p map[string]any) {
@@ -122,7 +146,12 @@ func TestIdentityAttributesChangedAccepts(t *testing.T) {
 		},
 		"no changes":             func(_ testing.TB, p map[string]any) { p["changes"] = []any{} },
 		"extra fields tolerated": func(_ testing.TB, p map[string]any) { p["_metadata"] = map[string]any{"triggerId": "x"} },
-	})
+	}
+	for name, m := range cases {
+		cases[name] = withSeedChanges(m)
+	}
+	cases["the reference example as is"] = func(testing.TB, map[string]any) {}
+	runValid(t, "idn:identity-attributes-changed", cases)
 }
 
 // accountRequest returns post-provisioning accountRequests[0].

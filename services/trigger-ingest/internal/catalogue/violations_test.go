@@ -20,8 +20,8 @@ func TestViolationPathsEscapeKeys(t *testing.T) {
 	t.Parallel()
 	c := newCatalogue(t)
 	p := exampleInput(t, c, "idn:identity-attributes-changed")
-	change(t, p, 1)["newValue"] = map[string]any{"cn/ou~x": []any{}}
-	requireViolation(t, c.ValidateInput("idn:identity-attributes-changed", p), "/changes/1/newValue/cn~1ou~0x", "got array")
+	change(t, p, 0)["newValue"] = map[string]any{"cn/ou~x": []any{}}
+	requireViolation(t, c.ValidateInput("idn:identity-attributes-changed", p), "/changes/0/newValue/cn~1ou~0x", "got array")
 }
 
 func TestViolationString(t *testing.T) {
