@@ -112,7 +112,8 @@ func TestSources(t *testing.T) {
 
 		t.Run("duplicate name is 409", func(t *testing.T) {
 			dup := r.do(t, http.MethodPost, "/v3/sources", strings.Replace(corpLDAP, "Corp LDAP", "corp ldap", 1))
-			requireError(t, dup, http.StatusConflict, "409 Conflict", "already exists")
+			body := requireError(t, dup, http.StatusConflict, "409 Conflict", `source with name "corp ldap" already exists`)
+			require.NotContains(t, string(dup.body), "constraint", "no database text: %v", body)
 		})
 
 		t.Run("missing name is 400 naming the field", func(t *testing.T) {
