@@ -200,11 +200,18 @@ func TestSources(t *testing.T) {
 			}
 		})
 
-		t.Run("delete is 204 then 404", func(t *testing.T) {
+		t.Run("delete is 202 with the task result, then 404", func(t *testing.T) {
 			del := r.do(t, http.MethodDelete, "/v3/sources/"+id, "")
-			require.Equal(t, http.StatusNoContent, del.status)
-			require.Empty(t, del.body)
+			require.Equal(t, http.StatusAccepted, del.status, string(del.body))
+			require.Equal(t, "application/json", del.header.Get("Content-Type"))
+			task := del.json(t)
+			require.Equal(t, "TASK_RESULT", task["type"])
+			require.Regexp(t, `^[0-9a-f]{32}$`, task["id"])
+			require.Contains(t, task, "name")
+			require.Empty(t, task["name"], "the reference documents the name as null/empty")
+			require.Len(t, task, 3, "exactly the reference's {type, id, name}: %s", del.body)
 			requireError(t, r.do(t, http.MethodGet, "/v3/sources/"+id, ""), http.StatusNotFound, "404 Not found", "not found")
+			requireError(t, r.do(t, http.MethodDelete, "/sources/v1/"+id, ""), http.StatusNotFound, "404 Not found", "not found")
 		})
 	})
 }
