@@ -95,9 +95,9 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
 	}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBody{jsonMarshaler}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBody{describedErrors{jsonMarshaler}}),
 		// PATCH bodies are RFC 6902 JSON Patch documents: JSON arrays the same decoder reads.
-		runtime.WithMarshalerOption(mimeJSONPatch, jsonMarshaler),
+		runtime.WithMarshalerOption(mimeJSONPatch, describedErrors{jsonMarshaler}),
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(g.handleRoutingError),
 		runtime.WithForwardResponseOption(g.setSuccessStatus),

@@ -231,6 +231,14 @@ func TestGatewayEdges(t *testing.T) {
 		big := fmt.Sprintf(`{"name":"x","description":%q}`, strings.Repeat("a", 70<<10))
 		requireError(t, r.do(t, http.MethodPost, "/v3/sources", big), http.StatusRequestEntityTooLarge, "413 Payload Too Large", "larger than")
 	})
+	t.Run("malformed JSON is 400 saying where and what was expected", func(t *testing.T) {
+		requireError(t, r.do(t, http.MethodPost, "/v3/sources", "{\n  \"name\": \"x\",\n}"), http.StatusBadRequest, "400.1 Bad Request Content",
+			`malformed JSON at line 3, column 1 (byte 18): found '}', expected a quoted object key or '}'`)
+		requireError(t, r.do(t, http.MethodPost, "/v3/sources", `{"name":`), http.StatusBadRequest, "400.1 Bad Request Content",
+			`malformed JSON at line 1, column 9 (byte 9): the body ends, expected a JSON value`)
+		requireError(t, r.do(t, http.MethodPost, "/v3/sources", `{"name":5}`), http.StatusBadRequest, "400.1 Bad Request Content",
+			`invalid JSON at line 1, column 9: invalid value for string field name: 5`)
+	})
 	t.Run("malformed tracking number is 400", func(t *testing.T) {
 		requireError(t, r.do(t, http.MethodGet, "/v3/sources", "", tracking.Header, "NOT-A-NUMBER"), http.StatusBadRequest, "400.1 Bad Request Content", "X-Tracking-Number")
 	})
