@@ -1,7 +1,8 @@
 // Package gateway is Accessflow's REST front door: one grpc-gateway mux over every service,
 // speaking the reference API's wire conventions (lowerCamelCase JSON, enum names as strings,
 // bare-array lists with X-Total-Count, 201/204/202 where the reference has them, and its
-// ErrorResponseDto for every error), plus /healthz, /readyz and /openapi.json.
+// ErrorResponseDto for every error), plus /healthz, /readyz and /openapi.json (the generated
+// document completed with the build's version and the security schemes: openapi.go).
 package gateway
 
 import (
@@ -19,8 +20,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/accessflow/accessflow/gateway/openapi"
 	"github.com/accessflow/accessflow/pkg/logging"
+	"github.com/accessflow/accessflow/pkg/version"
 )
 
 // mimeJSONPatch is the media type of RFC 6902 JSON Patch request bodies.
@@ -116,9 +117,13 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	root.HandleFunc("GET /readyz", g.readyz)
+	doc, err := openAPIDocument(version.String())
+	if err != nil {
+		return nil, err
+	}
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.JSON)
+		_, _ = w.Write(doc)
 	})
 	if g.tokens != nil {
 		root.HandleFunc("POST /oauth/token", g.token)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accessflow/accessflow/pkg/tracking"
+	"github.com/accessflow/accessflow/pkg/version"
 )
 
 type response struct {
@@ -258,5 +259,74 @@ func TestGatewayEdges(t *testing.T) {
 		doc := r.do(t, http.MethodGet, "/openapi.json", "")
 		require.Equal(t, http.StatusOK, doc.status)
 		require.Contains(t, doc.json(t)["paths"], "/v3/sources/{id}")
+	})
+	t.Run("openapi describes the API, its version and its security", func(t *testing.T) {
+		resp := r.do(t, http.MethodGet, "/openapi.json", "")
+		require.Equal(t, http.StatusOK, resp.status)
+		var doc struct {
+			Info struct {
+				Title, Version, Description string
+				License                     struct{ Name, URL string }
+			}
+			Tags []struct {
+				Name, Description string
+			}
+			TagGroups []struct {
+				Name string
+				Tags []string
+			} `json:"x-tagGroups"`
+			SecurityDefinitions map[string]struct {
+				Type, In, Name, Flow string
+				TokenURL             string `json:"tokenUrl"`
+				Scopes               map[string]string
+			}
+			Security []map[string][]string
+			Paths    map[string]map[string]struct {
+				OperationID string
+				Tags        []string
+				Security    []map[string][]string
+			}
+		}
+		require.NoError(t, json.Unmarshal(resp.body, &doc))
+		require.Equal(t, "Accessflow", doc.Info.Title)
+		require.Equal(t, version.String(), doc.Info.Version)
+		require.NotEmpty(t, doc.Info.Description)
+		require.NotEmpty(t, doc.Info.License.Name)
+
+		bearer, oauth := doc.SecurityDefinitions["bearerAuth"], doc.SecurityDefinitions["clientCredentials"]
+		require.Equal(t, "apiKey", bearer.Type)
+		require.Equal(t, "Authorization", bearer.Name)
+		require.Equal(t, "header", bearer.In)
+		require.Equal(t, "oauth2", oauth.Type)
+		require.Equal(t, "application", oauth.Flow, "Swagger 2.0's name of the client credentials flow")
+		require.Equal(t, "/oauth/token", oauth.TokenURL)
+		require.Contains(t, oauth.Scopes, "idn:sources:manage")
+		require.NotEmpty(t, doc.Security)
+
+		create := doc.Paths["/v3/sources"]["post"]
+		require.Equal(t, []map[string][]string{{"bearerAuth": {}}, {"clientCredentials": {"idn:sources:manage"}}}, create.Security)
+
+		declared, grouped := map[string]bool{}, map[string]bool{}
+		for _, tag := range doc.Tags {
+			require.NotEmpty(t, tag.Description, tag.Name)
+			declared[tag.Name] = true
+		}
+		for _, g := range doc.TagGroups {
+			for _, tag := range g.Tags {
+				grouped[tag] = true
+			}
+		}
+		require.Equal(t, declared, grouped, "every tag belongs to a service's group")
+		groups := make([]string, 0, len(doc.TagGroups))
+		for _, g := range doc.TagGroups {
+			groups = append(groups, g.Name)
+		}
+		require.Subset(t, groups, []string{"policy", "trigger-ingest"})
+		for path, ops := range doc.Paths {
+			for method, op := range ops {
+				require.Len(t, op.Tags, 1, "%s %s", method, path)
+				require.True(t, declared[op.Tags[0]], "%s %s has the undeclared tag %s", method, path, op.Tags[0])
+			}
+		}
 	})
 }
