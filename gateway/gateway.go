@@ -83,6 +83,7 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 	for _, opt := range opts {
 		opt(g)
 	}
+	g.logger = g.logger.With(logging.KeyService, "gateway")
 	for name, conn := range backends.all() {
 		if conn == nil {
 			return nil, fmt.Errorf("gateway: no connection to %s", name)
@@ -126,7 +127,7 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		_, _ = w.Write(doc)
 	})
 	if g.tokens != nil {
-		root.HandleFunc("POST /oauth/token", g.token)
+		root.HandleFunc("POST "+tokenPath, g.token)
 		root.HandleFunc("GET /.well-known/jwks.json", g.jwks)
 	}
 	for pattern, h := range map[string]http.HandlerFunc{"GET /v1/audit-events": g.auditEvents} {

@@ -24,7 +24,7 @@ const (
 		"the OAuth2 client credentials grant at POST /oauth/token, or `accessflow token`."
 	openAPILicense    = "Apache-2.0"
 	openAPILicenseURL = "https://www.apache.org/licenses/LICENSE-2.0"
-	tokenPath         = "/oauth/token"
+	tokenPath         = "/oauth/token" //nolint:gosec // G101: a URL path, not a credential
 )
 
 // Security scheme names of the document.

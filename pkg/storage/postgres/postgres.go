@@ -118,7 +118,7 @@ func (b *Backend) migrate(ctx context.Context, schema string, platform, migratio
 	if err := storage.GooseUp(ctx, goose.DialectPostgres, db, migrations, ""); err != nil {
 		return err
 	}
-	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: b.logger, Schema: schema})
+	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: logging.Quieter(b.logger), Schema: schema})
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
 	}

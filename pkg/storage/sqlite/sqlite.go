@@ -147,7 +147,7 @@ func (b *Backend) migrate(ctx context.Context, platform, migrations fs.FS) error
 	if err := storage.GooseUp(ctx, goose.DialectSQLite3, b.write, migrations, ""); err != nil {
 		return err
 	}
-	m, err := rivermigrate.New(riversqlite.New(b.write), &rivermigrate.Config{Logger: b.logger})
+	m, err := rivermigrate.New(riversqlite.New(b.write), &rivermigrate.Config{Logger: logging.Quieter(b.logger)})
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
 	}
