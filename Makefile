@@ -44,15 +44,18 @@ run: build ## Build and run the whole suite on the embedded default (SQLite in .
 TEST_EVENTS := bin/test-events.json
 
 .PHONY: test
-test: $(BIN)/gotestsum ## Run every test (a line per package as it finishes), the store suites on SQLite and on PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL).
-	@mkdir -p bin
+test: test-packages ## Run every test (a line per package as it finishes), then build with GOWORK=off as CI does.
+	GOWORK=off go build ./... && GOWORK=off go -C api build ./...
+
+.PHONY: test-packages
+test-packages: $(BIN)/gotestsum ## Run the tests of GO_PACKAGES, the store suites on SQLite and PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL), listing those suites' results.
+	@mkdir -p $(dir $(TEST_EVENTS))
 	@status=0; \
 	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) $(BIN)/gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg \
 		--jsonfile $(TEST_EVENTS) -- -race -count=1 -timeout 20m $(GO_PACKAGES) || status=$$?; \
 	echo "Store and storage backend suites (SQLite, PostgreSQL):"; \
 	$(BIN)/gotestsum --format testname --raw-command -- cat $(TEST_EVENTS) | grep -E '\.Test(Store|Backend)[A-Za-z]* \(' || true; \
 	exit $$status
-	GOWORK=off go build ./... && GOWORK=off go -C api build ./...
 
 .PHONY: bench
 bench: ## Run the benchmarks.
