@@ -21,8 +21,9 @@ PYTHON ?= /usr/bin/python3
 PROTOC_VERSION := 3.21.12
 
 .PHONY: help
-help: ## Show this help.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## Show this help (coloured only on a terminal).
+	@if [ -t 1 ]; then on=$$'\033[36m' off=$$'\033[0m'; else on= off=; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-16s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: tools
 tools: $(addprefix $(BIN)/,$(TOOLS)) ## Build the pinned tools (buf, protoc plugins, golangci-lint) into .bin/.
@@ -31,19 +32,27 @@ $(BIN)/%: tools/go.mod tools/go.sum
 	@mkdir -p $(BIN)
 	GOWORK=off go -C tools build -o $(BIN)/ $$(GOWORK=off go -C tools list -f '{{.ImportPath}}' tool | grep '/$*$$')
 
+# Build info: Go stamps the module version and VCS revision into binaries built in a clone
+# (-buildvcs=true overrides a GOFLAGS=-buildvcs=false); the revision also goes in by -X for
+# builds where Go cannot read it (a git worktree). `accessflow version` prints them.
+REVISION := $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/accessflow/accessflow/pkg/version.Revision=$(REVISION)
+
 .PHONY: build
-build: ## Build every binary into bin/.
+build: ## Build every binary into bin/, stamped with the version and VCS revision.
 	@mkdir -p bin
-	go build -o bin/ ./cmd/accessflow ./gateway/cmd/gateway ./services/policy/cmd/policy \
+	go build -buildvcs=true -ldflags '$(LDFLAGS)' -o bin/ ./cmd/accessflow ./gateway/cmd/gateway ./services/policy/cmd/policy \
 		./services/trigger-ingest/cmd/trigger-ingest ./services/approval/cmd/approval ./services/action-execution/cmd/action-execution
 
 .PHONY: run
 run: build ## Build and run the whole suite on the embedded default (SQLite in ./data).
 	./bin/accessflow serve
 
+# Every test event of the last `make test`, replayed to list the store suites' tests.
+TEST_EVENTS := bin/test-events.json
+
 .PHONY: test
-test: $(BIN)/gotestsum ## Run every test, the store suites on SQLite and on PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL), then the client tests.
-	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) $(BIN)/gotestsum --format testname -- -race -count=1 -timeout 20m $(GO_PACKAGES)
+test: test-packages ## Run every test (a line per package as it finishes), then build with GOWORK=off as CI does.
 	GOWORK=off go build ./... && GOWORK=off go -C api build ./...
 	@$(MAKE) --no-print-directory test-clients
 
@@ -54,6 +63,16 @@ test-clients: $(TS_DEPS) ## Run the TypeScript (node --test) and Python (unittes
 	cd clients/ts && rm -rf dist && node_modules/.bin/tsc -p . && \
 		ACCESSFLOW_BIN=$(CURDIR)/bin/accessflow node --test --test-reporter=spec dist/test/*.test.js
 	cd clients/python && ACCESSFLOW_BIN=$(CURDIR)/bin/accessflow $(PYTHON) -m unittest -v
+
+.PHONY: test-packages
+test-packages: $(BIN)/gotestsum ## Run the tests of GO_PACKAGES, the store suites on SQLite and PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL), listing those suites' results.
+	@mkdir -p $(dir $(TEST_EVENTS))
+	@status=0; \
+	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) $(BIN)/gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg \
+		--jsonfile $(TEST_EVENTS) -- -race -count=1 -timeout 20m $(GO_PACKAGES) || status=$$?; \
+	echo "Store and storage backend suites (SQLite, PostgreSQL):"; \
+	$(BIN)/gotestsum --format testname --raw-command -- cat $(TEST_EVENTS) | grep -E '\.Test(Store|Backend)[A-Za-z]* \(' || true; \
+	exit $$status
 
 .PHONY: bench
 bench: ## Run the benchmarks.

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+
+	"golang.org/x/term"
 
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/auth/clients"
+	"github.com/accessflow/accessflow/pkg/logging"
 	"github.com/accessflow/accessflow/pkg/service"
 	"github.com/accessflow/accessflow/pkg/storage"
 )
@@ -24,7 +29,7 @@ func StoreSpec() service.Spec {
 // OpenTokenService opens the gateway's client store and signing keys and, on first start,
 // creates the admin client. The caller closes the returned backend.
 func OpenTokenService(ctx context.Context, cfg service.Config, publicURL string, logger *slog.Logger) (*TokenService, storage.Backend, error) {
-	backend, err := service.OpenBackend(ctx, StoreSpec(), cfg, logger)
+	backend, err := service.OpenBackend(ctx, StoreSpec(), cfg, logger.With(logging.KeyService, StoreSpec().Name))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,10 +48,44 @@ func OpenTokenService(ctx context.Context, cfg service.Config, publicURL string,
 	if err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("create admin client: %w", err), backend.Close())
 	}
+	ts := &TokenService{Issuer: issuer, Clients: store, TTL: cfg.Auth.TokenTTL}
 	if created {
-		logger.Warn("created the admin OAuth2 client; its credentials are in "+credsPath+" (mode 0600)",
-			"get_token", "accessflow token --data-dir "+cfg.Storage.DataDir,
-			"or", "curl -u <client_id>:<client_secret> -d grant_type=client_credentials "+publicURL+"/oauth/token")
+		ts.CreatedAdmin = &AdminNotice{CredentialsFile: credsPath, TokenURL: publicURL + tokenPath}
 	}
-	return &TokenService{Issuer: issuer, Clients: store, TTL: cfg.Auth.TokenTTL}, backend, nil
+	return ts, backend, nil
+}
+
+// AdminNotice tells the operator, once, where the first start put the admin client's
+// credentials and how to get a token.
+type AdminNotice struct {
+	// CredentialsFile is the admin client's credentials (mode 0600).
+	CredentialsFile string
+	// TokenCommand is the exact command that prints a token, e.g. "./bin/accessflow token".
+	TokenCommand string
+	// TokenURL is the OAuth2 token endpoint.
+	TokenURL string
+}
+
+// Announce prints the notice on w, as a plain block when w is a terminal (readable even when
+// the logs are JSON), else as one structured warning on logger.
+func (n AdminNotice) Announce(w io.Writer, logger *slog.Logger) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) { //nolint:gosec // a file descriptor fits an int
+		_, _ = io.WriteString(w, n.Block())
+		return
+	}
+	logger.Warn("created the admin OAuth2 client on first start", "credentials_file", n.CredentialsFile,
+		"get_token", n.TokenCommand, "token_url", n.TokenURL)
+}
+
+// Block is the notice as text for a terminal.
+func (n AdminNotice) Block() string {
+	f := n.CredentialsFile
+	return fmt.Sprintf(`
+  Accessflow created its admin OAuth2 client (first start).
+    credentials  %s (mode 0600)
+    get a token  %s
+    or by OAuth2 ID=$(jq -r .client_id %s); SECRET=$(jq -r .client_secret %s)
+                 curl -u "$ID:$SECRET" -d grant_type=client_credentials %s
+
+`, f, n.TokenCommand, f, f, n.TokenURL)
 }

@@ -1,7 +1,8 @@
 // Package gateway is Accessflow's REST front door: one grpc-gateway mux over every service,
 // speaking the reference API's wire conventions (lowerCamelCase JSON, enum names as strings,
 // bare-array lists with X-Total-Count, 201/204/202 where the reference has them, and its
-// ErrorResponseDto for every error), plus /healthz, /readyz and /openapi.json.
+// ErrorResponseDto for every error), plus /healthz, /readyz and /openapi.json (the generated
+// document completed with the build's version and the security schemes: openapi.go).
 package gateway
 
 import (
@@ -19,8 +20,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/accessflow/accessflow/gateway/openapi"
 	"github.com/accessflow/accessflow/pkg/logging"
+	"github.com/accessflow/accessflow/pkg/version"
 )
 
 // mimeJSONPatch is the media type of RFC 6902 JSON Patch request bodies.
@@ -82,6 +83,7 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 	for _, opt := range opts {
 		opt(g)
 	}
+	g.logger = g.logger.With(logging.KeyService, "gateway")
 	for name, conn := range backends.all() {
 		if conn == nil {
 			return nil, fmt.Errorf("gateway: no connection to %s", name)
@@ -95,9 +97,9 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
 	}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBody{jsonMarshaler}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBody{describedErrors{jsonMarshaler}}),
 		// PATCH bodies are RFC 6902 JSON Patch documents: JSON arrays the same decoder reads.
-		runtime.WithMarshalerOption(mimeJSONPatch, jsonMarshaler),
+		runtime.WithMarshalerOption(mimeJSONPatch, describedErrors{jsonMarshaler}),
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(g.handleRoutingError),
 		runtime.WithForwardResponseOption(g.setSuccessStatus),
@@ -116,12 +118,16 @@ func New(ctx context.Context, backends Backends, opts ...Option) (*Gateway, erro
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	root.HandleFunc("GET /readyz", g.readyz)
+	doc, err := openAPIDocument(version.String())
+	if err != nil {
+		return nil, err
+	}
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.JSON)
+		_, _ = w.Write(doc)
 	})
 	if g.tokens != nil {
-		root.HandleFunc("POST /oauth/token", g.token)
+		root.HandleFunc("POST "+tokenPath, g.token)
 		root.HandleFunc("GET /.well-known/jwks.json", g.jwks)
 	}
 	for pattern, h := range map[string]http.HandlerFunc{

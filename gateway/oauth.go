@@ -19,6 +19,9 @@ type TokenService struct {
 	Issuer  *auth.Issuer
 	Clients *clients.Store
 	TTL     time.Duration
+	// CreatedAdmin is set when this start created the admin client: the caller announces it,
+	// filling in the command that gets a token.
+	CreatedAdmin *AdminNotice
 }
 
 type tokenResponse struct {

@@ -5,9 +5,11 @@
 //	accessflow migrate [flags]   create or upgrade every service's store, then exit
 //	accessflow token [flags]     print an access token (every scope, or --scopes "a b")
 //	accessflow client …          manage OAuth2 clients (create, list, delete)
-//	accessflow version           print the version
+//	accessflow version           print the module version and VCS revision
+//	accessflow help [command]    list the commands, or show a command's flags
 //
-// Every flag also reads ACCESSFLOW_<FLAG> (dashes become underscores); see docs/configuration.md.
+// Each command takes only its own flags (`accessflow <command> --help`); every flag also reads
+// ACCESSFLOW_<FLAG> (dashes become underscores); see docs/configuration.md.
 package main
 
 import (

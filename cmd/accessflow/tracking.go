@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,16 +28,25 @@ import (
 // trackingCmd runs `accessflow tracking show <trackingNumber>`: the timeline of one
 // trackingNumber across every service, read from the gateway, as a table (or JSON).
 func trackingCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "show" {
-		return errors.New("usage: accessflow tracking show <trackingNumber> [--gateway-url URL] [--json]")
-	}
 	cfg := service.DefaultConfig()
 	fs := flag.NewFlagSet("accessflow tracking show", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: accessflow tracking show <trackingNumber> [flags]")
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&cfg.Storage.DataDir, "data-dir", cfg.Storage.DataDir, "data directory whose keys sign the token the command uses (unless --token is set)")
 	gatewayURL := fs.String("gateway-url", "http://localhost:8080", "base URL of the REST gateway")
 	bearer := fs.String("token", "", "bearer token to send (default: one signed with the data dir's keys, scope af:tracking:read)")
 	asJSON := fs.Bool("json", false, "print the timeline as JSON")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil
+	}
+	if len(args) == 0 || args[0] != "show" {
+		return errors.New("usage: accessflow tracking show <trackingNumber> [--gateway-url URL] [--json]")
+	}
 	// The trackingNumber may come before or after the flags.
 	rest := args[1:]
 	var number string
@@ -64,11 +74,17 @@ func trackingCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if *asJSON {
-		b, err := protojson.MarshalOptions{Multiline: true, EmitDefaultValues: true}.Marshal(tl)
+		b, err := protojson.MarshalOptions{EmitDefaultValues: true}.Marshal(tl)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(stdout, string(b))
+		// protojson varies its spacing on purpose; indent with encoding/json for a stable text.
+		var out bytes.Buffer
+		if err := json.Indent(&out, b, "", "  "); err != nil {
+			return err
+		}
+		out.WriteByte('\n')
+		_, err = stdout.Write(out.Bytes())
 		return err
 	}
 	return printTimeline(stdout, tl)

@@ -22,7 +22,7 @@ func TestAuditLog(t *testing.T) {
 		require.Equal(t, http.StatusCreated, created.status)
 		id := created.json(t)["id"].(string)
 		require.Equal(t, http.StatusOK, r.do(t, http.MethodGet, "/v3/sources/"+id, "").status, "reads are not audited")
-		require.Equal(t, http.StatusNoContent, r.do(t, http.MethodDelete, "/v3/sources/"+id, "").status)
+		require.Equal(t, http.StatusAccepted, r.do(t, http.MethodDelete, "/v3/sources/"+id, "").status)
 		require.Equal(t, http.StatusNotFound, r.do(t, http.MethodDelete, "/v3/sources/"+id, "").status)
 
 		resp := r.do(t, http.MethodGet, "/v1/audit-events?target="+id, "")

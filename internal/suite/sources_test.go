@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accessflow/accessflow/pkg/tracking"
+	"github.com/accessflow/accessflow/pkg/version"
 )
 
 type response struct {
@@ -112,7 +113,8 @@ func TestSources(t *testing.T) {
 
 		t.Run("duplicate name is 409", func(t *testing.T) {
 			dup := r.do(t, http.MethodPost, "/v3/sources", strings.Replace(corpLDAP, "Corp LDAP", "corp ldap", 1))
-			requireError(t, dup, http.StatusConflict, "409 Conflict", "already exists")
+			body := requireError(t, dup, http.StatusConflict, "409 Conflict", `source with name "corp ldap" already exists`)
+			require.NotContains(t, string(dup.body), "constraint", "no database text: %v", body)
 		})
 
 		t.Run("missing name is 400 naming the field", func(t *testing.T) {
@@ -199,11 +201,18 @@ func TestSources(t *testing.T) {
 			}
 		})
 
-		t.Run("delete is 204 then 404", func(t *testing.T) {
+		t.Run("delete is 202 with the task result, then 404", func(t *testing.T) {
 			del := r.do(t, http.MethodDelete, "/v3/sources/"+id, "")
-			require.Equal(t, http.StatusNoContent, del.status)
-			require.Empty(t, del.body)
+			require.Equal(t, http.StatusAccepted, del.status, string(del.body))
+			require.Equal(t, "application/json", del.header.Get("Content-Type"))
+			task := del.json(t)
+			require.Equal(t, "TASK_RESULT", task["type"])
+			require.Regexp(t, `^[0-9a-f]{32}$`, task["id"])
+			require.Contains(t, task, "name")
+			require.Empty(t, task["name"], "the reference documents the name as null/empty")
+			require.Len(t, task, 3, "exactly the reference's {type, id, name}: %s", del.body)
 			requireError(t, r.do(t, http.MethodGet, "/v3/sources/"+id, ""), http.StatusNotFound, "404 Not found", "not found")
+			requireError(t, r.do(t, http.MethodDelete, "/sources/v1/"+id, ""), http.StatusNotFound, "404 Not found", "not found")
 		})
 	})
 }
@@ -222,6 +231,14 @@ func TestGatewayEdges(t *testing.T) {
 	t.Run("body too large is 413", func(t *testing.T) {
 		big := fmt.Sprintf(`{"name":"x","description":%q}`, strings.Repeat("a", 70<<10))
 		requireError(t, r.do(t, http.MethodPost, "/v3/sources", big), http.StatusRequestEntityTooLarge, "413 Payload Too Large", "larger than")
+	})
+	t.Run("malformed JSON is 400 saying where and what was expected", func(t *testing.T) {
+		requireError(t, r.do(t, http.MethodPost, "/v3/sources", "{\n  \"name\": \"x\",\n}"), http.StatusBadRequest, "400.1 Bad Request Content",
+			`malformed JSON at line 3, column 1 (byte 18): found '}', expected a quoted object key or '}'`)
+		requireError(t, r.do(t, http.MethodPost, "/v3/sources", `{"name":`), http.StatusBadRequest, "400.1 Bad Request Content",
+			`malformed JSON at line 1, column 9 (byte 9): the body ends, expected a JSON value`)
+		requireError(t, r.do(t, http.MethodPost, "/v3/sources", `{"name":5}`), http.StatusBadRequest, "400.1 Bad Request Content",
+			`invalid JSON at line 1, column 9: invalid value for string field name: 5`)
 	})
 	t.Run("malformed tracking number is 400", func(t *testing.T) {
 		requireError(t, r.do(t, http.MethodGet, "/v3/sources", "", tracking.Header, "NOT-A-NUMBER"), http.StatusBadRequest, "400.1 Bad Request Content", "X-Tracking-Number")
@@ -242,5 +259,74 @@ func TestGatewayEdges(t *testing.T) {
 		doc := r.do(t, http.MethodGet, "/openapi.json", "")
 		require.Equal(t, http.StatusOK, doc.status)
 		require.Contains(t, doc.json(t)["paths"], "/v3/sources/{id}")
+	})
+	t.Run("openapi describes the API, its version and its security", func(t *testing.T) {
+		resp := r.do(t, http.MethodGet, "/openapi.json", "")
+		require.Equal(t, http.StatusOK, resp.status)
+		var doc struct {
+			Info struct {
+				Title, Version, Description string
+				License                     struct{ Name, URL string }
+			}
+			Tags []struct {
+				Name, Description string
+			}
+			TagGroups []struct {
+				Name string
+				Tags []string
+			} `json:"x-tagGroups"`
+			SecurityDefinitions map[string]struct {
+				Type, In, Name, Flow string
+				TokenURL             string `json:"tokenUrl"`
+				Scopes               map[string]string
+			}
+			Security []map[string][]string
+			Paths    map[string]map[string]struct {
+				OperationID string
+				Tags        []string
+				Security    []map[string][]string
+			}
+		}
+		require.NoError(t, json.Unmarshal(resp.body, &doc))
+		require.Equal(t, "Accessflow", doc.Info.Title)
+		require.Equal(t, version.String(), doc.Info.Version)
+		require.NotEmpty(t, doc.Info.Description)
+		require.NotEmpty(t, doc.Info.License.Name)
+
+		bearer, oauth := doc.SecurityDefinitions["bearerAuth"], doc.SecurityDefinitions["clientCredentials"]
+		require.Equal(t, "apiKey", bearer.Type)
+		require.Equal(t, "Authorization", bearer.Name)
+		require.Equal(t, "header", bearer.In)
+		require.Equal(t, "oauth2", oauth.Type)
+		require.Equal(t, "application", oauth.Flow, "Swagger 2.0's name of the client credentials flow")
+		require.Equal(t, "/oauth/token", oauth.TokenURL)
+		require.Contains(t, oauth.Scopes, "idn:sources:manage")
+		require.NotEmpty(t, doc.Security)
+
+		create := doc.Paths["/v3/sources"]["post"]
+		require.Equal(t, []map[string][]string{{"bearerAuth": {}}, {"clientCredentials": {"idn:sources:manage"}}}, create.Security)
+
+		declared, grouped := map[string]bool{}, map[string]bool{}
+		for _, tag := range doc.Tags {
+			require.NotEmpty(t, tag.Description, tag.Name)
+			declared[tag.Name] = true
+		}
+		for _, g := range doc.TagGroups {
+			for _, tag := range g.Tags {
+				grouped[tag] = true
+			}
+		}
+		require.Equal(t, declared, grouped, "every tag belongs to a service's group")
+		groups := make([]string, 0, len(doc.TagGroups))
+		for _, g := range doc.TagGroups {
+			groups = append(groups, g.Name)
+		}
+		require.Subset(t, groups, []string{"policy", "trigger-ingest"})
+		for path, ops := range doc.Paths {
+			for method, op := range ops {
+				require.Len(t, op.Tags, 1, "%s %s", method, path)
+				require.True(t, declared[op.Tags[0]], "%s %s has the undeclared tag %s", method, path, op.Tags[0])
+			}
+		}
 	})
 }

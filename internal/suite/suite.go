@@ -94,6 +94,7 @@ type Suite struct {
 	backends  gateway.Backends
 	gwLis     net.Listener
 	gwStore   storage.Backend
+	admin     *gateway.AdminNotice
 }
 
 // Open opens every service's store, binds every listener (so port 0 works and the gateway
@@ -150,6 +151,7 @@ func Open(ctx context.Context, cfg Config, proc *service.Process) (_ *Suite, err
 		return nil, err
 	}
 	s.gwStore = gwStore
+	s.admin = tokens.CreatedAdmin
 	s.gateway, err = gateway.New(ctx, s.backends, gateway.WithLogger(proc.Logger),
 		gateway.WithMaxBodyBytes(cfg.Gateway.MaxBodyBytes), gateway.WithDrainTimeout(cfg.Service.DrainTimeout()),
 		gateway.WithTokenService(tokens), gateway.WithRateLimit(cfg.Gateway.RateLimit, cfg.Gateway.RateBurst))
@@ -158,6 +160,10 @@ func Open(ctx context.Context, cfg Config, proc *service.Process) (_ *Suite, err
 	}
 	return s, nil
 }
+
+// CreatedAdmin is the notice to give the operator when this start created the admin OAuth2
+// client (the first start), else nil. Its TokenCommand is the caller's to fill in.
+func (s *Suite) CreatedAdmin() *gateway.AdminNotice { return s.admin }
 
 // GatewayAddr is the gateway's bound address.
 func (s *Suite) GatewayAddr() string { return s.gwLis.Addr().String() }

@@ -980,7 +980,7 @@ func TestTriggerEventSources(t *testing.T) {
 		secret, _ := src["signingSecret"].(string)
 		require.True(t, strings.HasPrefix(secret, "whsec_"), "shown once, on create")
 		require.NotContains(t, r.do(t, http.MethodGet, "/v1/event-sources", "").body, []byte("whsec_"), "never listed")
-		requireError(t, r.do(t, http.MethodPost, "/v1/event-sources", `{"name":"hr-system"}`), http.StatusConflict, "409 Conflict", "already exists")
+		requireError(t, r.do(t, http.MethodPost, "/v1/event-sources", `{"name":"hr-system"}`), http.StatusConflict, "409 Conflict", `event source with name "hr-system" already exists`)
 		requireError(t, r.do(t, http.MethodPost, "/v1/event-sources", `{"name":"HR System!"}`), http.StatusBadRequest, "400.1 Bad Request Content", "eventSource.name")
 
 		now := time.Now()

@@ -61,7 +61,7 @@ func DefaultConfig() Config {
 		Storage:         storage.DefaultConfig(),
 		LogLevel:        "info",
 		LogFormat:       "json",
-		AdminAddr:       ":9095",
+		AdminAddr:       "127.0.0.1:9095",
 		ShutdownTimeout: 8 * time.Second,
 		RPCTimeout:      30 * time.Second,
 		Auth:            AuthConfig{Issuer: "accessflow", Audience: "accessflow", TokenTTL: time.Hour},
@@ -76,7 +76,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.Storage.SQLiteSynchronous, "sqlite-synchronous", c.Storage.SQLiteSynchronous, "SQLite synchronous pragma: NORMAL survives a process crash, FULL also an OS crash or power loss (slower commits)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")
-	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "listen address of the admin HTTP server (/metrics, /debug/pprof); empty disables it")
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "listen address of the admin HTTP server (/metrics, /debug/pprof); loopback by default, :9095 listens on every interface; empty disables it")
 	fs.StringVar(&c.SecretKeys, "secret-keys", c.SecretKeys, "AES-256 key ring encrypting secrets at rest: comma-separated id=<64 hex digits>, the first seals, all open (rotate by prepending a new key). Empty on SQLite: a key is generated into <data-dir>/secret.keys (mode 0600); required with --database-url")
 	fs.StringVar(&c.Auth.Issuer, "auth-issuer", c.Auth.Issuer, "issuer (iss) of the tokens Accessflow issues and accepts")
 	fs.StringVar(&c.Auth.Audience, "auth-audience", c.Auth.Audience, "audience (aud) tokens must be issued for")

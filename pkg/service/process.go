@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"syscall"
 	"time"
 
 	"github.com/accessflow/accessflow/pkg/logging"
@@ -32,6 +33,7 @@ func StartProcess(ctx context.Context, name string, cfg Config, w io.Writer) (*P
 	if err != nil {
 		return nil, err
 	}
+	logger = logger.With(logging.KeyService, name)
 	slog.SetDefault(logger)
 	tel, err := telemetry.Init(ctx, "accessflow-"+name, version.String())
 	if err != nil {
@@ -62,6 +64,7 @@ func (p *Process) RunAdmin(ctx context.Context, lis net.Listener) error {
 	srv := &http.Server{Handler: p.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
+	p.Logger.Info("admin serving", "admin_addr", lis.Addr().String(), "paths", "/metrics /debug/pprof/")
 	select {
 	case err := <-errc:
 		return fmt.Errorf("admin serve: %w", err)
@@ -91,10 +94,15 @@ func (p *Process) Shutdown(ctx context.Context) error {
 	return p.telemetry.Shutdown(ctx)
 }
 
-// Listen opens a TCP listener; port 0 picks a free port.
+// Listen opens a TCP listener; port 0 picks a free port. Its error says the address once and
+// the reason: "listen :9091: address already in use".
 func Listen(ctx context.Context, addr string) (net.Listener, error) {
 	lis, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			err = errno
+		}
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	return lis, nil

@@ -72,6 +72,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return errors.Join(err, lis.Close())
 		}
 		defer store.Close()
+		if n := tokens.CreatedAdmin; n != nil {
+			n.TokenCommand = "accessflow token --data-dir " + cfg.Storage.DataDir
+			n.Announce(stderr, proc.Logger)
+		}
 		opts = append(opts, gateway.WithTokenService(tokens))
 	}
 	gw, err := gateway.New(ctx, backends, opts...)

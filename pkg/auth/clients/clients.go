@@ -69,7 +69,7 @@ func (s *Store) Create(ctx context.Context, name string, scopes, levels []string
 		return err
 	})
 	if err != nil {
-		return Client{}, "", fmt.Errorf("create client %q: %w", name, err)
+		return Client{}, "", storage.Conflict(fmt.Errorf("create client %q: %w", name, err), "client", "name", name)
 	}
 	return c, secret, nil
 }

@@ -44,6 +44,7 @@ func TestClients(t *testing.T) {
 	}
 	_, _, err = s.Create(ctx, "hr-feed", nil, nil)
 	require.ErrorIs(t, err, storage.ErrConflict)
+	require.EqualError(t, err, `client with name "hr-feed" already exists`)
 
 	list, err := s.List(ctx)
 	require.NoError(t, err)

@@ -107,6 +107,10 @@ func Run(t *testing.T, b storage.Backend, w *Worker) {
 			return err
 		})
 		require.ErrorIs(t, err, storage.ErrConflict)
+		requireCleanConflict(t, err)
+		named := storage.Conflict(err, "thing", "id", "a")
+		require.ErrorIs(t, named, storage.ErrConflict)
+		require.EqualError(t, named, `thing with id "a" already exists`)
 	})
 
 	t.Run("foreign key violation is ErrConflict", func(t *testing.T) {
@@ -115,6 +119,7 @@ func Run(t *testing.T, b storage.Backend, w *Worker) {
 			return err
 		})
 		require.ErrorIs(t, err, storage.ErrConflict)
+		requireCleanConflict(t, err)
 	})
 
 	t.Run("query rows", func(t *testing.T) {
@@ -161,4 +166,16 @@ func Run(t *testing.T, b storage.Backend, w *Worker) {
 	t.Run("ready", func(t *testing.T) {
 		require.NoError(t, b.Ready(ctx))
 	})
+}
+
+// requireCleanConflict checks that a conflict's message is the API's, not the driver's: no
+// table, constraint or driver wording reaches callers, while the driver's error stays reachable.
+func requireCleanConflict(t *testing.T, err error) {
+	t.Helper()
+	var ce *storage.ConflictError
+	require.ErrorAs(t, err, &ce)
+	require.Error(t, errors.Unwrap(ce), "the driver's error is kept for logs")
+	for _, leak := range []string{"UNIQUE", "FOREIGN KEY", "constraint", "SQLSTATE", "things", "violates"} {
+		require.NotContains(t, err.Error(), leak)
+	}
 }

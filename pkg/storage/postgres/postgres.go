@@ -118,7 +118,7 @@ func (b *Backend) migrate(ctx context.Context, schema string, platform, migratio
 	if err := storage.GooseUp(ctx, goose.DialectPostgres, db, migrations, ""); err != nil {
 		return err
 	}
-	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: b.logger, Schema: schema})
+	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: logging.Quieter(b.logger), Schema: schema})
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
 	}
@@ -159,8 +159,9 @@ func (b *Backend) Close() error {
 
 // translate turns driver errors into the storage sentinels.
 func translate(err error) error {
-	if err == nil {
-		return nil
+	// Already translated (an error a transaction's function returned): keep its message.
+	if err == nil || errors.Is(err, storage.ErrConflict) || errors.Is(err, storage.ErrNotFound) {
+		return err
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return storage.ErrNotFound
@@ -168,9 +169,10 @@ func translate(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
-		case "23505", // unique_violation
-			"23503": // foreign_key_violation: a row a concurrent change removed (or the reverse)
-			return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+		case "23505": // unique_violation
+			return storage.NewConflict(err, false)
+		case "23503": // foreign_key_violation: a row a concurrent change removed (or the reverse)
+			return storage.NewConflict(err, true)
 		}
 	}
 	return err

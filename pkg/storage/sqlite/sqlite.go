@@ -147,7 +147,7 @@ func (b *Backend) migrate(ctx context.Context, platform, migrations fs.FS) error
 	if err := storage.GooseUp(ctx, goose.DialectSQLite3, b.write, migrations, ""); err != nil {
 		return err
 	}
-	m, err := rivermigrate.New(riversqlite.New(b.write), &rivermigrate.Config{Logger: b.logger})
+	m, err := rivermigrate.New(riversqlite.New(b.write), &rivermigrate.Config{Logger: logging.Quieter(b.logger)})
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
 	}
@@ -237,8 +237,9 @@ func ignoreDone(err error) error {
 
 // translate turns driver errors into the storage sentinels.
 func translate(err error) error {
-	if err == nil {
-		return nil
+	// Already translated (an error a transaction's function returned): keep its message.
+	if err == nil || errors.Is(err, storage.ErrConflict) || errors.Is(err, storage.ErrNotFound) {
+		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.ErrNotFound
@@ -246,10 +247,11 @@ func translate(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY,
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return storage.NewConflict(err, false)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			// A row referencing one that a concurrent change removed (or the reverse).
-			sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+			return storage.NewConflict(err, true)
 		}
 	}
 	return err

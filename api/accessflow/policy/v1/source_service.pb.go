@@ -8,7 +8,7 @@ package policyv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
-	_ "github.com/accessflow/accessflow/api/accessflow/type/v1"
+	v1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -475,9 +475,12 @@ func (x *DeleteSourceRequest) GetId() string {
 	return ""
 }
 
-// DeleteSourceResponse is empty: a delete answers 204 over REST.
+// DeleteSourceResponse refers to the deletion's task result.
 type DeleteSourceResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task result of the deletion: {"type": "TASK_RESULT", "id": "…", "name": ""}, the
+	// reference API's 202 body. The name is empty, as the reference documents.
+	Task          *v1.Reference `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -512,11 +515,18 @@ func (*DeleteSourceResponse) Descriptor() ([]byte, []int) {
 	return file_accessflow_policy_v1_source_service_proto_rawDescGZIP(), []int{9}
 }
 
+func (x *DeleteSourceResponse) GetTask() *v1.Reference {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
 var File_accessflow_policy_v1_source_service_proto protoreflect.FileDescriptor
 
 const file_accessflow_policy_v1_source_service_proto_rawDesc = "" +
 	"\n" +
-	")accessflow/policy/v1/source_service.proto\x12\x14accessflow.policy.v1\x1a!accessflow/policy/v1/source.proto\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1daccessflow/type/v1/http.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"S\n" +
+	")accessflow/policy/v1/source_service.proto\x12\x14accessflow.policy.v1\x1a!accessflow/policy/v1/source.proto\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1daccessflow/type/v1/http.proto\x1a\"accessflow/type/v1/reference.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"S\n" +
 	"\x13CreateSourceRequest\x12<\n" +
 	"\x06source\x18\x01 \x01(\v2\x1c.accessflow.policy.v1.SourceB\x06\xbaH\x03\xc8\x01\x01R\x06source\"L\n" +
 	"\x14CreateSourceResponse\x124\n" +
@@ -543,8 +553,9 @@ const file_accessflow_policy_v1_source_service_proto_rawDesc = "" +
 	"\x06source\x18\x01 \x01(\v2\x1c.accessflow.policy.v1.SourceR\x06source\"1\n" +
 	"\x13DeleteSourceRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x16\n" +
-	"\x14DeleteSourceResponse2\xbf\t\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"I\n" +
+	"\x14DeleteSourceResponse\x121\n" +
+	"\x04task\x18\x01 \x01(\v2\x1d.accessflow.type.v1.ReferenceR\x04task2\xc5\t\n" +
 	"\rSourceService\x12\xf3\x01\n" +
 	"\fCreateSource\x12).accessflow.policy.v1.CreateSourceRequest\x1a*.accessflow.policy.v1.CreateSourceResponse\"\x8b\x01\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18>\n" +
 	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02<:\x06sourceZ\x1d:\x06sourceb\x06source\"\v/sources/v1b\x06source\"\v/v3/sources\x12\xef\x01\n" +
@@ -555,9 +566,9 @@ const file_accessflow_policy_v1_source_service_proto_rawDesc = "" +
 	"\x10idn:sources:read\n" +
 	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02.Z\x16b\asources\x12\v/sources/v1b\asources\x12\v/v3/sources\x12\xf6\x01\n" +
 	"\fUpdateSource\x12).accessflow.policy.v1.UpdateSourceRequest\x1a*.accessflow.policy.v1.UpdateSourceResponse\"\x8e\x01\xd2\xf3\x18>\n" +
-	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02F:\x06sourceZ\":\x06sourceb\x06source\x1a\x10/sources/v1/{id}b\x06source\x1a\x10/v3/sources/{id}\x12\xdc\x01\n" +
-	"\fDeleteSource\x12).accessflow.policy.v1.DeleteSourceRequest\x1a*.accessflow.policy.v1.DeleteSourceResponse\"u\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18>\n" +
-	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02&Z\x12*\x10/sources/v1/{id}*\x10/v3/sources/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/policy/v1;policyv1b\x06proto3"
+	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02F:\x06sourceZ\":\x06sourceb\x06source\x1a\x10/sources/v1/{id}b\x06source\x1a\x10/v3/sources/{id}\x12\xe2\x01\n" +
+	"\fDeleteSource\x12).accessflow.policy.v1.DeleteSourceRequest\x1a*.accessflow.policy.v1.DeleteSourceResponse\"{\xca\xf3\x18\x03\b\xca\x01\xd2\xf3\x18>\n" +
+	"\x12idn:sources:manage\x12\tORG_ADMIN\x12\fSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02,Z\x12*\x10/sources/v1/{id}b\x04task*\x10/v3/sources/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/policy/v1;policyv1b\x06proto3"
 
 var (
 	file_accessflow_policy_v1_source_service_proto_rawDescOnce sync.Once
@@ -584,6 +595,7 @@ var file_accessflow_policy_v1_source_service_proto_goTypes = []any{
 	(*DeleteSourceRequest)(nil),  // 8: accessflow.policy.v1.DeleteSourceRequest
 	(*DeleteSourceResponse)(nil), // 9: accessflow.policy.v1.DeleteSourceResponse
 	(*Source)(nil),               // 10: accessflow.policy.v1.Source
+	(*v1.Reference)(nil),         // 11: accessflow.type.v1.Reference
 }
 var file_accessflow_policy_v1_source_service_proto_depIdxs = []int32{
 	10, // 0: accessflow.policy.v1.CreateSourceRequest.source:type_name -> accessflow.policy.v1.Source
@@ -592,21 +604,22 @@ var file_accessflow_policy_v1_source_service_proto_depIdxs = []int32{
 	10, // 3: accessflow.policy.v1.ListSourcesResponse.sources:type_name -> accessflow.policy.v1.Source
 	10, // 4: accessflow.policy.v1.UpdateSourceRequest.source:type_name -> accessflow.policy.v1.Source
 	10, // 5: accessflow.policy.v1.UpdateSourceResponse.source:type_name -> accessflow.policy.v1.Source
-	0,  // 6: accessflow.policy.v1.SourceService.CreateSource:input_type -> accessflow.policy.v1.CreateSourceRequest
-	2,  // 7: accessflow.policy.v1.SourceService.GetSource:input_type -> accessflow.policy.v1.GetSourceRequest
-	4,  // 8: accessflow.policy.v1.SourceService.ListSources:input_type -> accessflow.policy.v1.ListSourcesRequest
-	6,  // 9: accessflow.policy.v1.SourceService.UpdateSource:input_type -> accessflow.policy.v1.UpdateSourceRequest
-	8,  // 10: accessflow.policy.v1.SourceService.DeleteSource:input_type -> accessflow.policy.v1.DeleteSourceRequest
-	1,  // 11: accessflow.policy.v1.SourceService.CreateSource:output_type -> accessflow.policy.v1.CreateSourceResponse
-	3,  // 12: accessflow.policy.v1.SourceService.GetSource:output_type -> accessflow.policy.v1.GetSourceResponse
-	5,  // 13: accessflow.policy.v1.SourceService.ListSources:output_type -> accessflow.policy.v1.ListSourcesResponse
-	7,  // 14: accessflow.policy.v1.SourceService.UpdateSource:output_type -> accessflow.policy.v1.UpdateSourceResponse
-	9,  // 15: accessflow.policy.v1.SourceService.DeleteSource:output_type -> accessflow.policy.v1.DeleteSourceResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	11, // 6: accessflow.policy.v1.DeleteSourceResponse.task:type_name -> accessflow.type.v1.Reference
+	0,  // 7: accessflow.policy.v1.SourceService.CreateSource:input_type -> accessflow.policy.v1.CreateSourceRequest
+	2,  // 8: accessflow.policy.v1.SourceService.GetSource:input_type -> accessflow.policy.v1.GetSourceRequest
+	4,  // 9: accessflow.policy.v1.SourceService.ListSources:input_type -> accessflow.policy.v1.ListSourcesRequest
+	6,  // 10: accessflow.policy.v1.SourceService.UpdateSource:input_type -> accessflow.policy.v1.UpdateSourceRequest
+	8,  // 11: accessflow.policy.v1.SourceService.DeleteSource:input_type -> accessflow.policy.v1.DeleteSourceRequest
+	1,  // 12: accessflow.policy.v1.SourceService.CreateSource:output_type -> accessflow.policy.v1.CreateSourceResponse
+	3,  // 13: accessflow.policy.v1.SourceService.GetSource:output_type -> accessflow.policy.v1.GetSourceResponse
+	5,  // 14: accessflow.policy.v1.SourceService.ListSources:output_type -> accessflow.policy.v1.ListSourcesResponse
+	7,  // 15: accessflow.policy.v1.SourceService.UpdateSource:output_type -> accessflow.policy.v1.UpdateSourceResponse
+	9,  // 16: accessflow.policy.v1.SourceService.DeleteSource:output_type -> accessflow.policy.v1.DeleteSourceResponse
+	12, // [12:17] is the sub-list for method output_type
+	7,  // [7:12] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_accessflow_policy_v1_source_service_proto_init() }

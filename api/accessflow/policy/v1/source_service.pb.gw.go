@@ -589,7 +589,7 @@ func RegisterSourceServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_SourceService_DeleteSource_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_SourceService_DeleteSource_0(annotatedContext, mux, outboundMarshaler, w, req, response_SourceService_DeleteSource_0{resp.(*DeleteSourceResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodDelete, pattern_SourceService_DeleteSource_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -802,7 +802,7 @@ func RegisterSourceServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_SourceService_DeleteSource_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_SourceService_DeleteSource_0(annotatedContext, mux, outboundMarshaler, w, req, response_SourceService_DeleteSource_0{resp.(*DeleteSourceResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodDelete, pattern_SourceService_DeleteSource_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -894,6 +894,15 @@ type response_SourceService_UpdateSource_1 struct {
 func (m response_SourceService_UpdateSource_1) XXX_ResponseBody() interface{} {
 	response := m.UpdateSourceResponse
 	return response.Source
+}
+
+type response_SourceService_DeleteSource_0 struct {
+	*DeleteSourceResponse
+}
+
+func (m response_SourceService_DeleteSource_0) XXX_ResponseBody() interface{} {
+	response := m.DeleteSourceResponse
+	return response.Task
 }
 
 var (

@@ -40,7 +40,8 @@ type SourceServiceClient interface {
 	ListSources(ctx context.Context, in *ListSourcesRequest, opts ...grpc.CallOption) (*ListSourcesResponse, error)
 	// UpdateSource replaces a source's writable fields.
 	UpdateSource(ctx context.Context, in *UpdateSourceRequest, opts ...grpc.CallOption) (*UpdateSourceResponse, error)
-	// DeleteSource deletes a source.
+	// DeleteSource deletes a source. As in the reference API, REST answers 202 with a reference
+	// to the deletion's task result; the deletion is complete when the call returns.
 	DeleteSource(ctx context.Context, in *DeleteSourceRequest, opts ...grpc.CallOption) (*DeleteSourceResponse, error)
 }
 
@@ -116,7 +117,8 @@ type SourceServiceServer interface {
 	ListSources(context.Context, *ListSourcesRequest) (*ListSourcesResponse, error)
 	// UpdateSource replaces a source's writable fields.
 	UpdateSource(context.Context, *UpdateSourceRequest) (*UpdateSourceResponse, error)
-	// DeleteSource deletes a source.
+	// DeleteSource deletes a source. As in the reference API, REST answers 202 with a reference
+	// to the deletion's task result; the deletion is complete when the call returns.
 	DeleteSource(context.Context, *DeleteSourceRequest) (*DeleteSourceResponse, error)
 	mustEmbedUnimplementedSourceServiceServer()
 }

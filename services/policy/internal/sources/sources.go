@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
+	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
 	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/ids"
 	"github.com/accessflow/accessflow/services/policy/internal/store"
@@ -100,12 +101,16 @@ func (s *Service) UpdateSource(ctx context.Context, req *policyv1.UpdateSourceRe
 	return &policyv1.UpdateSourceResponse{Source: stored}, nil
 }
 
-// DeleteSource deletes a source.
+// TaskResultType is the reference type of the task result a deletion answers with.
+const TaskResultType = "TASK_RESULT"
+
+// DeleteSource deletes a source. The reference API deletes asynchronously and answers with a
+// task result reference; here the deletion is done when it answers, under a new task id.
 func (s *Service) DeleteSource(ctx context.Context, req *policyv1.DeleteSourceRequest) (*policyv1.DeleteSourceResponse, error) {
 	if err := s.store.DeleteSource(ctx, req.GetId()); err != nil {
 		return nil, err
 	}
-	return &policyv1.DeleteSourceResponse{}, nil
+	return &policyv1.DeleteSourceResponse{Task: &typev1.Reference{Type: TaskResultType, Id: ids.New()}}, nil
 }
 
 // timestamp is now at the precision the reference API shows (milliseconds).

@@ -71,7 +71,7 @@ func (s *Store) CreateSource(ctx context.Context, src *policyv1.Source) error {
 			src.GetId(), src.GetName(), nameKey(src.GetName()), doc,
 			src.GetCreated().AsTime().UnixMicro(), src.GetModified().AsTime().UnixMicro())
 		if err != nil {
-			return fmt.Errorf("create source %q: %w", src.GetName(), err)
+			return storage.Conflict(fmt.Errorf("create source %q: %w", src.GetName(), err), "source", "name", src.GetName())
 		}
 		return nil
 	})
@@ -147,7 +147,7 @@ func (s *Store) UpdateSource(ctx context.Context, src *policyv1.Source) (*policy
 			`UPDATE sources SET name = $2, name_key = $3, doc = $4, modified_us = $5 WHERE id = $1`,
 			src.GetId(), src.GetName(), nameKey(src.GetName()), newDoc, src.GetModified().AsTime().UnixMicro())
 		if err != nil {
-			return fmt.Errorf("update source %q: %w", src.GetId(), err)
+			return storage.Conflict(fmt.Errorf("update source %q: %w", src.GetId(), err), "source", "name", src.GetName())
 		}
 		stored = src
 		return nil

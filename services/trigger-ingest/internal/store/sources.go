@@ -23,7 +23,7 @@ func (s *Store) CreateEventSource(ctx context.Context, src EventSource) error {
 		_, err := tx.Exec(ctx, `INSERT INTO event_sources (name, description, secrets, created_us) VALUES ($1, $2, $3, $4)`,
 			src.Name, src.Description, src.Secrets, src.Created.UnixMicro())
 		if err != nil {
-			return fmt.Errorf("create event source %q: %w", src.Name, err)
+			return storage.Conflict(fmt.Errorf("create event source %q: %w", src.Name, err), "event source", "name", src.Name)
 		}
 		return nil
 	})

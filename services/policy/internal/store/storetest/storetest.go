@@ -73,11 +73,13 @@ func testSourceNameUnique(t *testing.T, s *store.Store) {
 	require.NoError(t, s.CreateSource(ctx, newSource("Corp AD")))
 	err := s.CreateSource(ctx, newSource("corp ad"))
 	require.ErrorIs(t, err, storage.ErrConflict, "names are unique case-insensitively")
+	require.EqualError(t, err, `source with name "corp ad" already exists`, "the conflict names the field and value, never the database's text")
 	other := newSource("Other")
 	require.NoError(t, s.CreateSource(ctx, other))
 	other.Name = "CORP AD"
 	_, err = s.UpdateSource(ctx, other)
 	require.ErrorIs(t, err, storage.ErrConflict, "a rename onto a taken name conflicts")
+	require.EqualError(t, err, `source with name "CORP AD" already exists`)
 }
 
 func testSourceNotFound(t *testing.T, s *store.Store) {

@@ -444,7 +444,9 @@ func testEventSources(t *testing.T, s *store.Store) {
 	ctx := t.Context()
 	src := store.EventSource{Name: "hr", Description: "Workday", Secrets: "v1:k:a", Created: t0}
 	require.NoError(t, s.CreateEventSource(ctx, src))
-	require.ErrorIs(t, s.CreateEventSource(ctx, src), storage.ErrConflict)
+	err := s.CreateEventSource(ctx, src)
+	require.ErrorIs(t, err, storage.ErrConflict)
+	require.EqualError(t, err, `event source with name "hr" already exists`)
 	got, err := s.GetEventSource(ctx, "hr")
 	require.NoError(t, err)
 	require.Equal(t, src, got)

@@ -14,11 +14,12 @@ _sym_db = _symbol_database.Default()
 from accessflow.policy.v1 import source_pb2 as accessflow_dot_policy_dot_v1_dot_source__pb2
 from accessflow.type.v1 import auth_pb2 as accessflow_dot_type_dot_v1_dot_auth__pb2
 from accessflow.type.v1 import http_pb2 as accessflow_dot_type_dot_v1_dot_http__pb2
+from accessflow.type.v1 import reference_pb2 as accessflow_dot_type_dot_v1_dot_reference__pb2
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)accessflow/policy/v1/source_service.proto\x12\x14\x61\x63\x63\x65ssflow.policy.v1\x1a!accessflow/policy/v1/source.proto\x1a\x1d\x61\x63\x63\x65ssflow/type/v1/auth.proto\x1a\x1d\x61\x63\x63\x65ssflow/type/v1/http.proto\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"S\n\x13\x43reateSourceRequest\x12<\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceB\x06\xbaH\x03\xc8\x01\x01R\x06source\"L\n\x14\x43reateSourceResponse\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x06source\".\n\x10GetSourceRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\"I\n\x11GetSourceResponse\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x06source\"\xa0\x01\n\x12ListSourcesRequest\x12%\n\x05limit\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n\x06offset\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n\x05\x63ount\x18\x03 \x01(\x08R\x05\x63ount\x12\"\n\x07\x66ilters\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0fR\x07\x66iltersB\x08\n\x06_limit\"M\n\x13ListSourcesResponse\x12\x36\n\x07sources\x18\x01 \x03(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x07sources\"o\n\x13UpdateSourceRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\x12<\n\x06source\x18\x02 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceB\x06\xbaH\x03\xc8\x01\x01R\x06source\"L\n\x14UpdateSourceResponse\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x06source\"1\n\x13\x44\x65leteSourceRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\"\x16\n\x14\x44\x65leteSourceResponse2\xbf\t\n\rSourceService\x12\xf3\x01\n\x0c\x43reateSource\x12).accessflow.policy.v1.CreateSourceRequest\x1a*.accessflow.policy.v1.CreateSourceResponse\"\x8b\x01\xca\xf3\x18\x03\x08\xc9\x01\xd2\xf3\x18>\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02<:\x06sourceZ\x1d:\x06sourceb\x06source\"\x0b/sources/v1b\x06source\"\x0b/v3/sources\x12\xef\x01\n\tGetSource\x12&.accessflow.policy.v1.GetSourceRequest\x1a\'.accessflow.policy.v1.GetSourceResponse\"\x90\x01\xd2\xf3\x18P\n\x10idn:sources:read\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02\x36Z\x1a\x62\x06source\x12\x10/sources/v1/{id}b\x06source\x12\x10/v3/sources/{id}\x12\xed\x01\n\x0bListSources\x12(.accessflow.policy.v1.ListSourcesRequest\x1a).accessflow.policy.v1.ListSourcesResponse\"\x88\x01\xd2\xf3\x18P\n\x10idn:sources:read\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02.Z\x16\x62\x07sources\x12\x0b/sources/v1b\x07sources\x12\x0b/v3/sources\x12\xf6\x01\n\x0cUpdateSource\x12).accessflow.policy.v1.UpdateSourceRequest\x1a*.accessflow.policy.v1.UpdateSourceResponse\"\x8e\x01\xd2\xf3\x18>\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02\x46:\x06sourceZ\":\x06sourceb\x06source\x1a\x10/sources/v1/{id}b\x06source\x1a\x10/v3/sources/{id}\x12\xdc\x01\n\x0c\x44\x65leteSource\x12).accessflow.policy.v1.DeleteSourceRequest\x1a*.accessflow.policy.v1.DeleteSourceResponse\"u\xca\xf3\x18\x03\x08\xcc\x01\xd2\xf3\x18>\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02&Z\x12*\x10/sources/v1/{id}*\x10/v3/sources/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/policy/v1;policyv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)accessflow/policy/v1/source_service.proto\x12\x14\x61\x63\x63\x65ssflow.policy.v1\x1a!accessflow/policy/v1/source.proto\x1a\x1d\x61\x63\x63\x65ssflow/type/v1/auth.proto\x1a\x1d\x61\x63\x63\x65ssflow/type/v1/http.proto\x1a\"accessflow/type/v1/reference.proto\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"S\n\x13\x43reateSourceRequest\x12<\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceB\x06\xbaH\x03\xc8\x01\x01R\x06source\"L\n\x14\x43reateSourceResponse\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x06source\".\n\x10GetSourceRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\"I\n\x11GetSourceResponse\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x06source\"\xa0\x01\n\x12ListSourcesRequest\x12%\n\x05limit\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n\x06offset\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n\x05\x63ount\x18\x03 \x01(\x08R\x05\x63ount\x12\"\n\x07\x66ilters\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0fR\x07\x66iltersB\x08\n\x06_limit\"M\n\x13ListSourcesResponse\x12\x36\n\x07sources\x18\x01 \x03(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x07sources\"o\n\x13UpdateSourceRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\x12<\n\x06source\x18\x02 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceB\x06\xbaH\x03\xc8\x01\x01R\x06source\"L\n\x14UpdateSourceResponse\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.accessflow.policy.v1.SourceR\x06source\"1\n\x13\x44\x65leteSourceRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02R\x02id\"I\n\x14\x44\x65leteSourceResponse\x12\x31\n\x04task\x18\x01 \x01(\x0b\x32\x1d.accessflow.type.v1.ReferenceR\x04task2\xc5\t\n\rSourceService\x12\xf3\x01\n\x0c\x43reateSource\x12).accessflow.policy.v1.CreateSourceRequest\x1a*.accessflow.policy.v1.CreateSourceResponse\"\x8b\x01\xca\xf3\x18\x03\x08\xc9\x01\xd2\xf3\x18>\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02<:\x06sourceZ\x1d:\x06sourceb\x06source\"\x0b/sources/v1b\x06source\"\x0b/v3/sources\x12\xef\x01\n\tGetSource\x12&.accessflow.policy.v1.GetSourceRequest\x1a\'.accessflow.policy.v1.GetSourceResponse\"\x90\x01\xd2\xf3\x18P\n\x10idn:sources:read\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02\x36Z\x1a\x62\x06source\x12\x10/sources/v1/{id}b\x06source\x12\x10/v3/sources/{id}\x12\xed\x01\n\x0bListSources\x12(.accessflow.policy.v1.ListSourcesRequest\x1a).accessflow.policy.v1.ListSourcesResponse\"\x88\x01\xd2\xf3\x18P\n\x10idn:sources:read\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02.Z\x16\x62\x07sources\x12\x0b/sources/v1b\x07sources\x12\x0b/v3/sources\x12\xf6\x01\n\x0cUpdateSource\x12).accessflow.policy.v1.UpdateSourceRequest\x1a*.accessflow.policy.v1.UpdateSourceResponse\"\x8e\x01\xd2\xf3\x18>\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02\x46:\x06sourceZ\":\x06sourceb\x06source\x1a\x10/sources/v1/{id}b\x06source\x1a\x10/v3/sources/{id}\x12\xe2\x01\n\x0c\x44\x65leteSource\x12).accessflow.policy.v1.DeleteSourceRequest\x1a*.accessflow.policy.v1.DeleteSourceResponse\"{\xca\xf3\x18\x03\x08\xca\x01\xd2\xf3\x18>\n\x12idn:sources:manage\x12\tORG_ADMIN\x12\x0cSOURCE_ADMIN\x12\x0fSOURCE_SUBADMIN\x82\xd3\xe4\x93\x02,Z\x12*\x10/sources/v1/{id}b\x04task*\x10/v3/sources/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/policy/v1;policyv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'accessflow.policy.v1.source_service_pb2', globals())
@@ -51,27 +52,27 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _SOURCESERVICE.methods_by_name['UpdateSource']._options = None
   _SOURCESERVICE.methods_by_name['UpdateSource']._serialized_options = b'\322\363\030>\n\022idn:sources:manage\022\tORG_ADMIN\022\014SOURCE_ADMIN\022\017SOURCE_SUBADMIN\202\323\344\223\002F:\006sourceZ\":\006sourceb\006source\032\020/sources/v1/{id}b\006source\032\020/v3/sources/{id}'
   _SOURCESERVICE.methods_by_name['DeleteSource']._options = None
-  _SOURCESERVICE.methods_by_name['DeleteSource']._serialized_options = b'\312\363\030\003\010\314\001\322\363\030>\n\022idn:sources:manage\022\tORG_ADMIN\022\014SOURCE_ADMIN\022\017SOURCE_SUBADMIN\202\323\344\223\002&Z\022*\020/sources/v1/{id}*\020/v3/sources/{id}'
-  _CREATESOURCEREQUEST._serialized_start=223
-  _CREATESOURCEREQUEST._serialized_end=306
-  _CREATESOURCERESPONSE._serialized_start=308
-  _CREATESOURCERESPONSE._serialized_end=384
-  _GETSOURCEREQUEST._serialized_start=386
-  _GETSOURCEREQUEST._serialized_end=432
-  _GETSOURCERESPONSE._serialized_start=434
-  _GETSOURCERESPONSE._serialized_end=507
-  _LISTSOURCESREQUEST._serialized_start=510
-  _LISTSOURCESREQUEST._serialized_end=670
-  _LISTSOURCESRESPONSE._serialized_start=672
-  _LISTSOURCESRESPONSE._serialized_end=749
-  _UPDATESOURCEREQUEST._serialized_start=751
-  _UPDATESOURCEREQUEST._serialized_end=862
-  _UPDATESOURCERESPONSE._serialized_start=864
-  _UPDATESOURCERESPONSE._serialized_end=940
-  _DELETESOURCEREQUEST._serialized_start=942
-  _DELETESOURCEREQUEST._serialized_end=991
-  _DELETESOURCERESPONSE._serialized_start=993
-  _DELETESOURCERESPONSE._serialized_end=1015
-  _SOURCESERVICE._serialized_start=1018
-  _SOURCESERVICE._serialized_end=2233
+  _SOURCESERVICE.methods_by_name['DeleteSource']._serialized_options = b'\312\363\030\003\010\312\001\322\363\030>\n\022idn:sources:manage\022\tORG_ADMIN\022\014SOURCE_ADMIN\022\017SOURCE_SUBADMIN\202\323\344\223\002,Z\022*\020/sources/v1/{id}b\004task*\020/v3/sources/{id}'
+  _CREATESOURCEREQUEST._serialized_start=259
+  _CREATESOURCEREQUEST._serialized_end=342
+  _CREATESOURCERESPONSE._serialized_start=344
+  _CREATESOURCERESPONSE._serialized_end=420
+  _GETSOURCEREQUEST._serialized_start=422
+  _GETSOURCEREQUEST._serialized_end=468
+  _GETSOURCERESPONSE._serialized_start=470
+  _GETSOURCERESPONSE._serialized_end=543
+  _LISTSOURCESREQUEST._serialized_start=546
+  _LISTSOURCESREQUEST._serialized_end=706
+  _LISTSOURCESRESPONSE._serialized_start=708
+  _LISTSOURCESRESPONSE._serialized_end=785
+  _UPDATESOURCEREQUEST._serialized_start=787
+  _UPDATESOURCEREQUEST._serialized_end=898
+  _UPDATESOURCERESPONSE._serialized_start=900
+  _UPDATESOURCERESPONSE._serialized_end=976
+  _DELETESOURCEREQUEST._serialized_start=978
+  _DELETESOURCEREQUEST._serialized_end=1027
+  _DELETESOURCERESPONSE._serialized_start=1029
+  _DELETESOURCERESPONSE._serialized_end=1102
+  _SOURCESERVICE._serialized_start=1105
+  _SOURCESERVICE._serialized_end=2326
 # @@protoc_insertion_point(module_scope)

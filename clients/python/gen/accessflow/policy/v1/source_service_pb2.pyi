@@ -1,6 +1,7 @@
 from accessflow.policy.v1 import source_pb2 as _source_pb2
 from accessflow.type.v1 import auth_pb2 as _auth_pb2
 from accessflow.type.v1 import http_pb2 as _http_pb2
+from accessflow.type.v1 import reference_pb2 as _reference_pb2
 from buf.validate import validate_pb2 as _validate_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf.internal import containers as _containers
@@ -29,8 +30,10 @@ class DeleteSourceRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class DeleteSourceResponse(_message.Message):
-    __slots__ = []
-    def __init__(self) -> None: ...
+    __slots__ = ["task"]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _reference_pb2.Reference
+    def __init__(self, task: _Optional[_Union[_reference_pb2.Reference, _Mapping]] = ...) -> None: ...
 
 class GetSourceRequest(_message.Message):
     __slots__ = ["id"]

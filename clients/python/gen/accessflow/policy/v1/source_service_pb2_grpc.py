@@ -75,7 +75,8 @@ class SourceServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def DeleteSource(self, request, context):
-        """DeleteSource deletes a source.
+        """DeleteSource deletes a source. As in the reference API, REST answers 202 with a reference
+        to the deletion's task result; the deletion is complete when the call returns.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
