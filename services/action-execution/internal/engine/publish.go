@@ -18,7 +18,6 @@ import (
 	"github.com/accessflow/accessflow/services/action-execution/internal/store"
 )
 
-
 // publish publishes idn:post-provisioning for run of a flow, with the flow's id (and run, for
 // a retried flow) as the idempotency key: a retried job publishes once.
 func (e *Engine) publish(ctx context.Context, flowID string, run int) error {

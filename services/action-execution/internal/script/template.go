@@ -257,4 +257,3 @@ func fieldNames(t reflect.Type) string {
 	}
 	return strings.Join(names, ", ")
 }
-
