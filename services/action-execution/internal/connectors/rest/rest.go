@@ -438,7 +438,10 @@ func result(name string, ep endpoint, req connector.Request, status int, body []
 		}
 		out[field] = v
 	}
-	res := connector.Result{Output: out, AccountID: req.AccountID}
+	res := connector.Result{Output: out}
+	if isAccountOp(req.Operation) {
+		res.AccountID = req.AccountID // the account an earlier script made, unless the answer names one
+	}
 	if ep.AccountID != "" {
 		d.Response = decoded
 		id, err := render(ep.AccountID, d)
