@@ -18,7 +18,7 @@ import (
 
 const trackingNumber = "4b4d982dddff4267ab12f0f1e72b5a6d"
 
-func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
+func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
 	t.Helper()
 	s, err := structpb.NewStruct(m)
 	require.NoError(t, err)
@@ -27,7 +27,7 @@ func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
 
 // restProvider configures a REST provider on tg with a create_user endpoint and a notify
 // webhook, using bearer auth.
-func restProvider(t *testing.T, h *harness, key, url, sourceID string) {
+func restProvider(t testing.TB, h *harness, key, url, sourceID string) {
 	t.Helper()
 	_, err := h.svc.CreateProvider(t.Context(), &actionv1.CreateProviderRequest{Provider: &actionv1.Provider{
 		Key: key, Name: "Corp " + key, Kind: "REST", Endpoint: url, SourceId: sourceID, SourceName: "Corporate " + key,
@@ -75,7 +75,7 @@ func threeScriptChain(t *testing.T, h *harness, key string, sleep time.Duration,
 	return resp.GetChain().GetId()
 }
 
-func flowContext(t *testing.T) *actionv1.FlowContext {
+func flowContext(t testing.TB) *actionv1.FlowContext {
 	t.Helper()
 	return &actionv1.FlowContext{
 		Operation: "GRANT",
@@ -255,7 +255,7 @@ func TestContinueAndCompensate(t *testing.T) {
 				create.Compensation = &actionv1.ActionChainScript{Name: "undo", Type: "corpad_webhook_notify", Metadata: mustStruct(t, map[string]any{"channel": "undo", "text": "undo for {{.Recipient.ID}}"})}
 			}
 			resp, err := h.svc.CreateActionChain(t.Context(), &actionv1.CreateActionChainRequest{Chain: &actionv1.ActionChain{
-				Name: tc.onFailure,
+				Name:    tc.onFailure,
 				Scripts: []*actionv1.ActionChainScript{create, {Name: "notify", Type: "corpad_webhook_notify", Metadata: mustStruct(t, map[string]any{"channel": "it", "text": "hi"})}},
 			}})
 			require.NoError(t, err)

@@ -43,6 +43,7 @@ import (
 // clients that record what they were asked.
 type harness struct {
 	svc    *actions.Service
+	st     *store.Store
 	events *eventsDouble
 	policy *policyDouble
 }
@@ -53,14 +54,14 @@ func backends(t *testing.T, fn func(t *testing.T, h *harness)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, newHarness(t, storage.BackendPostgres)) })
 }
 
-func newHarness(t *testing.T, backendName string) *harness {
+func newHarness(t testing.TB, backendName string) *harness {
 	t.Helper()
 	eng := engine.New(engine.Config{ScriptTimeout: 5 * time.Second})
 	workers := river.NewWorkers()
 	eng.AddWorkers(workers)
 	jc := jobs.DefaultConfig()
 	jc.Workers = workers
-	jc.Queues = map[string]river.QueueConfig{jobargs.Queue: {MaxWorkers: 20}}
+	jc.Queues = map[string]river.QueueConfig{jobargs.Queue: {MaxWorkers: 50}}
 	jc.JobTimeout, jc.RescueStuckJobsAfter = eng.JobTimeout(), eng.RescueAfter()
 	migrations, err := store.Migrations(backendName)
 	require.NoError(t, err)
@@ -88,7 +89,7 @@ func newHarness(t *testing.T, backendName string) *harness {
 	h := &harness{events: newEventsDouble(t), policy: &policyDouble{}}
 	st := store.New(b)
 	eng.Attach(st, reg, ring, engine.Peers{Policies: h.policy, Uniqueness: h.policy, Events: h.events}, nil)
-	h.svc = actions.New(st, eng, reg, ring)
+	h.svc, h.st = actions.New(st, eng, reg, ring), st
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.RunJobs(ctx) }()
@@ -125,7 +126,7 @@ type eventsDouble struct {
 	keys   map[string]int
 }
 
-func newEventsDouble(t *testing.T) *eventsDouble {
+func newEventsDouble(t testing.TB) *eventsDouble {
 	t.Helper()
 	path := filepath.Join("..", "..", "..", "trigger-ingest", "internal", "catalogue", "schemas", "post-provisioning.input.json")
 	f, err := os.Open(path)
@@ -246,10 +247,10 @@ type target struct {
 
 type recorded struct {
 	Path, Method, IdempotencyKey, TrackingNumber, Authorization string
-	Body                                                         map[string]any
+	Body                                                        map[string]any
 }
 
-func newTarget(t *testing.T) *target {
+func newTarget(t testing.TB) *target {
 	t.Helper()
 	tg := &target{effects: map[string]int{}, seen: map[string][]byte{}, fail: map[string]int{}}
 	tg.Server = httptest.NewServer(http.HandlerFunc(tg.serve))

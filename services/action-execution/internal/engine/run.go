@@ -13,6 +13,7 @@ import (
 
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
+	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connector"
 	"github.com/accessflow/accessflow/services/action-execution/internal/credentials"
 	"github.com/accessflow/accessflow/services/action-execution/internal/jobargs"
@@ -23,59 +24,28 @@ import (
 // runScript runs script idx of a flow: it claims the script (RUNNING, one more attempt), runs
 // it, and records the outcome with the job that comes next in one transaction.
 func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
-	var (
-		snooze time.Duration
-		run    bool
-	)
-	st, err := e.store.UpdateFlow(ctx, flowID, func(st *store.FlowState) error {
-		if idx >= len(st.Scripts) || store.Ended(st.Flow.Status) {
-			return errNothingToDo
-		}
-		sc := &st.Scripts[idx]
-		if store.Ended(sc.Status) {
-			return errNothingToDo
-		}
-		now := e.now().UTC()
-		t, err := script.Parse(sc.Type, sc.Def.GetProvider())
-		if err != nil { // the chain was checked when saved: only a corrupted record gets here
-			e.fail(st, idx, err, now)
-			return nil
-		}
-		if sc.Started.IsZero() {
-			sc.Started = now
-		}
-		st.Flow.Modified = now
-		switch t.Class {
-		case script.ClassNone:
-			sc.Attempts++
-			e.succeed(st, idx, connector.Result{}, now)
-		case script.ClassSleep:
-			if sc.State.WakeAt == 0 {
-				sc.Attempts++
-				sc.State.WakeAt = now.Add(sc.Def.GetDuration().AsDuration()).UnixMicro()
-			}
-			if wake := time.UnixMicro(sc.State.WakeAt); now.Before(wake) {
-				sc.Status, st.Flow.Status = store.StatusWaiting, store.StatusWaiting
-				snooze = wake.Sub(now)
-				return nil
-			}
-			e.succeed(st, idx, connector.Result{}, now)
-		default:
-			sc.Status, st.Flow.Status = store.StatusRunning, store.StatusRunning
-			sc.Attempts++
-			run = true
-		}
+	st, err := e.store.GetFlow(ctx, flowID)
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil
-	})
+	}
 	if err != nil {
-		return ignoreNothing(err)
+		return err
 	}
-	if snooze > 0 {
-		return river.JobSnooze(snooze)
+	if idx >= len(st.Scripts) || store.Ended(st.Flow.Status) || store.Ended(st.Scripts[idx].Status) {
+		return nil // a duplicate or stale job
 	}
-	if !run {
-		return nil
+	sc := st.Scripts[idx]
+	t, err := script.Parse(sc.Type, sc.Def.GetProvider())
+	if err != nil || t.Class != script.ClassProvider {
+		return e.runLocal(ctx, flowID, idx)
 	}
+	now := e.now().UTC()
+	claimed, err := e.store.ClaimScript(ctx, flowID, sc.ID, now)
+	if err != nil || !claimed {
+		return err
+	}
+	sc.Attempts++
+	st.Scripts[idx] = sc
 	res, runErr := e.call(ctx, st, idx)
 	if runErr != nil && ctx.Err() != nil {
 		return runErr // shutting down or timed out: River runs the job again
@@ -103,8 +73,53 @@ func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
 		return ignoreNothing(err)
 	}
 	if retryIn > 0 {
-		e.logger.WarnContext(ctx, "script failed; retrying", "flow_id", flowID, "script", st.Scripts[idx].Name, "retry_in", retryIn, "error", runErr)
+		e.logger.WarnContext(ctx, "script failed; retrying", "flow_id", flowID, "script", sc.Name, "retry_in", retryIn, "error", runErr)
 		return river.JobSnooze(retryIn)
+	}
+	return nil
+}
+
+// runLocal runs a script that calls nothing (none, sleep) in one transaction: a sleep marks
+// itself WAITING and snoozes its job until it wakes.
+func (e *Engine) runLocal(ctx context.Context, flowID string, idx int) error {
+	var snooze time.Duration
+	_, err := e.store.UpdateFlow(ctx, flowID, func(st *store.FlowState) error {
+		sc := &st.Scripts[idx]
+		if store.Ended(st.Flow.Status) || store.Ended(sc.Status) {
+			return errNothingToDo
+		}
+		now := e.now().UTC()
+		if sc.Started.IsZero() {
+			sc.Started = now
+		}
+		st.Flow.Modified = now
+		t, err := script.Parse(sc.Type, sc.Def.GetProvider())
+		switch {
+		case err != nil: // the chain was checked when saved: only a corrupted record gets here
+			sc.Attempts++
+			e.fail(st, idx, err, now)
+		case t.Class == script.ClassSleep:
+			if sc.State.WakeAt == 0 {
+				sc.Attempts++
+				sc.State.WakeAt = now.Add(sc.Def.GetDuration().AsDuration()).UnixMicro()
+			}
+			if wake := time.UnixMicro(sc.State.WakeAt); now.Before(wake) {
+				sc.Status, st.Flow.Status = store.StatusWaiting, store.StatusWaiting
+				snooze = wake.Sub(now)
+				return nil
+			}
+			e.succeed(st, idx, connector.Result{}, now)
+		default:
+			sc.Attempts++
+			e.succeed(st, idx, connector.Result{}, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return ignoreNothing(err)
+	}
+	if snooze > 0 {
+		return river.JobSnooze(snooze)
 	}
 	return nil
 }

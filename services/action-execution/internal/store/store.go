@@ -27,11 +27,13 @@ type Store struct {
 	// lock is appended to the SELECT that starts a read-modify-write of a flow: PostgreSQL
 	// needs a row lock, SQLite's transactions already hold the write lock.
 	lock string
+	// group shares transactions among concurrent flow writes.
+	group *groupCommit
 }
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
 func New(backend storage.Backend) *Store {
-	s := &Store{backend: backend}
+	s := &Store{backend: backend, group: &groupCommit{backend: backend}}
 	if backend.Name() == storage.BackendPostgres {
 		s.lock = " FOR UPDATE"
 	}
