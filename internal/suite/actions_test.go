@@ -89,8 +89,8 @@ func TestActionFlowsOverREST(t *testing.T) {
 		require.Equal(t, []any{"password"}, provider.json(t)["credentialNames"])
 
 		requireError(t, r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
-			"name": "broken", "scripts": []any{map[string]any{"name": "n", "type": "corpdir_webhook_notify", "metadata": map[string]any{"text": "{{.Recipient.Nmae}}"}}},
-		})), http.StatusBadRequest, "400.1 Bad Request Content", `no field "Nmae"`)
+			"name": "broken", "scripts": []any{map[string]any{"name": "n", "type": "corpdir_webhook_notify", "metadata": map[string]any{"text": "{{.Recipient.Surname}}"}}},
+		})), http.StatusBadRequest, "400.1 Bad Request Content", `no field "Surname"`)
 		requireError(t, r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
 			"name": "unsupported", "scripts": []any{map[string]any{"name": "n", "type": "corpdir_api_delete_user"}},
 		})), http.StatusBadRequest, "400.1 Bad Request Content", `does not support "delete_user"`)
@@ -131,7 +131,7 @@ func TestActionFlowsOverREST(t *testing.T) {
 			flow = got.json(t)
 			return flow["status"] == "SUCCEEDED" || flow["status"] == "FAILED"
 		}, 30*time.Second, 20*time.Millisecond)
-		require.Equal(t, "SUCCEEDED", flow["status"], string(jsonBody(t, flow)))
+		require.Equal(t, "SUCCEEDED", flow["status"], jsonBody(t, flow))
 		require.Equal(t, tn, flow["trackingNumber"])
 
 		d := sub.next(t)

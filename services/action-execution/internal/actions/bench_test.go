@@ -92,10 +92,11 @@ func benchFlows(b *testing.B, backend string, rate float64) {
 	for offset := 0; offset < b.N; offset += collection.MaxLimit {
 		page, err := h.st.ListFlows(b.Context(), store.FlowQuery{Page: collection.Page{Limit: collection.MaxLimit, Offset: offset}})
 		require.NoError(b, err)
-		for _, f := range page {
-			latencies = append(latencies, f.Flow.Completed.Sub(f.Flow.Created))
-			if f.Flow.Completed.After(last) {
-				last = f.Flow.Completed
+		for i := range page {
+			f := &page[i].Flow
+			latencies = append(latencies, f.Completed.Sub(f.Created))
+			if f.Completed.After(last) {
+				last = f.Completed
 			}
 		}
 	}

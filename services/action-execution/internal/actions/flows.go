@@ -92,8 +92,8 @@ func (s *Service) ListActionFlows(ctx context.Context, req *actionv1.ListActionF
 		}
 	}
 	out := make([]*actionv1.ActionFlow, len(flows))
-	for i, st := range flows {
-		if out[i], err = presentFlow(st); err != nil {
+	for i := range flows {
+		if out[i], err = presentFlow(flows[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -136,7 +136,8 @@ func presentFlow(st store.FlowState) (*actionv1.ActionFlow, error) {
 	if !f.Completed.IsZero() {
 		out.Completed = timestamppb.New(f.Completed)
 	}
-	for _, sc := range st.Scripts {
+	for i := range st.Scripts {
+		sc := &st.Scripts[i]
 		fs := &actionv1.ActionFlowScript{
 			Id: sc.ID, Name: sc.Name, Type: sc.Type, Status: sc.Status, Attempts: int32(min(sc.Attempts, 1<<30)), //nolint:gosec // bounded above
 			Error: sc.Error, AccountId: sc.State.AccountID, Compensation: sc.Compensation,

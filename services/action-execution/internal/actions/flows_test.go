@@ -1,7 +1,6 @@
 package actions_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -335,7 +334,7 @@ func TestChainsAreCheckedWhenSaved(t *testing.T) {
 		want    string
 	}{
 		{"template syntax", []*actionv1.ActionChainScript{{Name: "a", Type: "corpad_api_create_user", Metadata: md(map[string]any{"userName": "{{.Recipient.Name"})}}, "chain.scripts[0].metadata", "unclosed action"},
-		{"unknown context field", []*actionv1.ActionChainScript{{Name: "a", Type: "corpad_api_create_user", Metadata: md(map[string]any{"userName": "{{.Recipient.Nmae}}"})}}, "chain.scripts[0].metadata", `no field "Nmae"`},
+		{"unknown context field", []*actionv1.ActionChainScript{{Name: "a", Type: "corpad_api_create_user", Metadata: md(map[string]any{"userName": "{{.Recipient.Surname}}"})}}, "chain.scripts[0].metadata", `no field "Surname"`},
 		{"unknown function", []*actionv1.ActionChainScript{{Name: "a", Type: "none", Metadata: md(map[string]any{"x": "{{shout .FlowID}}"})}}, "chain.scripts[0].metadata", `function "shout" not defined`},
 		{"later script's output", []*actionv1.ActionChainScript{
 			{Name: "a", Type: "corpad_webhook_notify", Metadata: md(map[string]any{"text": "{{.Scripts.b.userId}}"})},
@@ -376,7 +375,7 @@ func TestMissingKeyFailsTheScriptAtOnce(t *testing.T) {
 	flow := h.waitFlow(t, start(t, h, resp.GetChain().GetId(), "k-missing").GetFlow().GetId())
 	require.Equal(t, "FAILED", flow.GetStatus())
 	require.Equal(t, int32(1), flow.GetScripts()[0].GetAttempts(), "a template error is not retried")
-	require.True(t, strings.Contains(flow.GetScripts()[0].GetError(), `map has no entry for key "missing"`), flow.GetScripts()[0].GetError())
+	require.Contains(t, flow.GetScripts()[0].GetError(), `map has no entry for key "missing"`)
 }
 
 func TestProviderCredentialsAreWriteOnly(t *testing.T) {

@@ -139,7 +139,7 @@ func strip(p *actionv1.Provider, creds map[string]string) *actionv1.Provider {
 	for name := range creds {
 		out.CredentialNames = append(out.CredentialNames, name)
 	}
-	sort.Strings(out.CredentialNames)
+	sort.Strings(out.GetCredentialNames())
 	out.Operations, out.Created, out.Modified = nil, nil, nil
 	return out
 }

@@ -166,4 +166,4 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	return min(d, maxBackoff)
 }
 
-func scriptLabel(sc store.Script) string { return fmt.Sprintf("script %s (%s)", sc.Name, sc.Type) }
+func scriptLabel(sc *store.Script) string { return fmt.Sprintf("script %s (%s)", sc.Name, sc.Type) }

@@ -64,8 +64,8 @@ func (e *Engine) Retry(ctx context.Context, id string) (store.FlowState, error) 
 			return fmt.Errorf("action flow %s is %s; only FAILED flows are retried: %w", id, st.Flow.Status, storage.ErrPreconditionFailed)
 		}
 		first := -1
-		for i, s := range st.Scripts {
-			if s.Status == store.StatusFailed && !s.Compensation {
+		for i := range st.Scripts {
+			if s := &st.Scripts[i]; s.Status == store.StatusFailed && !s.Compensation {
 				first = i
 				break
 			}

@@ -35,7 +35,8 @@ func (e *Engine) publish(ctx context.Context, flowID string, run int) error {
 		return errors.New("publish idn:post-provisioning: no trigger-ingest service configured")
 	}
 	providers := map[string]*actionv1.Provider{}
-	for _, sc := range st.Scripts {
+	for i := range st.Scripts {
+		sc := &st.Scripts[i]
 		t, err := script.Parse(sc.Type, sc.Def.GetProvider())
 		if err != nil || t.Class != script.ClassProvider {
 			continue
@@ -77,7 +78,8 @@ func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Pr
 		requests []any
 		sources  []string
 	)
-	for _, sc := range st.Scripts {
+	for i := range st.Scripts {
+		sc := &st.Scripts[i]
 		t, err := script.Parse(sc.Type, sc.Def.GetProvider())
 		if err != nil || t.Class != script.ClassProvider {
 			continue

@@ -239,8 +239,8 @@ func templateData(st store.FlowState, provider *actionv1.Provider) script.Data {
 	if provider != nil {
 		d.Source = script.Source{ID: provider.GetSourceId(), Name: provider.GetSourceName()}
 	}
-	for _, sc := range st.Scripts {
-		if sc.Status == store.StatusSucceeded {
+	for i := range st.Scripts {
+		if sc := &st.Scripts[i]; sc.Status == store.StatusSucceeded {
 			out := map[string]any{}
 			for k, v := range sc.State.Output {
 				out[k] = v
@@ -288,7 +288,7 @@ func (e *Engine) succeed(st *store.FlowState, idx int, res connector.Result, now
 func (e *Engine) fail(st *store.FlowState, idx int, err error, now time.Time) {
 	sc := &st.Scripts[idx]
 	sc.Status, sc.Error, sc.Finished = store.StatusFailed, err.Error(), now
-	st.Flow.Errors = append(st.Flow.Errors, fmt.Sprintf("%s failed: %v", scriptLabel(*sc), err))
+	st.Flow.Errors = append(st.Flow.Errors, fmt.Sprintf("%s failed: %v", scriptLabel(sc), err))
 	if len(sc.State.Reservations) > 0 {
 		st.Enqueue(jobargs.Settle{FlowID: st.Flow.ID, Index: idx}, nil)
 	}
@@ -301,7 +301,7 @@ func (e *Engine) advance(st *store.FlowState, idx int, ok bool, now time.Time) {
 	if st.Flow.Status == store.StatusCancelled {
 		return
 	}
-	sc := st.Scripts[idx]
+	sc := &st.Scripts[idx]
 	if sc.Compensation {
 		e.skipFrom(st, idx+1)
 		e.finish(st, store.StatusFailed, now)
@@ -335,8 +335,8 @@ func (e *Engine) advance(st *store.FlowState, idx int, ok bool, now time.Time) {
 		return
 	}
 	final := store.StatusSucceeded
-	for _, s := range st.Scripts {
-		if s.Status == store.StatusFailed && !s.Compensation {
+	for i := range st.Scripts {
+		if s := &st.Scripts[i]; s.Status == store.StatusFailed && !s.Compensation {
 			final = store.StatusFailed
 		}
 	}
@@ -348,7 +348,7 @@ func (e *Engine) skipFrom(st *store.FlowState, from int) {
 		if !store.Ended(st.Scripts[i].Status) {
 			st.Scripts[i].Status = store.StatusSkipped
 			if !st.Scripts[i].Compensation {
-				st.Flow.Warnings = append(st.Flow.Warnings, scriptLabel(st.Scripts[i])+" skipped after an earlier failure")
+				st.Flow.Warnings = append(st.Flow.Warnings, scriptLabel(&st.Scripts[i])+" skipped after an earlier failure")
 			}
 		}
 	}

@@ -30,7 +30,7 @@ func (e *Engine) settle(ctx context.Context, flowID string, idx int) error {
 	}
 	sc := st.Scripts[idx]
 	if e.peers.Uniqueness == nil {
-		return fmt.Errorf("settle %s: no policy service configured", scriptLabel(sc))
+		return fmt.Errorf("settle %s: no policy service configured", scriptLabel(&sc))
 	}
 	switch sc.Status {
 	case store.StatusSucceeded:

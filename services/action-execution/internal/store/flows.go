@@ -184,8 +184,8 @@ func (s *Store) StartFlow(ctx context.Context, st *FlowState) (FlowState, bool, 
 			out = existing
 			return nil
 		}
-		for _, sc := range st.Scripts {
-			if err := insertScript(ctx, tx, f.ID, sc); err != nil {
+		for i := range st.Scripts {
+			if err := insertScript(ctx, tx, f.ID, &st.Scripts[i]); err != nil {
 				return err
 			}
 		}
@@ -201,7 +201,7 @@ func (s *Store) StartFlow(ctx context.Context, st *FlowState) (FlowState, bool, 
 	return out, created, err
 }
 
-func insertScript(ctx context.Context, tx storage.Tx, flowID string, sc Script) error {
+func insertScript(ctx context.Context, tx storage.Tx, flowID string, sc *Script) error {
 	def, err := marshal(sc.Def)
 	if err != nil {
 		return err
@@ -391,8 +391,8 @@ func (s *Store) UpdateFlow(ctx context.Context, id string, change func(*FlowStat
 			return err
 		}
 		before := make([]string, len(st.Scripts))
-		for i, sc := range st.Scripts {
-			if before[i], err = scriptKey(sc); err != nil {
+		for i := range st.Scripts {
+			if before[i], err = scriptKey(&st.Scripts[i]); err != nil {
 				return err
 			}
 		}
@@ -408,7 +408,8 @@ func (s *Store) UpdateFlow(ctx context.Context, id string, change func(*FlowStat
 				return fmt.Errorf("update flow %s: %w", f.ID, err)
 			}
 		}
-		for i, sc := range st.Scripts {
+		for i := range st.Scripts {
+			sc := &st.Scripts[i]
 			key, err := scriptKey(sc)
 			if err != nil {
 				return err
@@ -442,7 +443,7 @@ func flowKey(f Flow) string {
 	return fmt.Sprint(f.Status, f.Errors, f.Warnings, f.Runs, f.Modified.UnixMicro(), f.Completed.UnixMicro())
 }
 
-func scriptKey(sc Script) (string, error) {
+func scriptKey(sc *Script) (string, error) {
 	state, err := json.Marshal(sc.State)
 	if err != nil {
 		return "", fmt.Errorf("encode script state: %w", err)

@@ -118,7 +118,7 @@ func (*Connector) ProviderOperations(p connector.Provider) []string {
 	return out
 }
 
-func operationOf(name string, ep endpoint) string {
+func operationOf(name string, ep *endpoint) string {
 	switch {
 	case ep.Kind == KindWebhook:
 		return "webhook_" + name
@@ -135,9 +135,9 @@ func isAccountOp(name string) bool {
 }
 
 type settings struct {
-	Auth      authSettings        `json:"auth"`
-	Headers   map[string]string   `json:"headers"`
-	Endpoints map[string]endpoint `json:"endpoints"`
+	Auth      authSettings         `json:"auth"`
+	Headers   map[string]string    `json:"headers"`
+	Endpoints map[string]*endpoint `json:"endpoints"`
 }
 
 type authSettings struct {
@@ -178,6 +178,9 @@ func decodeSettings(raw map[string]any) (settings, error) {
 		s.Auth.Type = AuthNone
 	}
 	for name, ep := range s.Endpoints {
+		if ep == nil {
+			return s, fmt.Errorf("settings.endpoints.%s: want an object", name)
+		}
 		if ep.Kind == "" {
 			ep.Kind = KindAPI
 		}
@@ -185,7 +188,6 @@ func decodeSettings(raw map[string]any) (settings, error) {
 			ep.Method = http.MethodPost
 		}
 		ep.Method = strings.ToUpper(ep.Method)
-		s.Endpoints[name] = ep
 	}
 	return s, nil
 }
@@ -232,7 +234,7 @@ func (*Connector) ValidateProvider(p connector.Provider) error {
 	return errors.Join(errs...)
 }
 
-func checkEndpoint(name string, ep endpoint) error {
+func checkEndpoint(name string, ep *endpoint) error {
 	var errs []error
 	at := "settings.endpoints." + name
 	if name == "" || strings.ContainsAny(name, " /") {
@@ -327,7 +329,7 @@ func (c *Connector) Run(ctx context.Context, p connector.Provider, req connector
 	return result(name, ep, req, resp.StatusCode, body, d)
 }
 
-func (c *Connector) build(ctx context.Context, p connector.Provider, s settings, name string, ep endpoint, d data) (*http.Request, error) {
+func (c *Connector) build(ctx context.Context, p connector.Provider, s settings, name string, ep *endpoint, d data) (*http.Request, error) {
 	path, err := render(ep.Path, d)
 	if err != nil {
 		return nil, connector.Permanent(fmt.Errorf("endpoint %s path: %w", name, err))
@@ -402,16 +404,16 @@ func (c *Connector) clientFor(p connector.Provider, s settings) (*http.Client, e
 	}, nil
 }
 
-func find(s settings, op string) (string, endpoint, bool) {
+func find(s settings, op string) (string, *endpoint, bool) {
 	for name, ep := range s.Endpoints {
 		if operationOf(name, ep) == op {
 			return name, ep, true
 		}
 	}
-	return "", endpoint{}, false
+	return "", nil, false
 }
 
-func expected(ep endpoint, status int) bool {
+func expected(ep *endpoint, status int) bool {
 	if len(ep.ExpectedStatuses) == 0 {
 		return status >= 200 && status < 300
 	}
@@ -423,7 +425,7 @@ func retryable(status int) bool {
 	return status >= 500 || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
 }
 
-func result(name string, ep endpoint, req connector.Request, status int, body []byte, d data) (connector.Result, error) {
+func result(name string, ep *endpoint, req connector.Request, status int, body []byte, d data) (connector.Result, error) {
 	var decoded any
 	if len(bytes.TrimSpace(body)) > 0 {
 		if err := json.Unmarshal(body, &decoded); err != nil && (len(ep.Output) > 0 || ep.AccountID != "") {
