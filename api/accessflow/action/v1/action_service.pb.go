@@ -2512,7 +2512,7 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"O\n" +
 	"\x17RetryActionFlowResponse\x124\n" +
-	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"\xc8\x05\n" +
+	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"\xcb\x05\n" +
 	"\bProvider\x120\n" +
 	"\x03key\x18\x01 \x01(\tB\x1e\xe0A\x02\xbaH\x18r\x16\x10\x01\x18@2\x10^[a-z][a-z0-9]*$R\x03key\x12\x1c\n" +
 	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name\x12@\n" +
@@ -2522,8 +2522,8 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\tsource_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\bsourceId\x12)\n" +
 	"\vsource_name\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\n" +
 	"sourceName\x123\n" +
-	"\bsettings\x18\a \x01(\v2\x17.google.protobuf.StructR\bsettings\x12n\n" +
-	"\vcredentials\x18\b \x03(\v2/.accessflow.action.v1.Provider.CredentialsEntryB\x1b\xe0A\x04\xbaH\x15\x9a\x01\x12\x10 \"\ar\x05\x10\x01\x18\x80\x01*\x05r\x03\x18\x80@R\vcredentials\x12.\n" +
+	"\bsettings\x18\a \x01(\v2\x17.google.protobuf.StructR\bsettings\x12q\n" +
+	"\vcredentials\x18\b \x03(\v2/.accessflow.action.v1.Provider.CredentialsEntryB\x1e\xe0A\x04\xbaH\x15\x9a\x01\x12\x10 \"\ar\x05\x10\x01\x18\x80\x01*\x05r\x03\x18\x80@\x80\x01\x01R\vcredentials\x12.\n" +
 	"\x10credential_names\x18\t \x03(\tB\x03\xe0A\x03R\x0fcredentialNames\x12#\n" +
 	"\n" +
 	"operations\x18\n" +
