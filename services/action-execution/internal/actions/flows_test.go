@@ -397,3 +397,26 @@ func TestProviderCredentialsAreWriteOnly(t *testing.T) {
 	require.Contains(t, fields.Error(), "bearer auth needs the token credential")
 	require.Contains(t, fields.Error(), "settings.endpoints.x.body")
 }
+
+func TestCancelDuringBackoff(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	tg := newTarget(t)
+	tg.fail["/users"] = -1
+	restProvider(t, h, "corpad", tg.URL, "")
+	create := &actionv1.ActionChainScript{
+		Name: "create", Type: "corpad_api_create_user", MaxAttempts: 5, Backoff: durationpb.New(time.Hour),
+		Metadata: mustStruct(t, map[string]any{"userName": "x", "department": "y"}),
+	}
+	started := start(t, h, threeScriptChain(t, h, "corpad", time.Millisecond, create), "k-backoff")
+	require.Eventually(t, func() bool {
+		resp, err := h.svc.GetActionFlow(t.Context(), &actionv1.GetActionFlowRequest{Id: started.GetFlow().GetId()})
+		require.NoError(t, err)
+		sc := resp.GetFlow().GetScripts()[0]
+		return sc.GetAttempts() == 1 && sc.GetStatus() == "PENDING" && sc.GetError() != ""
+	}, 10*time.Second, 10*time.Millisecond, "the first attempt fails and waits for its retry")
+	resp, err := h.svc.CancelActionFlow(t.Context(), &actionv1.CancelActionFlowRequest{Id: started.GetFlow().GetId()})
+	require.NoError(t, err)
+	require.Equal(t, "CANCELLED", resp.GetFlow().GetScripts()[0].GetStatus())
+	ev := h.events.published(t, 1)[0]
+	require.Equal(t, []any{}, ev["accountRequests"], "nothing was provisioned")
+}

@@ -62,7 +62,8 @@ func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
 		case runErr == nil:
 			e.succeed(st, idx, res, now)
 		case !connector.IsPermanent(runErr) && sc.Attempts < maxAttempts(sc.Def):
-			sc.Error = runErr.Error()
+			// PENDING again until the retry claims it: a cancel meanwhile stops it.
+			sc.Status, sc.Error = store.StatusPending, runErr.Error()
 			retryIn = backoff(sc.Def.GetBackoff().AsDuration(), sc.Attempts)
 		default:
 			e.fail(st, idx, runErr, now)
