@@ -46,7 +46,9 @@ func NewSpec(cfg *Config) service.Spec {
 	// River needs the workers when the backend opens, before the store they use exists;
 	// Register attaches the store, and no job runs before the service does.
 	var eng *engine.Engine
-	newEngine := func() *engine.Engine { return engine.New(engine.Config{ScriptTimeout: cfg.ScriptTimeout}) }
+	newEngine := func() *engine.Engine {
+		return engine.New(engine.Config{ScriptTimeout: cfg.ScriptTimeout, ApprovalBaseURL: cfg.ApprovalBaseURL})
+	}
 	return service.Spec{
 		Name:       Name,
 		Migrations: store.Migrations,

@@ -1100,6 +1100,116 @@ func (x *RetryActionFlowResponse) GetFlow() *ActionFlow {
 	return nil
 }
 
+// DecideActionApprovalRequest carries a signed approve or deny link's token.
+type DecideActionApprovalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token from the link.
+	Token         string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideActionApprovalRequest) Reset() {
+	*x = DecideActionApprovalRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideActionApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideActionApprovalRequest) ProtoMessage() {}
+
+func (x *DecideActionApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideActionApprovalRequest.ProtoReflect.Descriptor instead.
+func (*DecideActionApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DecideActionApprovalRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// DecideActionApprovalResponse says what was decided.
+type DecideActionApprovalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow the approval belongs to.
+	FlowId string `protobuf:"bytes,1,opt,name=flow_id,json=flowId,proto3" json:"flow_id,omitempty"`
+	// The approval script's name.
+	Script string `protobuf:"bytes,2,opt,name=script,proto3" json:"script,omitempty"`
+	// APPROVE or DENY.
+	Decision      string `protobuf:"bytes,3,opt,name=decision,proto3" json:"decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideActionApprovalResponse) Reset() {
+	*x = DecideActionApprovalResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideActionApprovalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideActionApprovalResponse) ProtoMessage() {}
+
+func (x *DecideActionApprovalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideActionApprovalResponse.ProtoReflect.Descriptor instead.
+func (*DecideActionApprovalResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DecideActionApprovalResponse) GetFlowId() string {
+	if x != nil {
+		return x.FlowId
+	}
+	return ""
+}
+
+func (x *DecideActionApprovalResponse) GetScript() string {
+	if x != nil {
+		return x.Script
+	}
+	return ""
+}
+
+func (x *DecideActionApprovalResponse) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
 // Provider is a configured target system that scripts act on.
 type Provider struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1136,7 +1246,7 @@ type Provider struct {
 
 func (x *Provider) Reset() {
 	*x = Provider{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[15]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1258,7 @@ func (x *Provider) String() string {
 func (*Provider) ProtoMessage() {}
 
 func (x *Provider) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[15]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1271,7 @@ func (x *Provider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Provider.ProtoReflect.Descriptor instead.
 func (*Provider) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{15}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Provider) GetKey() string {
@@ -1259,7 +1369,7 @@ type CreateProviderRequest struct {
 
 func (x *CreateProviderRequest) Reset() {
 	*x = CreateProviderRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[16]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +1381,7 @@ func (x *CreateProviderRequest) String() string {
 func (*CreateProviderRequest) ProtoMessage() {}
 
 func (x *CreateProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[16]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +1394,7 @@ func (x *CreateProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProviderRequest.ProtoReflect.Descriptor instead.
 func (*CreateProviderRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{16}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateProviderRequest) GetProvider() *Provider {
@@ -1305,7 +1415,7 @@ type CreateProviderResponse struct {
 
 func (x *CreateProviderResponse) Reset() {
 	*x = CreateProviderResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[17]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1427,7 @@ func (x *CreateProviderResponse) String() string {
 func (*CreateProviderResponse) ProtoMessage() {}
 
 func (x *CreateProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[17]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1440,7 @@ func (x *CreateProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProviderResponse.ProtoReflect.Descriptor instead.
 func (*CreateProviderResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{17}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateProviderResponse) GetProvider() *Provider {
@@ -1351,7 +1461,7 @@ type GetProviderRequest struct {
 
 func (x *GetProviderRequest) Reset() {
 	*x = GetProviderRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[18]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1473,7 @@ func (x *GetProviderRequest) String() string {
 func (*GetProviderRequest) ProtoMessage() {}
 
 func (x *GetProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[18]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1486,7 @@ func (x *GetProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderRequest.ProtoReflect.Descriptor instead.
 func (*GetProviderRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{18}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetProviderRequest) GetKey() string {
@@ -1397,7 +1507,7 @@ type GetProviderResponse struct {
 
 func (x *GetProviderResponse) Reset() {
 	*x = GetProviderResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[19]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1409,7 +1519,7 @@ func (x *GetProviderResponse) String() string {
 func (*GetProviderResponse) ProtoMessage() {}
 
 func (x *GetProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[19]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1422,7 +1532,7 @@ func (x *GetProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderResponse.ProtoReflect.Descriptor instead.
 func (*GetProviderResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{19}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetProviderResponse) GetProvider() *Provider {
@@ -1447,7 +1557,7 @@ type ListProvidersRequest struct {
 
 func (x *ListProvidersRequest) Reset() {
 	*x = ListProvidersRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[20]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1569,7 @@ func (x *ListProvidersRequest) String() string {
 func (*ListProvidersRequest) ProtoMessage() {}
 
 func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[20]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1582,7 @@ func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersRequest.ProtoReflect.Descriptor instead.
 func (*ListProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{20}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListProvidersRequest) GetLimit() int32 {
@@ -1507,7 +1617,7 @@ type ListProvidersResponse struct {
 
 func (x *ListProvidersResponse) Reset() {
 	*x = ListProvidersResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[21]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1629,7 @@ func (x *ListProvidersResponse) String() string {
 func (*ListProvidersResponse) ProtoMessage() {}
 
 func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[21]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1642,7 @@ func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersResponse.ProtoReflect.Descriptor instead.
 func (*ListProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{21}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListProvidersResponse) GetProviders() []*Provider {
@@ -1555,7 +1665,7 @@ type UpdateProviderRequest struct {
 
 func (x *UpdateProviderRequest) Reset() {
 	*x = UpdateProviderRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[22]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1567,7 +1677,7 @@ func (x *UpdateProviderRequest) String() string {
 func (*UpdateProviderRequest) ProtoMessage() {}
 
 func (x *UpdateProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[22]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1580,7 +1690,7 @@ func (x *UpdateProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProviderRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProviderRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{22}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UpdateProviderRequest) GetKey() string {
@@ -1608,7 +1718,7 @@ type UpdateProviderResponse struct {
 
 func (x *UpdateProviderResponse) Reset() {
 	*x = UpdateProviderResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[23]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1730,7 @@ func (x *UpdateProviderResponse) String() string {
 func (*UpdateProviderResponse) ProtoMessage() {}
 
 func (x *UpdateProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[23]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1743,7 @@ func (x *UpdateProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProviderResponse.ProtoReflect.Descriptor instead.
 func (*UpdateProviderResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{23}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateProviderResponse) GetProvider() *Provider {
@@ -1654,7 +1764,7 @@ type DeleteProviderRequest struct {
 
 func (x *DeleteProviderRequest) Reset() {
 	*x = DeleteProviderRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[24]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1666,7 +1776,7 @@ func (x *DeleteProviderRequest) String() string {
 func (*DeleteProviderRequest) ProtoMessage() {}
 
 func (x *DeleteProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[24]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1679,7 +1789,7 @@ func (x *DeleteProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProviderRequest.ProtoReflect.Descriptor instead.
 func (*DeleteProviderRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{24}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DeleteProviderRequest) GetKey() string {
@@ -1698,7 +1808,7 @@ type DeleteProviderResponse struct {
 
 func (x *DeleteProviderResponse) Reset() {
 	*x = DeleteProviderResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[25]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1710,7 +1820,7 @@ func (x *DeleteProviderResponse) String() string {
 func (*DeleteProviderResponse) ProtoMessage() {}
 
 func (x *DeleteProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[25]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1723,7 +1833,7 @@ func (x *DeleteProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProviderResponse.ProtoReflect.Descriptor instead.
 func (*DeleteProviderResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{25}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{27}
 }
 
 // ActionChain is the template of action flows: ordered scripts.
@@ -1747,7 +1857,7 @@ type ActionChain struct {
 
 func (x *ActionChain) Reset() {
 	*x = ActionChain{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[26]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1759,7 +1869,7 @@ func (x *ActionChain) String() string {
 func (*ActionChain) ProtoMessage() {}
 
 func (x *ActionChain) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[26]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1772,7 +1882,7 @@ func (x *ActionChain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionChain.ProtoReflect.Descriptor instead.
 func (*ActionChain) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{26}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ActionChain) GetId() string {
@@ -1833,7 +1943,8 @@ type ActionChainScript struct {
 	// the flow's context (.Recipient, .Requester, .Relationship, .Source, .Inputs, .Scripts,
 	// .TrackingNumber, .FlowID), with missing map keys an error.
 	Metadata *structpb.Struct `protobuf:"bytes,4,opt,name=metadata,proto3" json:"metadata,omitempty"`
-	// For sleep: how long to wait.
+	// For sleep: how long to wait. For *_approval: how long to wait for an answer before the
+	// script fails (default: no limit).
 	Duration *durationpb.Duration `protobuf:"bytes,5,opt,name=duration,proto3" json:"duration,omitempty"`
 	// How often to try before the script fails (default 3).
 	MaxAttempts int32 `protobuf:"varint,6,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
@@ -1850,7 +1961,7 @@ type ActionChainScript struct {
 
 func (x *ActionChainScript) Reset() {
 	*x = ActionChainScript{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[27]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1862,7 +1973,7 @@ func (x *ActionChainScript) String() string {
 func (*ActionChainScript) ProtoMessage() {}
 
 func (x *ActionChainScript) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[27]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1875,7 +1986,7 @@ func (x *ActionChainScript) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionChainScript.ProtoReflect.Descriptor instead.
 func (*ActionChainScript) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{27}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ActionChainScript) GetName() string {
@@ -1952,7 +2063,7 @@ type CreateActionChainRequest struct {
 
 func (x *CreateActionChainRequest) Reset() {
 	*x = CreateActionChainRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[28]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2075,7 @@ func (x *CreateActionChainRequest) String() string {
 func (*CreateActionChainRequest) ProtoMessage() {}
 
 func (x *CreateActionChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[28]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2088,7 @@ func (x *CreateActionChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateActionChainRequest.ProtoReflect.Descriptor instead.
 func (*CreateActionChainRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{28}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateActionChainRequest) GetChain() *ActionChain {
@@ -1998,7 +2109,7 @@ type CreateActionChainResponse struct {
 
 func (x *CreateActionChainResponse) Reset() {
 	*x = CreateActionChainResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[29]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2010,7 +2121,7 @@ func (x *CreateActionChainResponse) String() string {
 func (*CreateActionChainResponse) ProtoMessage() {}
 
 func (x *CreateActionChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[29]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2023,7 +2134,7 @@ func (x *CreateActionChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateActionChainResponse.ProtoReflect.Descriptor instead.
 func (*CreateActionChainResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{29}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateActionChainResponse) GetChain() *ActionChain {
@@ -2044,7 +2155,7 @@ type GetActionChainRequest struct {
 
 func (x *GetActionChainRequest) Reset() {
 	*x = GetActionChainRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[30]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2167,7 @@ func (x *GetActionChainRequest) String() string {
 func (*GetActionChainRequest) ProtoMessage() {}
 
 func (x *GetActionChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[30]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2180,7 @@ func (x *GetActionChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetActionChainRequest.ProtoReflect.Descriptor instead.
 func (*GetActionChainRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{30}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetActionChainRequest) GetId() string {
@@ -2090,7 +2201,7 @@ type GetActionChainResponse struct {
 
 func (x *GetActionChainResponse) Reset() {
 	*x = GetActionChainResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[31]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2213,7 @@ func (x *GetActionChainResponse) String() string {
 func (*GetActionChainResponse) ProtoMessage() {}
 
 func (x *GetActionChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[31]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2226,7 @@ func (x *GetActionChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetActionChainResponse.ProtoReflect.Descriptor instead.
 func (*GetActionChainResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{31}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetActionChainResponse) GetChain() *ActionChain {
@@ -2140,7 +2251,7 @@ type ListActionChainsRequest struct {
 
 func (x *ListActionChainsRequest) Reset() {
 	*x = ListActionChainsRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[32]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2152,7 +2263,7 @@ func (x *ListActionChainsRequest) String() string {
 func (*ListActionChainsRequest) ProtoMessage() {}
 
 func (x *ListActionChainsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[32]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2165,7 +2276,7 @@ func (x *ListActionChainsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListActionChainsRequest.ProtoReflect.Descriptor instead.
 func (*ListActionChainsRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{32}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListActionChainsRequest) GetLimit() int32 {
@@ -2200,7 +2311,7 @@ type ListActionChainsResponse struct {
 
 func (x *ListActionChainsResponse) Reset() {
 	*x = ListActionChainsResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[33]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2212,7 +2323,7 @@ func (x *ListActionChainsResponse) String() string {
 func (*ListActionChainsResponse) ProtoMessage() {}
 
 func (x *ListActionChainsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[33]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2225,7 +2336,7 @@ func (x *ListActionChainsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListActionChainsResponse.ProtoReflect.Descriptor instead.
 func (*ListActionChainsResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{33}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListActionChainsResponse) GetChains() []*ActionChain {
@@ -2248,7 +2359,7 @@ type UpdateActionChainRequest struct {
 
 func (x *UpdateActionChainRequest) Reset() {
 	*x = UpdateActionChainRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[34]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2260,7 +2371,7 @@ func (x *UpdateActionChainRequest) String() string {
 func (*UpdateActionChainRequest) ProtoMessage() {}
 
 func (x *UpdateActionChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[34]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2273,7 +2384,7 @@ func (x *UpdateActionChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateActionChainRequest.ProtoReflect.Descriptor instead.
 func (*UpdateActionChainRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{34}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpdateActionChainRequest) GetId() string {
@@ -2301,7 +2412,7 @@ type UpdateActionChainResponse struct {
 
 func (x *UpdateActionChainResponse) Reset() {
 	*x = UpdateActionChainResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[35]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2313,7 +2424,7 @@ func (x *UpdateActionChainResponse) String() string {
 func (*UpdateActionChainResponse) ProtoMessage() {}
 
 func (x *UpdateActionChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[35]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2326,7 +2437,7 @@ func (x *UpdateActionChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateActionChainResponse.ProtoReflect.Descriptor instead.
 func (*UpdateActionChainResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{35}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *UpdateActionChainResponse) GetChain() *ActionChain {
@@ -2347,7 +2458,7 @@ type DeleteActionChainRequest struct {
 
 func (x *DeleteActionChainRequest) Reset() {
 	*x = DeleteActionChainRequest{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[36]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2359,7 +2470,7 @@ func (x *DeleteActionChainRequest) String() string {
 func (*DeleteActionChainRequest) ProtoMessage() {}
 
 func (x *DeleteActionChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[36]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2372,7 +2483,7 @@ func (x *DeleteActionChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteActionChainRequest.ProtoReflect.Descriptor instead.
 func (*DeleteActionChainRequest) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{36}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *DeleteActionChainRequest) GetId() string {
@@ -2391,7 +2502,7 @@ type DeleteActionChainResponse struct {
 
 func (x *DeleteActionChainResponse) Reset() {
 	*x = DeleteActionChainResponse{}
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[37]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2403,7 +2514,7 @@ func (x *DeleteActionChainResponse) String() string {
 func (*DeleteActionChainResponse) ProtoMessage() {}
 
 func (x *DeleteActionChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[37]
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2416,7 +2527,7 @@ func (x *DeleteActionChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteActionChainResponse.ProtoReflect.Descriptor instead.
 func (*DeleteActionChainResponse) Descriptor() ([]byte, []int) {
-	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{37}
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{39}
 }
 
 var File_accessflow_action_v1_action_service_proto protoreflect.FileDescriptor
@@ -2512,7 +2623,14 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"O\n" +
 	"\x17RetryActionFlowResponse\x124\n" +
-	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"\xcb\x05\n" +
+	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"?\n" +
+	"\x1bDecideActionApprovalRequest\x12 \n" +
+	"\x05token\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05token\"k\n" +
+	"\x1cDecideActionApprovalResponse\x12\x17\n" +
+	"\aflow_id\x18\x01 \x01(\tR\x06flowId\x12\x16\n" +
+	"\x06script\x18\x02 \x01(\tR\x06script\x12\x1a\n" +
+	"\bdecision\x18\x03 \x01(\tR\bdecision\"\xcb\x05\n" +
 	"\bProvider\x120\n" +
 	"\x03key\x18\x01 \x01(\tB\x1e\xe0A\x02\xbaH\x18r\x16\x10\x01\x18@2\x10^[a-z][a-z0-9]*$R\x03key\x12\x1c\n" +
 	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name\x12@\n" +
@@ -2604,7 +2722,7 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x18DeleteActionChainRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x1b\n" +
-	"\x19DeleteActionChainResponse2\xa7\x18\n" +
+	"\x19DeleteActionChainResponse2\xd3\x19\n" +
 	"\rActionService\x12\xb8\x01\n" +
 	"\x0fStartActionFlow\x12,.accessflow.action.v1.StartActionFlowRequest\x1a-.accessflow.action.v1.StartActionFlowResponse\"H\xca\xf3\x18\x03\b\xca\x01\xd2\xf3\x18\"\n" +
 	"\x15af:action-flows:start\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/action-flows\x12\xc9\x01\n" +
@@ -2617,7 +2735,8 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x10CancelActionFlow\x12-.accessflow.action.v1.CancelActionFlowRequest\x1a..accessflow.action.v1.CancelActionFlowResponse\"T\xd2\xf3\x18#\n" +
 	"\x16af:action-flows:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02':\x01*b\x04flow\"\x1c/v1/action-flows/{id}:cancel\x12\xd1\x01\n" +
 	"\x0fRetryActionFlow\x12,.accessflow.action.v1.RetryActionFlowRequest\x1a-.accessflow.action.v1.RetryActionFlowResponse\"a\xca\xf3\x18\x03\b\xca\x01\xd2\xf3\x18#\n" +
-	"\x16af:action-flows:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02-:\x01*b\x04flow\"\"/v1/action-flows/{id}:retry-failed\x12\xcf\x01\n" +
+	"\x16af:action-flows:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02-:\x01*b\x04flow\"\"/v1/action-flows/{id}:retry-failed\x12\xa9\x01\n" +
+	"\x14DecideActionApproval\x121.accessflow.action.v1.DecideActionApprovalRequest\x1a2.accessflow.action.v1.DecideActionApprovalResponse\"*\xd2\xf3\x18\x02\x18\x01\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/action-approvals/{token}\x12\xcf\x01\n" +
 	"\x0eCreateProvider\x12+.accessflow.action.v1.CreateProviderRequest\x1a,.accessflow.action.v1.CreateProviderResponse\"b\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18'\n" +
 	"\x1aaf:action-providers:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02*:\bproviderb\bprovider\"\x14/v1/action-providers\x12\xd5\x01\n" +
 	"\vGetProvider\x12(.accessflow.action.v1.GetProviderRequest\x1a).accessflow.action.v1.GetProviderResponse\"q\xd2\xf3\x18A\n" +
@@ -2655,50 +2774,52 @@ func file_accessflow_action_v1_action_service_proto_rawDescGZIP() []byte {
 	return file_accessflow_action_v1_action_service_proto_rawDescData
 }
 
-var file_accessflow_action_v1_action_service_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_accessflow_action_v1_action_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_accessflow_action_v1_action_service_proto_goTypes = []any{
-	(*StartActionFlowRequest)(nil),    // 0: accessflow.action.v1.StartActionFlowRequest
-	(*StartActionFlowResponse)(nil),   // 1: accessflow.action.v1.StartActionFlowResponse
-	(*FlowContext)(nil),               // 2: accessflow.action.v1.FlowContext
-	(*Identity)(nil),                  // 3: accessflow.action.v1.Identity
-	(*Relationship)(nil),              // 4: accessflow.action.v1.Relationship
-	(*GetActionFlowRequest)(nil),      // 5: accessflow.action.v1.GetActionFlowRequest
-	(*GetActionFlowResponse)(nil),     // 6: accessflow.action.v1.GetActionFlowResponse
-	(*ActionFlow)(nil),                // 7: accessflow.action.v1.ActionFlow
-	(*ActionFlowScript)(nil),          // 8: accessflow.action.v1.ActionFlowScript
-	(*ListActionFlowsRequest)(nil),    // 9: accessflow.action.v1.ListActionFlowsRequest
-	(*ListActionFlowsResponse)(nil),   // 10: accessflow.action.v1.ListActionFlowsResponse
-	(*CancelActionFlowRequest)(nil),   // 11: accessflow.action.v1.CancelActionFlowRequest
-	(*CancelActionFlowResponse)(nil),  // 12: accessflow.action.v1.CancelActionFlowResponse
-	(*RetryActionFlowRequest)(nil),    // 13: accessflow.action.v1.RetryActionFlowRequest
-	(*RetryActionFlowResponse)(nil),   // 14: accessflow.action.v1.RetryActionFlowResponse
-	(*Provider)(nil),                  // 15: accessflow.action.v1.Provider
-	(*CreateProviderRequest)(nil),     // 16: accessflow.action.v1.CreateProviderRequest
-	(*CreateProviderResponse)(nil),    // 17: accessflow.action.v1.CreateProviderResponse
-	(*GetProviderRequest)(nil),        // 18: accessflow.action.v1.GetProviderRequest
-	(*GetProviderResponse)(nil),       // 19: accessflow.action.v1.GetProviderResponse
-	(*ListProvidersRequest)(nil),      // 20: accessflow.action.v1.ListProvidersRequest
-	(*ListProvidersResponse)(nil),     // 21: accessflow.action.v1.ListProvidersResponse
-	(*UpdateProviderRequest)(nil),     // 22: accessflow.action.v1.UpdateProviderRequest
-	(*UpdateProviderResponse)(nil),    // 23: accessflow.action.v1.UpdateProviderResponse
-	(*DeleteProviderRequest)(nil),     // 24: accessflow.action.v1.DeleteProviderRequest
-	(*DeleteProviderResponse)(nil),    // 25: accessflow.action.v1.DeleteProviderResponse
-	(*ActionChain)(nil),               // 26: accessflow.action.v1.ActionChain
-	(*ActionChainScript)(nil),         // 27: accessflow.action.v1.ActionChainScript
-	(*CreateActionChainRequest)(nil),  // 28: accessflow.action.v1.CreateActionChainRequest
-	(*CreateActionChainResponse)(nil), // 29: accessflow.action.v1.CreateActionChainResponse
-	(*GetActionChainRequest)(nil),     // 30: accessflow.action.v1.GetActionChainRequest
-	(*GetActionChainResponse)(nil),    // 31: accessflow.action.v1.GetActionChainResponse
-	(*ListActionChainsRequest)(nil),   // 32: accessflow.action.v1.ListActionChainsRequest
-	(*ListActionChainsResponse)(nil),  // 33: accessflow.action.v1.ListActionChainsResponse
-	(*UpdateActionChainRequest)(nil),  // 34: accessflow.action.v1.UpdateActionChainRequest
-	(*UpdateActionChainResponse)(nil), // 35: accessflow.action.v1.UpdateActionChainResponse
-	(*DeleteActionChainRequest)(nil),  // 36: accessflow.action.v1.DeleteActionChainRequest
-	(*DeleteActionChainResponse)(nil), // 37: accessflow.action.v1.DeleteActionChainResponse
-	nil,                               // 38: accessflow.action.v1.Provider.CredentialsEntry
-	(*structpb.Struct)(nil),           // 39: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),     // 40: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),       // 41: google.protobuf.Duration
+	(*StartActionFlowRequest)(nil),       // 0: accessflow.action.v1.StartActionFlowRequest
+	(*StartActionFlowResponse)(nil),      // 1: accessflow.action.v1.StartActionFlowResponse
+	(*FlowContext)(nil),                  // 2: accessflow.action.v1.FlowContext
+	(*Identity)(nil),                     // 3: accessflow.action.v1.Identity
+	(*Relationship)(nil),                 // 4: accessflow.action.v1.Relationship
+	(*GetActionFlowRequest)(nil),         // 5: accessflow.action.v1.GetActionFlowRequest
+	(*GetActionFlowResponse)(nil),        // 6: accessflow.action.v1.GetActionFlowResponse
+	(*ActionFlow)(nil),                   // 7: accessflow.action.v1.ActionFlow
+	(*ActionFlowScript)(nil),             // 8: accessflow.action.v1.ActionFlowScript
+	(*ListActionFlowsRequest)(nil),       // 9: accessflow.action.v1.ListActionFlowsRequest
+	(*ListActionFlowsResponse)(nil),      // 10: accessflow.action.v1.ListActionFlowsResponse
+	(*CancelActionFlowRequest)(nil),      // 11: accessflow.action.v1.CancelActionFlowRequest
+	(*CancelActionFlowResponse)(nil),     // 12: accessflow.action.v1.CancelActionFlowResponse
+	(*RetryActionFlowRequest)(nil),       // 13: accessflow.action.v1.RetryActionFlowRequest
+	(*RetryActionFlowResponse)(nil),      // 14: accessflow.action.v1.RetryActionFlowResponse
+	(*DecideActionApprovalRequest)(nil),  // 15: accessflow.action.v1.DecideActionApprovalRequest
+	(*DecideActionApprovalResponse)(nil), // 16: accessflow.action.v1.DecideActionApprovalResponse
+	(*Provider)(nil),                     // 17: accessflow.action.v1.Provider
+	(*CreateProviderRequest)(nil),        // 18: accessflow.action.v1.CreateProviderRequest
+	(*CreateProviderResponse)(nil),       // 19: accessflow.action.v1.CreateProviderResponse
+	(*GetProviderRequest)(nil),           // 20: accessflow.action.v1.GetProviderRequest
+	(*GetProviderResponse)(nil),          // 21: accessflow.action.v1.GetProviderResponse
+	(*ListProvidersRequest)(nil),         // 22: accessflow.action.v1.ListProvidersRequest
+	(*ListProvidersResponse)(nil),        // 23: accessflow.action.v1.ListProvidersResponse
+	(*UpdateProviderRequest)(nil),        // 24: accessflow.action.v1.UpdateProviderRequest
+	(*UpdateProviderResponse)(nil),       // 25: accessflow.action.v1.UpdateProviderResponse
+	(*DeleteProviderRequest)(nil),        // 26: accessflow.action.v1.DeleteProviderRequest
+	(*DeleteProviderResponse)(nil),       // 27: accessflow.action.v1.DeleteProviderResponse
+	(*ActionChain)(nil),                  // 28: accessflow.action.v1.ActionChain
+	(*ActionChainScript)(nil),            // 29: accessflow.action.v1.ActionChainScript
+	(*CreateActionChainRequest)(nil),     // 30: accessflow.action.v1.CreateActionChainRequest
+	(*CreateActionChainResponse)(nil),    // 31: accessflow.action.v1.CreateActionChainResponse
+	(*GetActionChainRequest)(nil),        // 32: accessflow.action.v1.GetActionChainRequest
+	(*GetActionChainResponse)(nil),       // 33: accessflow.action.v1.GetActionChainResponse
+	(*ListActionChainsRequest)(nil),      // 34: accessflow.action.v1.ListActionChainsRequest
+	(*ListActionChainsResponse)(nil),     // 35: accessflow.action.v1.ListActionChainsResponse
+	(*UpdateActionChainRequest)(nil),     // 36: accessflow.action.v1.UpdateActionChainRequest
+	(*UpdateActionChainResponse)(nil),    // 37: accessflow.action.v1.UpdateActionChainResponse
+	(*DeleteActionChainRequest)(nil),     // 38: accessflow.action.v1.DeleteActionChainRequest
+	(*DeleteActionChainResponse)(nil),    // 39: accessflow.action.v1.DeleteActionChainResponse
+	nil,                                  // 40: accessflow.action.v1.Provider.CredentialsEntry
+	(*structpb.Struct)(nil),              // 41: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),        // 42: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 43: google.protobuf.Duration
 }
 var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	2,  // 0: accessflow.action.v1.StartActionFlowRequest.context:type_name -> accessflow.action.v1.FlowContext
@@ -2706,75 +2827,77 @@ var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	3,  // 2: accessflow.action.v1.FlowContext.recipient:type_name -> accessflow.action.v1.Identity
 	3,  // 3: accessflow.action.v1.FlowContext.requester:type_name -> accessflow.action.v1.Identity
 	4,  // 4: accessflow.action.v1.FlowContext.relationship:type_name -> accessflow.action.v1.Relationship
-	39, // 5: accessflow.action.v1.FlowContext.inputs:type_name -> google.protobuf.Struct
-	39, // 6: accessflow.action.v1.Identity.attributes:type_name -> google.protobuf.Struct
+	41, // 5: accessflow.action.v1.FlowContext.inputs:type_name -> google.protobuf.Struct
+	41, // 6: accessflow.action.v1.Identity.attributes:type_name -> google.protobuf.Struct
 	7,  // 7: accessflow.action.v1.GetActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
 	2,  // 8: accessflow.action.v1.ActionFlow.context:type_name -> accessflow.action.v1.FlowContext
-	40, // 9: accessflow.action.v1.ActionFlow.created:type_name -> google.protobuf.Timestamp
-	40, // 10: accessflow.action.v1.ActionFlow.modified:type_name -> google.protobuf.Timestamp
+	42, // 9: accessflow.action.v1.ActionFlow.created:type_name -> google.protobuf.Timestamp
+	42, // 10: accessflow.action.v1.ActionFlow.modified:type_name -> google.protobuf.Timestamp
 	8,  // 11: accessflow.action.v1.ActionFlow.scripts:type_name -> accessflow.action.v1.ActionFlowScript
-	40, // 12: accessflow.action.v1.ActionFlow.completed:type_name -> google.protobuf.Timestamp
-	39, // 13: accessflow.action.v1.ActionFlowScript.output:type_name -> google.protobuf.Struct
-	40, // 14: accessflow.action.v1.ActionFlowScript.started:type_name -> google.protobuf.Timestamp
-	40, // 15: accessflow.action.v1.ActionFlowScript.finished:type_name -> google.protobuf.Timestamp
+	42, // 12: accessflow.action.v1.ActionFlow.completed:type_name -> google.protobuf.Timestamp
+	41, // 13: accessflow.action.v1.ActionFlowScript.output:type_name -> google.protobuf.Struct
+	42, // 14: accessflow.action.v1.ActionFlowScript.started:type_name -> google.protobuf.Timestamp
+	42, // 15: accessflow.action.v1.ActionFlowScript.finished:type_name -> google.protobuf.Timestamp
 	7,  // 16: accessflow.action.v1.ListActionFlowsResponse.flows:type_name -> accessflow.action.v1.ActionFlow
 	7,  // 17: accessflow.action.v1.CancelActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
 	7,  // 18: accessflow.action.v1.RetryActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
-	39, // 19: accessflow.action.v1.Provider.settings:type_name -> google.protobuf.Struct
-	38, // 20: accessflow.action.v1.Provider.credentials:type_name -> accessflow.action.v1.Provider.CredentialsEntry
-	40, // 21: accessflow.action.v1.Provider.created:type_name -> google.protobuf.Timestamp
-	40, // 22: accessflow.action.v1.Provider.modified:type_name -> google.protobuf.Timestamp
-	15, // 23: accessflow.action.v1.CreateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
-	15, // 24: accessflow.action.v1.CreateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
-	15, // 25: accessflow.action.v1.GetProviderResponse.provider:type_name -> accessflow.action.v1.Provider
-	15, // 26: accessflow.action.v1.ListProvidersResponse.providers:type_name -> accessflow.action.v1.Provider
-	15, // 27: accessflow.action.v1.UpdateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
-	15, // 28: accessflow.action.v1.UpdateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
-	27, // 29: accessflow.action.v1.ActionChain.scripts:type_name -> accessflow.action.v1.ActionChainScript
-	40, // 30: accessflow.action.v1.ActionChain.created:type_name -> google.protobuf.Timestamp
-	40, // 31: accessflow.action.v1.ActionChain.modified:type_name -> google.protobuf.Timestamp
-	39, // 32: accessflow.action.v1.ActionChainScript.metadata:type_name -> google.protobuf.Struct
-	41, // 33: accessflow.action.v1.ActionChainScript.duration:type_name -> google.protobuf.Duration
-	41, // 34: accessflow.action.v1.ActionChainScript.backoff:type_name -> google.protobuf.Duration
-	27, // 35: accessflow.action.v1.ActionChainScript.compensation:type_name -> accessflow.action.v1.ActionChainScript
-	26, // 36: accessflow.action.v1.CreateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
-	26, // 37: accessflow.action.v1.CreateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
-	26, // 38: accessflow.action.v1.GetActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
-	26, // 39: accessflow.action.v1.ListActionChainsResponse.chains:type_name -> accessflow.action.v1.ActionChain
-	26, // 40: accessflow.action.v1.UpdateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
-	26, // 41: accessflow.action.v1.UpdateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
+	41, // 19: accessflow.action.v1.Provider.settings:type_name -> google.protobuf.Struct
+	40, // 20: accessflow.action.v1.Provider.credentials:type_name -> accessflow.action.v1.Provider.CredentialsEntry
+	42, // 21: accessflow.action.v1.Provider.created:type_name -> google.protobuf.Timestamp
+	42, // 22: accessflow.action.v1.Provider.modified:type_name -> google.protobuf.Timestamp
+	17, // 23: accessflow.action.v1.CreateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
+	17, // 24: accessflow.action.v1.CreateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
+	17, // 25: accessflow.action.v1.GetProviderResponse.provider:type_name -> accessflow.action.v1.Provider
+	17, // 26: accessflow.action.v1.ListProvidersResponse.providers:type_name -> accessflow.action.v1.Provider
+	17, // 27: accessflow.action.v1.UpdateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
+	17, // 28: accessflow.action.v1.UpdateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
+	29, // 29: accessflow.action.v1.ActionChain.scripts:type_name -> accessflow.action.v1.ActionChainScript
+	42, // 30: accessflow.action.v1.ActionChain.created:type_name -> google.protobuf.Timestamp
+	42, // 31: accessflow.action.v1.ActionChain.modified:type_name -> google.protobuf.Timestamp
+	41, // 32: accessflow.action.v1.ActionChainScript.metadata:type_name -> google.protobuf.Struct
+	43, // 33: accessflow.action.v1.ActionChainScript.duration:type_name -> google.protobuf.Duration
+	43, // 34: accessflow.action.v1.ActionChainScript.backoff:type_name -> google.protobuf.Duration
+	29, // 35: accessflow.action.v1.ActionChainScript.compensation:type_name -> accessflow.action.v1.ActionChainScript
+	28, // 36: accessflow.action.v1.CreateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 37: accessflow.action.v1.CreateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 38: accessflow.action.v1.GetActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 39: accessflow.action.v1.ListActionChainsResponse.chains:type_name -> accessflow.action.v1.ActionChain
+	28, // 40: accessflow.action.v1.UpdateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 41: accessflow.action.v1.UpdateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
 	0,  // 42: accessflow.action.v1.ActionService.StartActionFlow:input_type -> accessflow.action.v1.StartActionFlowRequest
 	5,  // 43: accessflow.action.v1.ActionService.GetActionFlow:input_type -> accessflow.action.v1.GetActionFlowRequest
 	9,  // 44: accessflow.action.v1.ActionService.ListActionFlows:input_type -> accessflow.action.v1.ListActionFlowsRequest
 	11, // 45: accessflow.action.v1.ActionService.CancelActionFlow:input_type -> accessflow.action.v1.CancelActionFlowRequest
 	13, // 46: accessflow.action.v1.ActionService.RetryActionFlow:input_type -> accessflow.action.v1.RetryActionFlowRequest
-	16, // 47: accessflow.action.v1.ActionService.CreateProvider:input_type -> accessflow.action.v1.CreateProviderRequest
-	18, // 48: accessflow.action.v1.ActionService.GetProvider:input_type -> accessflow.action.v1.GetProviderRequest
-	20, // 49: accessflow.action.v1.ActionService.ListProviders:input_type -> accessflow.action.v1.ListProvidersRequest
-	22, // 50: accessflow.action.v1.ActionService.UpdateProvider:input_type -> accessflow.action.v1.UpdateProviderRequest
-	24, // 51: accessflow.action.v1.ActionService.DeleteProvider:input_type -> accessflow.action.v1.DeleteProviderRequest
-	28, // 52: accessflow.action.v1.ActionService.CreateActionChain:input_type -> accessflow.action.v1.CreateActionChainRequest
-	30, // 53: accessflow.action.v1.ActionService.GetActionChain:input_type -> accessflow.action.v1.GetActionChainRequest
-	32, // 54: accessflow.action.v1.ActionService.ListActionChains:input_type -> accessflow.action.v1.ListActionChainsRequest
-	34, // 55: accessflow.action.v1.ActionService.UpdateActionChain:input_type -> accessflow.action.v1.UpdateActionChainRequest
-	36, // 56: accessflow.action.v1.ActionService.DeleteActionChain:input_type -> accessflow.action.v1.DeleteActionChainRequest
-	1,  // 57: accessflow.action.v1.ActionService.StartActionFlow:output_type -> accessflow.action.v1.StartActionFlowResponse
-	6,  // 58: accessflow.action.v1.ActionService.GetActionFlow:output_type -> accessflow.action.v1.GetActionFlowResponse
-	10, // 59: accessflow.action.v1.ActionService.ListActionFlows:output_type -> accessflow.action.v1.ListActionFlowsResponse
-	12, // 60: accessflow.action.v1.ActionService.CancelActionFlow:output_type -> accessflow.action.v1.CancelActionFlowResponse
-	14, // 61: accessflow.action.v1.ActionService.RetryActionFlow:output_type -> accessflow.action.v1.RetryActionFlowResponse
-	17, // 62: accessflow.action.v1.ActionService.CreateProvider:output_type -> accessflow.action.v1.CreateProviderResponse
-	19, // 63: accessflow.action.v1.ActionService.GetProvider:output_type -> accessflow.action.v1.GetProviderResponse
-	21, // 64: accessflow.action.v1.ActionService.ListProviders:output_type -> accessflow.action.v1.ListProvidersResponse
-	23, // 65: accessflow.action.v1.ActionService.UpdateProvider:output_type -> accessflow.action.v1.UpdateProviderResponse
-	25, // 66: accessflow.action.v1.ActionService.DeleteProvider:output_type -> accessflow.action.v1.DeleteProviderResponse
-	29, // 67: accessflow.action.v1.ActionService.CreateActionChain:output_type -> accessflow.action.v1.CreateActionChainResponse
-	31, // 68: accessflow.action.v1.ActionService.GetActionChain:output_type -> accessflow.action.v1.GetActionChainResponse
-	33, // 69: accessflow.action.v1.ActionService.ListActionChains:output_type -> accessflow.action.v1.ListActionChainsResponse
-	35, // 70: accessflow.action.v1.ActionService.UpdateActionChain:output_type -> accessflow.action.v1.UpdateActionChainResponse
-	37, // 71: accessflow.action.v1.ActionService.DeleteActionChain:output_type -> accessflow.action.v1.DeleteActionChainResponse
-	57, // [57:72] is the sub-list for method output_type
-	42, // [42:57] is the sub-list for method input_type
+	15, // 47: accessflow.action.v1.ActionService.DecideActionApproval:input_type -> accessflow.action.v1.DecideActionApprovalRequest
+	18, // 48: accessflow.action.v1.ActionService.CreateProvider:input_type -> accessflow.action.v1.CreateProviderRequest
+	20, // 49: accessflow.action.v1.ActionService.GetProvider:input_type -> accessflow.action.v1.GetProviderRequest
+	22, // 50: accessflow.action.v1.ActionService.ListProviders:input_type -> accessflow.action.v1.ListProvidersRequest
+	24, // 51: accessflow.action.v1.ActionService.UpdateProvider:input_type -> accessflow.action.v1.UpdateProviderRequest
+	26, // 52: accessflow.action.v1.ActionService.DeleteProvider:input_type -> accessflow.action.v1.DeleteProviderRequest
+	30, // 53: accessflow.action.v1.ActionService.CreateActionChain:input_type -> accessflow.action.v1.CreateActionChainRequest
+	32, // 54: accessflow.action.v1.ActionService.GetActionChain:input_type -> accessflow.action.v1.GetActionChainRequest
+	34, // 55: accessflow.action.v1.ActionService.ListActionChains:input_type -> accessflow.action.v1.ListActionChainsRequest
+	36, // 56: accessflow.action.v1.ActionService.UpdateActionChain:input_type -> accessflow.action.v1.UpdateActionChainRequest
+	38, // 57: accessflow.action.v1.ActionService.DeleteActionChain:input_type -> accessflow.action.v1.DeleteActionChainRequest
+	1,  // 58: accessflow.action.v1.ActionService.StartActionFlow:output_type -> accessflow.action.v1.StartActionFlowResponse
+	6,  // 59: accessflow.action.v1.ActionService.GetActionFlow:output_type -> accessflow.action.v1.GetActionFlowResponse
+	10, // 60: accessflow.action.v1.ActionService.ListActionFlows:output_type -> accessflow.action.v1.ListActionFlowsResponse
+	12, // 61: accessflow.action.v1.ActionService.CancelActionFlow:output_type -> accessflow.action.v1.CancelActionFlowResponse
+	14, // 62: accessflow.action.v1.ActionService.RetryActionFlow:output_type -> accessflow.action.v1.RetryActionFlowResponse
+	16, // 63: accessflow.action.v1.ActionService.DecideActionApproval:output_type -> accessflow.action.v1.DecideActionApprovalResponse
+	19, // 64: accessflow.action.v1.ActionService.CreateProvider:output_type -> accessflow.action.v1.CreateProviderResponse
+	21, // 65: accessflow.action.v1.ActionService.GetProvider:output_type -> accessflow.action.v1.GetProviderResponse
+	23, // 66: accessflow.action.v1.ActionService.ListProviders:output_type -> accessflow.action.v1.ListProvidersResponse
+	25, // 67: accessflow.action.v1.ActionService.UpdateProvider:output_type -> accessflow.action.v1.UpdateProviderResponse
+	27, // 68: accessflow.action.v1.ActionService.DeleteProvider:output_type -> accessflow.action.v1.DeleteProviderResponse
+	31, // 69: accessflow.action.v1.ActionService.CreateActionChain:output_type -> accessflow.action.v1.CreateActionChainResponse
+	33, // 70: accessflow.action.v1.ActionService.GetActionChain:output_type -> accessflow.action.v1.GetActionChainResponse
+	35, // 71: accessflow.action.v1.ActionService.ListActionChains:output_type -> accessflow.action.v1.ListActionChainsResponse
+	37, // 72: accessflow.action.v1.ActionService.UpdateActionChain:output_type -> accessflow.action.v1.UpdateActionChainResponse
+	39, // 73: accessflow.action.v1.ActionService.DeleteActionChain:output_type -> accessflow.action.v1.DeleteActionChainResponse
+	58, // [58:74] is the sub-list for method output_type
+	42, // [42:58] is the sub-list for method input_type
 	42, // [42:42] is the sub-list for extension type_name
 	42, // [42:42] is the sub-list for extension extendee
 	0,  // [0:42] is the sub-list for field type_name
@@ -2786,15 +2909,15 @@ func file_accessflow_action_v1_action_service_proto_init() {
 		return
 	}
 	file_accessflow_action_v1_action_service_proto_msgTypes[9].OneofWrappers = []any{}
-	file_accessflow_action_v1_action_service_proto_msgTypes[20].OneofWrappers = []any{}
-	file_accessflow_action_v1_action_service_proto_msgTypes[32].OneofWrappers = []any{}
+	file_accessflow_action_v1_action_service_proto_msgTypes[22].OneofWrappers = []any{}
+	file_accessflow_action_v1_action_service_proto_msgTypes[34].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_accessflow_action_v1_action_service_proto_rawDesc), len(file_accessflow_action_v1_action_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -226,6 +226,45 @@ func local_request_ActionService_RetryActionFlow_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
+func request_ActionService_DecideActionApproval_0(ctx context.Context, marshaler runtime.Marshaler, client ActionServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq DecideActionApprovalRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["token"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "token")
+	}
+	protoReq.Token, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "token", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.DecideActionApproval(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ActionService_DecideActionApproval_0(ctx context.Context, marshaler runtime.Marshaler, server ActionServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq DecideActionApprovalRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["token"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "token")
+	}
+	protoReq.Token, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "token", err)
+	}
+	msg, err := server.DecideActionApproval(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_ActionService_CreateProvider_0(ctx context.Context, marshaler runtime.Marshaler, client ActionServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateProviderRequest
@@ -702,6 +741,26 @@ func RegisterActionServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_ActionService_RetryActionFlow_0(annotatedContext, mux, outboundMarshaler, w, req, response_ActionService_RetryActionFlow_0{resp.(*RetryActionFlowResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ActionService_DecideActionApproval_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/accessflow.action.v1.ActionService/DecideActionApproval", runtime.WithHTTPPathPattern("/v1/action-approvals/{token}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ActionService_DecideActionApproval_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ActionService_DecideActionApproval_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ActionService_CreateProvider_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1027,6 +1086,23 @@ func RegisterActionServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_ActionService_RetryActionFlow_0(annotatedContext, mux, outboundMarshaler, w, req, response_ActionService_RetryActionFlow_0{resp.(*RetryActionFlowResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ActionService_DecideActionApproval_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/accessflow.action.v1.ActionService/DecideActionApproval", runtime.WithHTTPPathPattern("/v1/action-approvals/{token}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ActionService_DecideActionApproval_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ActionService_DecideActionApproval_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ActionService_CreateProvider_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1309,37 +1385,39 @@ func (m response_ActionService_UpdateActionChain_0) XXX_ResponseBody() interface
 }
 
 var (
-	pattern_ActionService_StartActionFlow_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-flows"}, ""))
-	pattern_ActionService_GetActionFlow_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-flows", "id"}, ""))
-	pattern_ActionService_ListActionFlows_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-flows"}, ""))
-	pattern_ActionService_CancelActionFlow_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-flows", "id"}, "cancel"))
-	pattern_ActionService_RetryActionFlow_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-flows", "id"}, "retry-failed"))
-	pattern_ActionService_CreateProvider_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-providers"}, ""))
-	pattern_ActionService_GetProvider_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-providers", "key"}, ""))
-	pattern_ActionService_ListProviders_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-providers"}, ""))
-	pattern_ActionService_UpdateProvider_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-providers", "key"}, ""))
-	pattern_ActionService_DeleteProvider_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-providers", "key"}, ""))
-	pattern_ActionService_CreateActionChain_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-chains"}, ""))
-	pattern_ActionService_GetActionChain_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-chains", "id"}, ""))
-	pattern_ActionService_ListActionChains_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-chains"}, ""))
-	pattern_ActionService_UpdateActionChain_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-chains", "id"}, ""))
-	pattern_ActionService_DeleteActionChain_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-chains", "id"}, ""))
+	pattern_ActionService_StartActionFlow_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-flows"}, ""))
+	pattern_ActionService_GetActionFlow_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-flows", "id"}, ""))
+	pattern_ActionService_ListActionFlows_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-flows"}, ""))
+	pattern_ActionService_CancelActionFlow_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-flows", "id"}, "cancel"))
+	pattern_ActionService_RetryActionFlow_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-flows", "id"}, "retry-failed"))
+	pattern_ActionService_DecideActionApproval_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-approvals", "token"}, ""))
+	pattern_ActionService_CreateProvider_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-providers"}, ""))
+	pattern_ActionService_GetProvider_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-providers", "key"}, ""))
+	pattern_ActionService_ListProviders_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-providers"}, ""))
+	pattern_ActionService_UpdateProvider_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-providers", "key"}, ""))
+	pattern_ActionService_DeleteProvider_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-providers", "key"}, ""))
+	pattern_ActionService_CreateActionChain_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-chains"}, ""))
+	pattern_ActionService_GetActionChain_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-chains", "id"}, ""))
+	pattern_ActionService_ListActionChains_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "action-chains"}, ""))
+	pattern_ActionService_UpdateActionChain_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-chains", "id"}, ""))
+	pattern_ActionService_DeleteActionChain_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "action-chains", "id"}, ""))
 )
 
 var (
-	forward_ActionService_StartActionFlow_0   = runtime.ForwardResponseMessage
-	forward_ActionService_GetActionFlow_0     = runtime.ForwardResponseMessage
-	forward_ActionService_ListActionFlows_0   = runtime.ForwardResponseMessage
-	forward_ActionService_CancelActionFlow_0  = runtime.ForwardResponseMessage
-	forward_ActionService_RetryActionFlow_0   = runtime.ForwardResponseMessage
-	forward_ActionService_CreateProvider_0    = runtime.ForwardResponseMessage
-	forward_ActionService_GetProvider_0       = runtime.ForwardResponseMessage
-	forward_ActionService_ListProviders_0     = runtime.ForwardResponseMessage
-	forward_ActionService_UpdateProvider_0    = runtime.ForwardResponseMessage
-	forward_ActionService_DeleteProvider_0    = runtime.ForwardResponseMessage
-	forward_ActionService_CreateActionChain_0 = runtime.ForwardResponseMessage
-	forward_ActionService_GetActionChain_0    = runtime.ForwardResponseMessage
-	forward_ActionService_ListActionChains_0  = runtime.ForwardResponseMessage
-	forward_ActionService_UpdateActionChain_0 = runtime.ForwardResponseMessage
-	forward_ActionService_DeleteActionChain_0 = runtime.ForwardResponseMessage
+	forward_ActionService_StartActionFlow_0      = runtime.ForwardResponseMessage
+	forward_ActionService_GetActionFlow_0        = runtime.ForwardResponseMessage
+	forward_ActionService_ListActionFlows_0      = runtime.ForwardResponseMessage
+	forward_ActionService_CancelActionFlow_0     = runtime.ForwardResponseMessage
+	forward_ActionService_RetryActionFlow_0      = runtime.ForwardResponseMessage
+	forward_ActionService_DecideActionApproval_0 = runtime.ForwardResponseMessage
+	forward_ActionService_CreateProvider_0       = runtime.ForwardResponseMessage
+	forward_ActionService_GetProvider_0          = runtime.ForwardResponseMessage
+	forward_ActionService_ListProviders_0        = runtime.ForwardResponseMessage
+	forward_ActionService_UpdateProvider_0       = runtime.ForwardResponseMessage
+	forward_ActionService_DeleteProvider_0       = runtime.ForwardResponseMessage
+	forward_ActionService_CreateActionChain_0    = runtime.ForwardResponseMessage
+	forward_ActionService_GetActionChain_0       = runtime.ForwardResponseMessage
+	forward_ActionService_ListActionChains_0     = runtime.ForwardResponseMessage
+	forward_ActionService_UpdateActionChain_0    = runtime.ForwardResponseMessage
+	forward_ActionService_DeleteActionChain_0    = runtime.ForwardResponseMessage
 )

@@ -19,21 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ActionService_StartActionFlow_FullMethodName   = "/accessflow.action.v1.ActionService/StartActionFlow"
-	ActionService_GetActionFlow_FullMethodName     = "/accessflow.action.v1.ActionService/GetActionFlow"
-	ActionService_ListActionFlows_FullMethodName   = "/accessflow.action.v1.ActionService/ListActionFlows"
-	ActionService_CancelActionFlow_FullMethodName  = "/accessflow.action.v1.ActionService/CancelActionFlow"
-	ActionService_RetryActionFlow_FullMethodName   = "/accessflow.action.v1.ActionService/RetryActionFlow"
-	ActionService_CreateProvider_FullMethodName    = "/accessflow.action.v1.ActionService/CreateProvider"
-	ActionService_GetProvider_FullMethodName       = "/accessflow.action.v1.ActionService/GetProvider"
-	ActionService_ListProviders_FullMethodName     = "/accessflow.action.v1.ActionService/ListProviders"
-	ActionService_UpdateProvider_FullMethodName    = "/accessflow.action.v1.ActionService/UpdateProvider"
-	ActionService_DeleteProvider_FullMethodName    = "/accessflow.action.v1.ActionService/DeleteProvider"
-	ActionService_CreateActionChain_FullMethodName = "/accessflow.action.v1.ActionService/CreateActionChain"
-	ActionService_GetActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/GetActionChain"
-	ActionService_ListActionChains_FullMethodName  = "/accessflow.action.v1.ActionService/ListActionChains"
-	ActionService_UpdateActionChain_FullMethodName = "/accessflow.action.v1.ActionService/UpdateActionChain"
-	ActionService_DeleteActionChain_FullMethodName = "/accessflow.action.v1.ActionService/DeleteActionChain"
+	ActionService_StartActionFlow_FullMethodName      = "/accessflow.action.v1.ActionService/StartActionFlow"
+	ActionService_GetActionFlow_FullMethodName        = "/accessflow.action.v1.ActionService/GetActionFlow"
+	ActionService_ListActionFlows_FullMethodName      = "/accessflow.action.v1.ActionService/ListActionFlows"
+	ActionService_CancelActionFlow_FullMethodName     = "/accessflow.action.v1.ActionService/CancelActionFlow"
+	ActionService_RetryActionFlow_FullMethodName      = "/accessflow.action.v1.ActionService/RetryActionFlow"
+	ActionService_DecideActionApproval_FullMethodName = "/accessflow.action.v1.ActionService/DecideActionApproval"
+	ActionService_CreateProvider_FullMethodName       = "/accessflow.action.v1.ActionService/CreateProvider"
+	ActionService_GetProvider_FullMethodName          = "/accessflow.action.v1.ActionService/GetProvider"
+	ActionService_ListProviders_FullMethodName        = "/accessflow.action.v1.ActionService/ListProviders"
+	ActionService_UpdateProvider_FullMethodName       = "/accessflow.action.v1.ActionService/UpdateProvider"
+	ActionService_DeleteProvider_FullMethodName       = "/accessflow.action.v1.ActionService/DeleteProvider"
+	ActionService_CreateActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/CreateActionChain"
+	ActionService_GetActionChain_FullMethodName       = "/accessflow.action.v1.ActionService/GetActionChain"
+	ActionService_ListActionChains_FullMethodName     = "/accessflow.action.v1.ActionService/ListActionChains"
+	ActionService_UpdateActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/UpdateActionChain"
+	ActionService_DeleteActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/DeleteActionChain"
 )
 
 // ActionServiceClient is the client API for ActionService service.
@@ -61,6 +62,11 @@ type ActionServiceClient interface {
 	// scripts start over (with the same idempotency keys, so a target that saw an attempt does
 	// not act twice); succeeded ones are kept.
 	RetryActionFlow(ctx context.Context, in *RetryActionFlowRequest, opts ...grpc.CallOption) (*RetryActionFlowResponse, error)
+	// DecideActionApproval records an approver's answer to an email_approval or slack_approval
+	// script. The token is the signed approve or deny link the script's message carried (it is
+	// the credential: no bearer token is needed); the first answer wins, and repeating it is
+	// harmless. APPROVE lets the flow go on; DENY fails the script (its onFailure applies).
+	DecideActionApproval(ctx context.Context, in *DecideActionApprovalRequest, opts ...grpc.CallOption) (*DecideActionApprovalResponse, error)
 	// CreateProvider configures a target system. Its credentials are write-only: sealed at rest,
 	// never returned.
 	CreateProvider(ctx context.Context, in *CreateProviderRequest, opts ...grpc.CallOption) (*CreateProviderResponse, error)
@@ -139,6 +145,16 @@ func (c *actionServiceClient) RetryActionFlow(ctx context.Context, in *RetryActi
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RetryActionFlowResponse)
 	err := c.cc.Invoke(ctx, ActionService_RetryActionFlow_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) DecideActionApproval(ctx context.Context, in *DecideActionApprovalRequest, opts ...grpc.CallOption) (*DecideActionApprovalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DecideActionApprovalResponse)
+	err := c.cc.Invoke(ctx, ActionService_DecideActionApproval_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -270,6 +286,11 @@ type ActionServiceServer interface {
 	// scripts start over (with the same idempotency keys, so a target that saw an attempt does
 	// not act twice); succeeded ones are kept.
 	RetryActionFlow(context.Context, *RetryActionFlowRequest) (*RetryActionFlowResponse, error)
+	// DecideActionApproval records an approver's answer to an email_approval or slack_approval
+	// script. The token is the signed approve or deny link the script's message carried (it is
+	// the credential: no bearer token is needed); the first answer wins, and repeating it is
+	// harmless. APPROVE lets the flow go on; DENY fails the script (its onFailure applies).
+	DecideActionApproval(context.Context, *DecideActionApprovalRequest) (*DecideActionApprovalResponse, error)
 	// CreateProvider configures a target system. Its credentials are write-only: sealed at rest,
 	// never returned.
 	CreateProvider(context.Context, *CreateProviderRequest) (*CreateProviderResponse, error)
@@ -318,6 +339,9 @@ func (UnimplementedActionServiceServer) CancelActionFlow(context.Context, *Cance
 }
 func (UnimplementedActionServiceServer) RetryActionFlow(context.Context, *RetryActionFlowRequest) (*RetryActionFlowResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RetryActionFlow not implemented")
+}
+func (UnimplementedActionServiceServer) DecideActionApproval(context.Context, *DecideActionApprovalRequest) (*DecideActionApprovalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideActionApproval not implemented")
 }
 func (UnimplementedActionServiceServer) CreateProvider(context.Context, *CreateProviderRequest) (*CreateProviderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateProvider not implemented")
@@ -456,6 +480,24 @@ func _ActionService_RetryActionFlow_Handler(srv interface{}, ctx context.Context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ActionServiceServer).RetryActionFlow(ctx, req.(*RetryActionFlowRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_DecideActionApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideActionApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).DecideActionApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_DecideActionApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).DecideActionApproval(ctx, req.(*DecideActionApprovalRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -666,6 +708,10 @@ var ActionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RetryActionFlow",
 			Handler:    _ActionService_RetryActionFlow_Handler,
+		},
+		{
+			MethodName: "DecideActionApproval",
+			Handler:    _ActionService_DecideActionApproval_Handler,
 		},
 		{
 			MethodName: "CreateProvider",

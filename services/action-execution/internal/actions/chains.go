@@ -153,9 +153,6 @@ func (s *Service) checkScript(ctx context.Context, at string, sc *actionv1.Actio
 		}
 		return "", nil
 	}
-	if t.Approval {
-		return "", apierror.InvalidField(at+".type", "%s scripts are not supported yet", sc.GetType())
-	}
 	rec, err := s.store.GetProvider(ctx, t.ProviderKey)
 	if errors.Is(err, storage.ErrNotFound) {
 		return "", apierror.InvalidField(at+".type", "no provider %q: create it first (POST /v1/action-providers)", t.ProviderKey)

@@ -126,6 +126,15 @@ func (s *Service) RetryActionFlow(ctx context.Context, req *actionv1.RetryAction
 	return &actionv1.RetryActionFlowResponse{Flow: flow}, nil
 }
 
+// DecideActionApproval records the answer a signed approval link carries.
+func (s *Service) DecideActionApproval(ctx context.Context, req *actionv1.DecideActionApprovalRequest) (*actionv1.DecideActionApprovalResponse, error) {
+	d, err := s.engine.Decide(ctx, req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	return &actionv1.DecideActionApprovalResponse{FlowId: d.FlowID, Script: d.Script, Decision: d.Decision}, nil
+}
+
 func presentFlow(st store.FlowState) (*actionv1.ActionFlow, error) {
 	f := st.Flow
 	out := &actionv1.ActionFlow{

@@ -46,6 +46,7 @@ type harness struct {
 	st     *store.Store
 	events *eventsDouble
 	policy *policyDouble
+	mail   *mailDouble
 }
 
 // backends runs fn once per storage backend.
@@ -84,9 +85,10 @@ func newHarness(t testing.TB, backendName string) *harness {
 	require.NoError(t, err)
 	ring, err := secrets.NewRing(secrets.Key{ID: "test", Bytes: make([]byte, 32)})
 	require.NoError(t, err)
-	reg, err := connector.NewRegistry(rest.New(outbound.NewGuard(netip.MustParsePrefix("127.0.0.0/8")), rest.WithTimeout(2*time.Second)))
+	mail := &mailDouble{}
+	reg, err := connector.NewRegistry(rest.New(outbound.NewGuard(netip.MustParsePrefix("127.0.0.0/8")), rest.WithTimeout(2*time.Second)), mail)
 	require.NoError(t, err)
-	h := &harness{events: newEventsDouble(t), policy: &policyDouble{}}
+	h := &harness{events: newEventsDouble(t), policy: &policyDouble{}, mail: mail}
 	st := store.New(b)
 	eng.Attach(st, reg, ring, engine.Peers{Policies: h.policy, Uniqueness: h.policy, Events: h.events}, nil)
 	h.svc, h.st = actions.New(st, eng, reg, ring), st
@@ -292,4 +294,30 @@ func (tg *target) snapshot() (map[string]int, []recorded) {
 		effects[k] = v
 	}
 	return effects, append([]recorded(nil), tg.requests...)
+}
+
+// mailDouble stands in for the SMTP connector (another package, written apart): it supports
+// email_notification and email_approval and records what it was asked to send.
+type mailDouble struct {
+	mu   sync.Mutex
+	sent []connector.Request
+}
+
+func (*mailDouble) Kind() string { return connector.KindSMTP }
+
+func (*mailDouble) Operations() []string { return []string{"email_approval", "email_notification"} }
+
+func (*mailDouble) ValidateProvider(connector.Provider) error { return nil }
+
+func (m *mailDouble) Run(_ context.Context, _ connector.Provider, req connector.Request) (connector.Result, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, req)
+	return connector.Result{Output: map[string]any{"messageId": "<" + req.IdempotencyKey + "@test>"}}, nil
+}
+
+func (m *mailDouble) requests() []connector.Request {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]connector.Request(nil), m.sent...)
 }

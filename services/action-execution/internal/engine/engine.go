@@ -46,6 +46,9 @@ type Config struct {
 	// ScriptTimeout bounds one run of a script (a connector call and the policy calls around
 	// it); River's stuck-job rescue is set from it.
 	ScriptTimeout time.Duration
+	// ApprovalBaseURL is the public base URL of the REST gateway, which the approve and deny
+	// links of *_approval scripts point at.
+	ApprovalBaseURL string
 }
 
 // Peers are the clients of the services the engine calls.
@@ -77,6 +80,9 @@ func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = n
 func New(cfg Config, opts ...Option) *Engine {
 	if cfg.ScriptTimeout <= 0 {
 		cfg.ScriptTimeout = 10 * time.Second
+	}
+	if cfg.ApprovalBaseURL == "" {
+		cfg.ApprovalBaseURL = "http://localhost:8080"
 	}
 	e := &Engine{cfg: cfg, now: time.Now, logger: logging.Discard()}
 	for _, opt := range opts {

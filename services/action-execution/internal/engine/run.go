@@ -39,6 +39,9 @@ func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
 	if err != nil || t.Class != script.ClassProvider {
 		return e.runLocal(ctx, flowID, idx)
 	}
+	if t.Approval && sc.Status == store.StatusWaiting {
+		return e.expireApproval(ctx, flowID, idx) // the job scheduled for its deadline
+	}
 	now := e.now().UTC()
 	claimed, err := e.store.ClaimScript(ctx, flowID, sc.ID, now)
 	if err != nil || !claimed {
@@ -59,6 +62,8 @@ func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
 		now := e.now().UTC()
 		st.Flow.Modified = now
 		switch {
+		case runErr == nil && t.Approval:
+			e.await(st, idx, res, now)
 		case runErr == nil:
 			e.succeed(st, idx, res, now)
 		case !connector.IsPermanent(runErr) && sc.Attempts < maxAttempts(sc.Def):
@@ -160,6 +165,15 @@ func (e *Engine) call(ctx context.Context, st store.FlowState, idx int) (connect
 	if t.UsageType != "" && stored.Provider.GetSourceId() != "" && !sc.State.Evaluated {
 		if sc, err = e.evaluate(ctx, st, idx, t.UsageType, stored.Provider.GetSourceId()); err != nil {
 			return connector.Result{}, err
+		}
+	}
+	if t.Approval {
+		links, err := e.approvalLinks(st.Flow.ID, sc.ID)
+		if err != nil {
+			return connector.Result{}, err
+		}
+		for k, v := range links {
+			params[k] = v
 		}
 	}
 	req := connector.Request{
@@ -283,6 +297,19 @@ func (e *Engine) succeed(st *store.FlowState, idx int, res connector.Result, now
 		st.Enqueue(jobargs.Settle{FlowID: st.Flow.ID, Index: idx}, nil)
 	}
 	e.advance(st, idx, true, now)
+}
+
+// await records that approval script idx sent its message: it waits for the answer
+// (Decide), until its deadline when it has one.
+func (e *Engine) await(st *store.FlowState, idx int, res connector.Result, now time.Time) {
+	sc := &st.Scripts[idx]
+	sc.Status, sc.Error, st.Flow.Status = store.StatusWaiting, "", store.StatusWaiting
+	sc.State.Output, sc.State.TicketID = res.Output, res.TicketID
+	if d := sc.Def.GetDuration().AsDuration(); d > 0 {
+		deadline := now.Add(d)
+		sc.State.WakeAt = deadline.UnixMicro()
+		st.Enqueue(jobargs.RunScript{FlowID: st.Flow.ID, Index: idx}, &river.InsertOpts{ScheduledAt: deadline})
+	}
 }
 
 // fail records script idx's failure and applies its on-failure behaviour.
