@@ -23,7 +23,7 @@ import (
 // CreateActionChain checks and stores a chain.
 func (s *Service) CreateActionChain(ctx context.Context, req *actionv1.CreateActionChainRequest) (*actionv1.CreateActionChainResponse, error) {
 	c := proto.CloneOf(req.GetChain())
-	keys, err := s.checkChain(ctx, c)
+	keys, err := s.checkChain(ctx, c, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) UpdateActionChain(ctx context.Context, req *actionv1.UpdateAct
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.checkChain(ctx, c)
+	keys, err := s.checkChain(ctx, c, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,8 @@ func (s *Service) DeleteActionChain(ctx context.Context, req *actionv1.DeleteAct
 // checkChain checks every script of c — its type, its provider and that provider's support
 // for the operation, its templates, its retry and failure settings — and returns the keys of
 // the providers c names.
-func (s *Service) checkChain(ctx context.Context, c *actionv1.ActionChain) ([]string, error) {
+// A non-nil replacing stands for the stored provider with its key (a provider being updated).
+func (s *Service) checkChain(ctx context.Context, c *actionv1.ActionChain, replacing *actionv1.Provider) ([]string, error) {
 	var (
 		keys    []string
 		earlier []string
@@ -102,7 +103,7 @@ func (s *Service) checkChain(ctx context.Context, c *actionv1.ActionChain) ([]st
 	)
 	for i, sc := range c.GetScripts() {
 		at := fmt.Sprintf("chain.scripts[%d]", i)
-		key, err := s.checkScript(ctx, at, sc, earlier, names)
+		key, err := s.checkScript(ctx, at, sc, earlier, names, replacing)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +120,7 @@ func (s *Service) checkChain(ctx context.Context, c *actionv1.ActionChain) ([]st
 			if comp.GetCompensation() != nil {
 				return nil, apierror.InvalidField(at+".compensation.compensation", "a compensation cannot have its own")
 			}
-			key, err := s.checkScript(ctx, at+".compensation", comp, append(slices.Clone(earlier), sc.GetName()), names)
+			key, err := s.checkScript(ctx, at+".compensation", comp, append(slices.Clone(earlier), sc.GetName()), names, replacing)
 			if err != nil {
 				return nil, err
 			}
@@ -132,7 +133,7 @@ func (s *Service) checkChain(ctx context.Context, c *actionv1.ActionChain) ([]st
 	return keys, nil
 }
 
-func (s *Service) checkScript(ctx context.Context, at string, sc *actionv1.ActionChainScript, earlier []string, names map[string]bool) (string, error) {
+func (s *Service) checkScript(ctx context.Context, at string, sc *actionv1.ActionChainScript, earlier []string, names map[string]bool, replacing *actionv1.Provider) (string, error) {
 	if names[sc.GetName()] {
 		return "", apierror.InvalidField(at+".name", "%q names another script of the chain", sc.GetName())
 	}
@@ -153,14 +154,17 @@ func (s *Service) checkScript(ctx context.Context, at string, sc *actionv1.Actio
 		}
 		return "", nil
 	}
-	rec, err := s.store.GetProvider(ctx, t.ProviderKey)
-	if errors.Is(err, storage.ErrNotFound) {
-		return "", apierror.InvalidField(at+".type", "no provider %q: create it first (POST /v1/action-providers)", t.ProviderKey)
+	p := replacing
+	if p.GetKey() != t.ProviderKey {
+		rec, err := s.store.GetProvider(ctx, t.ProviderKey)
+		if errors.Is(err, storage.ErrNotFound) {
+			return "", apierror.InvalidField(at+".type", "no provider %q: create it first (POST /v1/action-providers)", t.ProviderKey)
+		}
+		if err != nil {
+			return "", err
+		}
+		p = rec.Provider
 	}
-	if err != nil {
-		return "", err
-	}
-	p := rec.Provider
 	if t.ProviderKind != "" && p.GetKind() != t.ProviderKind {
 		return "", apierror.InvalidField(at+".provider", "%s scripts need a %s provider; %q is %s", sc.GetType(), t.ProviderKind, p.GetKey(), p.GetKind())
 	}

@@ -420,3 +420,27 @@ func TestCancelDuringBackoff(t *testing.T) {
 	ev := h.events.published(t, 1)[0]
 	require.Equal(t, []any{}, ev["accountRequests"], "nothing was provisioned")
 }
+
+func TestProviderUpdateCannotBreakAChain(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	tg := newTarget(t)
+	restProvider(t, h, "corpad", tg.URL, "")
+	threeScriptChain(t, h, "corpad", time.Millisecond, nil)
+	got, err := h.svc.GetProvider(t.Context(), &actionv1.GetProviderRequest{Key: "corpad"})
+	require.NoError(t, err)
+	p := got.GetProvider()
+	original := p.GetSettings()
+	settings := p.GetSettings().AsMap()
+	delete(settings["endpoints"].(map[string]any), "notify")
+	p.Settings = mustStruct(t, settings)
+	_, err = h.svc.UpdateProvider(t.Context(), &actionv1.UpdateProviderRequest{Key: "corpad", Provider: p})
+	var fields *apierror.InvalidFieldsError
+	require.ErrorAs(t, err, &fields)
+	require.Contains(t, fields.Error(), `does not support "webhook_notify"`)
+
+	p.Endpoint = tg.URL + "/v2"
+	p.Settings = original
+	updated, err := h.svc.UpdateProvider(t.Context(), &actionv1.UpdateProviderRequest{Key: "corpad", Provider: p})
+	require.NoError(t, err, "a change the chains survive is accepted; credentials left out are kept")
+	require.Equal(t, []string{"token"}, updated.GetProvider().GetCredentialNames())
+}

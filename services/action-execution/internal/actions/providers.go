@@ -79,6 +79,9 @@ func (s *Service) UpdateProvider(ctx context.Context, req *actionv1.UpdateProvid
 		return nil, apierror.InvalidField("provider.key", "is immutable")
 	}
 	in.Key = req.GetKey()
+	if err := s.checkChainsStillWork(ctx, in); err != nil {
+		return nil, err
+	}
 	rec, err := s.store.UpdateProvider(ctx, req.GetKey(), func(p *store.Provider) error {
 		creds := in.GetCredentials()
 		if len(creds) == 0 {
@@ -113,6 +116,21 @@ func (s *Service) DeleteProvider(ctx context.Context, req *actionv1.DeleteProvid
 		return nil, err
 	}
 	return &actionv1.DeleteProviderResponse{}, nil
+}
+
+// checkChainsStillWork refuses a provider change that would break a chain using it (an
+// endpoint removed, another kind).
+func (s *Service) checkChainsStillWork(ctx context.Context, p *actionv1.Provider) error {
+	chains, err := s.store.ChainsUsingProvider(ctx, p.GetKey())
+	if err != nil {
+		return err
+	}
+	for _, c := range chains {
+		if _, err := s.checkChain(ctx, c, p); err != nil {
+			return apierror.InvalidField("provider", "action chain %q (%s) would no longer work: %v", c.GetName(), c.GetId(), err)
+		}
+	}
+	return nil
 }
 
 // checkProvider asks the provider's connector whether it can work with the provider.

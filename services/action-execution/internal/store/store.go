@@ -313,3 +313,25 @@ func unmarshal(doc string, m proto.Message) error {
 	}
 	return nil
 }
+
+// ChainsUsingProvider returns the chains whose scripts name the provider with key.
+func (s *Store) ChainsUsingProvider(ctx context.Context, key string) ([]*actionv1.ActionChain, error) {
+	rows, err := s.backend.DB().Query(ctx,
+		`SELECT c.doc FROM chains c JOIN chain_providers p ON p.chain_id = c.id WHERE p.provider_key = $1 ORDER BY c.name, c.id`, key)
+	if err != nil {
+		return nil, fmt.Errorf("chains using provider %q: %w", key, err)
+	}
+	defer rows.Close()
+	var out []*actionv1.ActionChain
+	for rows.Next() {
+		c, err := scanChain(rows)
+		if err != nil {
+			return nil, fmt.Errorf("chains using provider %q: %w", key, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("chains using provider %q: %w", key, err)
+	}
+	return out, nil
+}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) Opened) {
 	t.Run("StartFlowIsIdempotent", func(t *testing.T) { testStartFlow(t, open(t)) })
 	t.Run("UpdateFlow", func(t *testing.T) { testUpdateFlow(t, open(t)) })
 	t.Run("ListFlows", func(t *testing.T) { testListFlows(t, open(t)) })
+	t.Run("ClaimScript", func(t *testing.T) { testClaimScript(t, open(t)) })
 }
 
 var now = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -311,4 +312,52 @@ func testListFlows(t *testing.T, o Opened) {
 	require.NoError(t, err)
 	require.Len(t, page, 1)
 	require.Equal(t, idsInOrder[2], page[0].Flow.ID)
+}
+
+func testClaimScript(t *testing.T, o Opened) {
+	ctx := t.Context()
+	s := o.Store
+	st, _, err := s.StartFlow(ctx, newFlow("key-c", "h", "id-1", "4b4d982dddff4267ab12f0f1e72b5a6d"))
+	require.NoError(t, err)
+	id, first, second := st.Flow.ID, st.Scripts[0].ID, st.Scripts[1].ID
+	later := now.Add(time.Minute)
+
+	claimed, err := s.ClaimScript(ctx, id, first, now)
+	require.NoError(t, err)
+	require.True(t, claimed)
+	got, err := s.GetFlow(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusRunning, got.Flow.Status)
+	require.Equal(t, store.StatusRunning, got.Scripts[0].Status)
+	require.Equal(t, 1, got.Scripts[0].Attempts)
+	require.Equal(t, now, got.Scripts[0].Started)
+
+	claimed, err = s.ClaimScript(ctx, id, first, later)
+	require.NoError(t, err)
+	require.True(t, claimed, "a rescued run claims its RUNNING script again")
+	got, err = s.GetFlow(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Scripts[0].Attempts)
+	require.Equal(t, now, got.Scripts[0].Started, "the first start is kept")
+
+	_, err = s.UpdateFlow(ctx, id, func(st *store.FlowState) error {
+		st.Scripts[0].Status = store.StatusSucceeded
+		return nil
+	})
+	require.NoError(t, err)
+	claimed, err = s.ClaimScript(ctx, id, first, later)
+	require.NoError(t, err)
+	require.False(t, claimed, "an ended script is not claimed")
+	claimed, err = s.ClaimScript(ctx, "other-flow", second, later)
+	require.NoError(t, err)
+	require.False(t, claimed, "the script must belong to the flow")
+
+	_, err = s.UpdateFlow(ctx, id, func(st *store.FlowState) error {
+		st.Flow.Status = store.StatusCancelled
+		return nil
+	})
+	require.NoError(t, err)
+	claimed, err = s.ClaimScript(ctx, id, second, later)
+	require.NoError(t, err)
+	require.False(t, claimed, "nothing is claimed in an ended flow")
 }
