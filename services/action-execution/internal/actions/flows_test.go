@@ -444,3 +444,34 @@ func TestProviderUpdateCannotBreakAChain(t *testing.T) {
 	require.NoError(t, err, "a change the chains survive is accepted; credentials left out are kept")
 	require.Equal(t, []string{"token"}, updated.GetProvider().GetCredentialNames())
 }
+
+func TestPolicyEvaluationOutcomes(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		err        error
+		wantStatus string
+		wantBody   map[string]any
+	}{
+		{"no policy for the usage type", status.Error(codes.NotFound, "no CREATE policy"), "SUCCEEDED", map[string]any{"userName": "x", "department": "y"}},
+		{"identity lacks data", status.Error(codes.InvalidArgument, "firstname missing"), "FAILED", nil},
+		{"unique values exhausted", status.Error(codes.FailedPrecondition, "exhausted"), "FAILED", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "sqlite")
+			h.policy.evalErr = tc.err
+			tg := newTarget(t)
+			restProvider(t, h, "corpad", tg.URL, "src-1")
+			create := &actionv1.ActionChainScript{Name: "create", Type: "corpad_api_create_user", Metadata: mustStruct(t, map[string]any{"userName": "x", "department": "y"})}
+			flow := h.waitFlow(t, start(t, h, threeScriptChain(t, h, "corpad", time.Millisecond, create), "k").GetFlow().GetId())
+			require.Equal(t, tc.wantStatus, flow.GetStatus(), flow.GetErrors())
+			require.Equal(t, int32(1), flow.GetScripts()[0].GetAttempts(), "not retried")
+			_, reqs := tg.snapshot()
+			if tc.wantBody == nil {
+				require.Empty(t, reqs, "the target is not called without the policy's attributes")
+				require.Contains(t, flow.GetErrors()[0], "provisioning policy of source src-1")
+				return
+			}
+			require.Equal(t, tc.wantBody, reqs[0].Body)
+		})
+	}
+}

@@ -187,6 +187,7 @@ type policyDouble struct {
 	policyv1.UniquenessServiceClient
 
 	mu          sync.Mutex
+	evalErr     error // answered to every evaluation when set
 	evaluations []*policyv1.EvaluateProvisioningPolicyRequest
 	confirmed   map[string]string
 	released    []string
@@ -197,6 +198,9 @@ func (p *policyDouble) EvaluateProvisioningPolicy(_ context.Context, in *policyv
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.evaluations = append(p.evaluations, in)
+	if p.evalErr != nil {
+		return nil, p.evalErr
+	}
 	first, _ := in.GetIdentity().GetAttributes().AsMap()["firstname"].(string)
 	attrs, err := structpb.NewStruct(map[string]any{"userName": first + ".smith", "mail": first + "@example.com"})
 	if err != nil {
