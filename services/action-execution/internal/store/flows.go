@@ -223,7 +223,7 @@ func insertScript(ctx context.Context, tx storage.Tx, flowID string, sc *Script)
 
 const flowColumns = `id, chain_id, status, idempotency_key, request_hash, tracking_number, doc, errors, warnings, runs, created_us, modified_us, completed_us`
 
-func scanFlow(row storage.Row) (Flow, error) {
+func (s *Store) scanFlow(row storage.Row) (Flow, error) {
 	var (
 		f                 Flow
 		doc, errs, warns  string
@@ -238,8 +238,8 @@ func scanFlow(row storage.Row) (Flow, error) {
 		return Flow{}, fmt.Errorf("decode flow: %w", err)
 	}
 	f.ChainName = d.ChainName
-	f.Context = &actionv1.FlowContext{}
-	if err := unmarshal(string(d.Context), f.Context); err != nil {
+	var err error
+	if f.Context, err = s.cache.flowContext(f.ID, string(d.Context)); err != nil {
 		return Flow{}, err
 	}
 	if err := json.Unmarshal([]byte(errs), &f.Errors); err != nil {
@@ -257,7 +257,7 @@ func scanFlow(row storage.Row) (Flow, error) {
 
 const scriptColumns = `id, idx, name, type, compensation, def, status, attempts, state, error, started_us, finished_us`
 
-func scanScript(row storage.Row) (Script, error) {
+func (s *Store) scanScript(row storage.Row) (Script, error) {
 	var (
 		sc                Script
 		comp              int
@@ -268,8 +268,8 @@ func scanScript(row storage.Row) (Script, error) {
 		return Script{}, err
 	}
 	sc.Compensation = comp != 0
-	sc.Def = &actionv1.ActionChainScript{}
-	if err := unmarshal(def, sc.Def); err != nil {
+	var err error
+	if sc.Def, err = s.cache.scriptDef(sc.ID, def); err != nil {
 		return Script{}, err
 	}
 	if err := json.Unmarshal([]byte(state), &sc.State); err != nil {
@@ -281,7 +281,7 @@ func scanScript(row storage.Row) (Script, error) {
 
 // readFlow reads a flow and its scripts with q (lock appended to the flow's SELECT).
 func (s *Store) readFlow(ctx context.Context, q storage.DBTX, id, lock string) (FlowState, error) {
-	f, err := scanFlow(q.QueryRow(ctx, `SELECT `+flowColumns+` FROM flows WHERE id = $1`+lock, id))
+	f, err := s.scanFlow(q.QueryRow(ctx, `SELECT `+flowColumns+` FROM flows WHERE id = $1`+lock, id))
 	if err != nil {
 		return FlowState{}, fmt.Errorf("action flow %q: %w", id, err)
 	}
@@ -300,7 +300,7 @@ func (s *Store) scripts(ctx context.Context, q storage.DBTX, flowID string) ([]S
 	defer rows.Close()
 	var out []Script
 	for rows.Next() {
-		sc, err := scanScript(rows)
+		sc, err := s.scanScript(rows)
 		if err != nil {
 			return nil, fmt.Errorf("flow scripts: %w", err)
 		}
@@ -328,7 +328,7 @@ func (s *Store) ListFlows(ctx context.Context, q FlowQuery) ([]FlowState, error)
 	}
 	var out []FlowState
 	for rows.Next() {
-		f, err := scanFlow(rows)
+		f, err := s.scanFlow(rows)
 		if err != nil {
 			_ = rows.Close()
 			return nil, fmt.Errorf("list flows: %w", err)

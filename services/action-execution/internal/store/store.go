@@ -29,6 +29,8 @@ type Store struct {
 	lock string
 	// group shares transactions among concurrent flow writes.
 	group *groupCommit
+	// cache holds decoded immutable documents.
+	cache decoded
 }
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
