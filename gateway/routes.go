@@ -5,6 +5,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
+	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
 )
@@ -38,5 +39,8 @@ var routes = []struct {
 	}},
 	{"accessflow.trigger.v1.EventSourceService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 		return triggerv1.RegisterEventSourceServiceHandler(ctx, mux, b.Trigger)
+	}},
+	{"accessflow.action.v1.ActionService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return actionv1.RegisterActionServiceHandler(ctx, mux, b.Action)
 	}},
 }

@@ -38,6 +38,13 @@ type Config struct {
 	// FetchPollInterval is how often a queue polls when no insert notification arrives (SQLite
 	// has no LISTEN/NOTIFY, so this bounds its pickup latency).
 	FetchPollInterval time.Duration
+	// JobTimeout bounds one run of a job (River's default is a minute); a worker's own Timeout
+	// overrides it. Zero keeps River's default.
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter is how long a job may stay running before the leader's rescuer
+	// retries it: what brings back the jobs of a killed process. River's default is an hour;
+	// it must exceed every job's timeout. Zero keeps River's default.
+	RescueStuckJobsAfter time.Duration
 	// Schema is the PostgreSQL schema of River's tables (the service's own schema).
 	Schema string
 	// Logger for River's own messages.
@@ -82,6 +89,9 @@ func riverConfig(cfg Config) *river.Config {
 		FetchCooldown:     cfg.FetchCooldown,
 		FetchPollInterval: cfg.FetchPollInterval,
 		PeriodicJobs:      cfg.PeriodicJobs,
+		JobTimeout:        cfg.JobTimeout,
+		// River's rescuer checks every 30 s; this says how old a running job must be by then.
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		// Outermost first: the tracking middleware puts the job's trackingNumber and the span
 		// that inserted it into the context, so that otelriver's span continues that trace.
 		Middleware: []rivertype.Middleware{

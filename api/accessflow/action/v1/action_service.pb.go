@@ -12,6 +12,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
@@ -523,7 +524,17 @@ type ActionFlow struct {
 	// When the flow was created.
 	Created *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created,proto3" json:"created,omitempty"`
 	// When the flow last changed.
-	Modified      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=modified,proto3" json:"modified,omitempty"`
+	Modified *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=modified,proto3" json:"modified,omitempty"`
+	// The flow's scripts, in the order they run.
+	Scripts []*ActionFlowScript `protobuf:"bytes,9,rep,name=scripts,proto3" json:"scripts,omitempty"`
+	// What went wrong, one line per failed script (as idn:post-provisioning reports it).
+	Errors []string `protobuf:"bytes,10,rep,name=errors,proto3" json:"errors,omitempty"`
+	// Recoverable oddities (policy warnings, skipped scripts).
+	Warnings []string `protobuf:"bytes,11,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	// When the flow ended (SUCCEEDED, FAILED or CANCELLED).
+	Completed *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=completed,proto3" json:"completed,omitempty"`
+	// How many times the flow was run: 1, plus one per RetryActionFlow.
+	Runs          int32 `protobuf:"varint,13,opt,name=runs,proto3" json:"runs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -614,11 +625,1916 @@ func (x *ActionFlow) GetModified() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ActionFlow) GetScripts() []*ActionFlowScript {
+	if x != nil {
+		return x.Scripts
+	}
+	return nil
+}
+
+func (x *ActionFlow) GetErrors() []string {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *ActionFlow) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+func (x *ActionFlow) GetCompleted() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Completed
+	}
+	return nil
+}
+
+func (x *ActionFlow) GetRuns() int32 {
+	if x != nil {
+		return x.Runs
+	}
+	return 0
+}
+
+// ActionFlowScript is one script of a flow: the chain script it was made from and how it ran.
+type ActionFlowScript struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Flow script ID: the idempotency key of every call the script makes.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The chain script's name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The chain script's type.
+	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	// PENDING, RUNNING, WAITING, SUCCEEDED, FAILED, SKIPPED or CANCELLED.
+	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	// Attempts made so far.
+	Attempts int32 `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// What the script produced, which later scripts' templates read as .Scripts.<name>.
+	Output *structpb.Struct `protobuf:"bytes,6,opt,name=output,proto3" json:"output,omitempty"`
+	// The last attempt's error.
+	Error string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	// The account the script touched, when it did.
+	AccountId string `protobuf:"bytes,8,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// When the script started its first attempt.
+	Started *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=started,proto3" json:"started,omitempty"`
+	// When the script ended.
+	Finished *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=finished,proto3" json:"finished,omitempty"`
+	// True for a compensating script, which runs only when the script before it failed.
+	Compensation  bool `protobuf:"varint,11,opt,name=compensation,proto3" json:"compensation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionFlowScript) Reset() {
+	*x = ActionFlowScript{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionFlowScript) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionFlowScript) ProtoMessage() {}
+
+func (x *ActionFlowScript) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionFlowScript.ProtoReflect.Descriptor instead.
+func (*ActionFlowScript) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ActionFlowScript) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ActionFlowScript) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ActionFlowScript) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ActionFlowScript) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ActionFlowScript) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *ActionFlowScript) GetOutput() *structpb.Struct {
+	if x != nil {
+		return x.Output
+	}
+	return nil
+}
+
+func (x *ActionFlowScript) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *ActionFlowScript) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *ActionFlowScript) GetStarted() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Started
+	}
+	return nil
+}
+
+func (x *ActionFlowScript) GetFinished() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Finished
+	}
+	return nil
+}
+
+func (x *ActionFlowScript) GetCompensation() bool {
+	if x != nil {
+		return x.Compensation
+	}
+	return false
+}
+
+// ListActionFlowsRequest pages and filters flows.
+type ListActionFlowsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of flows to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number of flows to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter in the reference collection syntax. Supported: status (eq, in), chainId (eq),
+	// recipientId (eq), trackingNumber (eq).
+	Filters       string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActionFlowsRequest) Reset() {
+	*x = ListActionFlowsRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActionFlowsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActionFlowsRequest) ProtoMessage() {}
+
+func (x *ListActionFlowsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActionFlowsRequest.ProtoReflect.Descriptor instead.
+func (*ListActionFlowsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListActionFlowsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListActionFlowsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListActionFlowsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListActionFlowsRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+// ListActionFlowsResponse carries one page of flows.
+type ListActionFlowsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flows of this page.
+	Flows         []*ActionFlow `protobuf:"bytes,1,rep,name=flows,proto3" json:"flows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActionFlowsResponse) Reset() {
+	*x = ListActionFlowsResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActionFlowsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActionFlowsResponse) ProtoMessage() {}
+
+func (x *ListActionFlowsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActionFlowsResponse.ProtoReflect.Descriptor instead.
+func (*ListActionFlowsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListActionFlowsResponse) GetFlows() []*ActionFlow {
+	if x != nil {
+		return x.Flows
+	}
+	return nil
+}
+
+// CancelActionFlowRequest names the flow to cancel.
+type CancelActionFlowRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Flow ID.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelActionFlowRequest) Reset() {
+	*x = CancelActionFlowRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelActionFlowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelActionFlowRequest) ProtoMessage() {}
+
+func (x *CancelActionFlowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelActionFlowRequest.ProtoReflect.Descriptor instead.
+func (*CancelActionFlowRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CancelActionFlowRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// CancelActionFlowResponse carries the cancelled flow.
+type CancelActionFlowResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow.
+	Flow          *ActionFlow `protobuf:"bytes,1,opt,name=flow,proto3" json:"flow,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelActionFlowResponse) Reset() {
+	*x = CancelActionFlowResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelActionFlowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelActionFlowResponse) ProtoMessage() {}
+
+func (x *CancelActionFlowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelActionFlowResponse.ProtoReflect.Descriptor instead.
+func (*CancelActionFlowResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CancelActionFlowResponse) GetFlow() *ActionFlow {
+	if x != nil {
+		return x.Flow
+	}
+	return nil
+}
+
+// RetryActionFlowRequest names the failed flow to run again.
+type RetryActionFlowRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Flow ID.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryActionFlowRequest) Reset() {
+	*x = RetryActionFlowRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryActionFlowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryActionFlowRequest) ProtoMessage() {}
+
+func (x *RetryActionFlowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryActionFlowRequest.ProtoReflect.Descriptor instead.
+func (*RetryActionFlowRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RetryActionFlowRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// RetryActionFlowResponse carries the flow, running again.
+type RetryActionFlowResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow.
+	Flow          *ActionFlow `protobuf:"bytes,1,opt,name=flow,proto3" json:"flow,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryActionFlowResponse) Reset() {
+	*x = RetryActionFlowResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryActionFlowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryActionFlowResponse) ProtoMessage() {}
+
+func (x *RetryActionFlowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryActionFlowResponse.ProtoReflect.Descriptor instead.
+func (*RetryActionFlowResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RetryActionFlowResponse) GetFlow() *ActionFlow {
+	if x != nil {
+		return x.Flow
+	}
+	return nil
+}
+
+// DecideActionApprovalRequest carries a signed approve or deny link's token.
+type DecideActionApprovalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token from the link.
+	Token         string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideActionApprovalRequest) Reset() {
+	*x = DecideActionApprovalRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideActionApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideActionApprovalRequest) ProtoMessage() {}
+
+func (x *DecideActionApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideActionApprovalRequest.ProtoReflect.Descriptor instead.
+func (*DecideActionApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DecideActionApprovalRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// DecideActionApprovalResponse says what was decided.
+type DecideActionApprovalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow the approval belongs to.
+	FlowId string `protobuf:"bytes,1,opt,name=flow_id,json=flowId,proto3" json:"flow_id,omitempty"`
+	// The approval script's name.
+	Script string `protobuf:"bytes,2,opt,name=script,proto3" json:"script,omitempty"`
+	// APPROVE or DENY.
+	Decision      string `protobuf:"bytes,3,opt,name=decision,proto3" json:"decision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideActionApprovalResponse) Reset() {
+	*x = DecideActionApprovalResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideActionApprovalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideActionApprovalResponse) ProtoMessage() {}
+
+func (x *DecideActionApprovalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideActionApprovalResponse.ProtoReflect.Descriptor instead.
+func (*DecideActionApprovalResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DecideActionApprovalResponse) GetFlowId() string {
+	if x != nil {
+		return x.FlowId
+	}
+	return ""
+}
+
+func (x *DecideActionApprovalResponse) GetScript() string {
+	if x != nil {
+		return x.Script
+	}
+	return ""
+}
+
+func (x *DecideActionApprovalResponse) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+// Provider is a configured target system that scripts act on.
+type Provider struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique key, the {provider} in script types (corpad_api_create_user): lowercase letters and
+	// digits, starting with a letter.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// Display name, reported as provisioningTarget in idn:post-provisioning.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Connector kind.
+	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Where the target system listens (ldap://host:389, https://host/scim/v2, smtp://host:25…).
+	Endpoint string `protobuf:"bytes,4,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// The policy-service source this provider provisions: account scripts evaluate its
+	// provisioning policies and record accounts in its account index. Empty: no policy.
+	SourceId string `protobuf:"bytes,5,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	// The source's display name, reported in idn:post-provisioning.
+	SourceName string `protobuf:"bytes,6,opt,name=source_name,json=sourceName,proto3" json:"source_name,omitempty"`
+	// The connector's non-secret settings (base DN, from address, REST endpoints…).
+	Settings *structpb.Struct `protobuf:"bytes,7,opt,name=settings,proto3" json:"settings,omitempty"`
+	// The connector's secrets (bind password, tokens, client secret…). Write-only: never
+	// returned; on update, left out keeps the stored ones.
+	Credentials map[string]string `protobuf:"bytes,8,rep,name=credentials,proto3" json:"credentials,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Names of the stored credentials (their values are never returned).
+	CredentialNames []string `protobuf:"bytes,9,rep,name=credential_names,json=credentialNames,proto3" json:"credential_names,omitempty"`
+	// The script operations this provider's connector supports.
+	Operations []string `protobuf:"bytes,10,rep,name=operations,proto3" json:"operations,omitempty"`
+	// When the provider was created.
+	Created *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created,proto3" json:"created,omitempty"`
+	// When the provider last changed.
+	Modified      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=modified,proto3" json:"modified,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Provider) Reset() {
+	*x = Provider{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Provider) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Provider) ProtoMessage() {}
+
+func (x *Provider) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Provider.ProtoReflect.Descriptor instead.
+func (*Provider) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Provider) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Provider) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Provider) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Provider) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *Provider) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+func (x *Provider) GetSourceName() string {
+	if x != nil {
+		return x.SourceName
+	}
+	return ""
+}
+
+func (x *Provider) GetSettings() *structpb.Struct {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+func (x *Provider) GetCredentials() map[string]string {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+func (x *Provider) GetCredentialNames() []string {
+	if x != nil {
+		return x.CredentialNames
+	}
+	return nil
+}
+
+func (x *Provider) GetOperations() []string {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
+func (x *Provider) GetCreated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *Provider) GetModified() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Modified
+	}
+	return nil
+}
+
+// CreateProviderRequest carries the provider to configure.
+type CreateProviderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider.
+	Provider      *Provider `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProviderRequest) Reset() {
+	*x = CreateProviderRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProviderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProviderRequest) ProtoMessage() {}
+
+func (x *CreateProviderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProviderRequest.ProtoReflect.Descriptor instead.
+func (*CreateProviderRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CreateProviderRequest) GetProvider() *Provider {
+	if x != nil {
+		return x.Provider
+	}
+	return nil
+}
+
+// CreateProviderResponse carries the configured provider.
+type CreateProviderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider, without credentials.
+	Provider      *Provider `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProviderResponse) Reset() {
+	*x = CreateProviderResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProviderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProviderResponse) ProtoMessage() {}
+
+func (x *CreateProviderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProviderResponse.ProtoReflect.Descriptor instead.
+func (*CreateProviderResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CreateProviderResponse) GetProvider() *Provider {
+	if x != nil {
+		return x.Provider
+	}
+	return nil
+}
+
+// GetProviderRequest names a provider.
+type GetProviderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Provider key.
+	Key           string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProviderRequest) Reset() {
+	*x = GetProviderRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProviderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProviderRequest) ProtoMessage() {}
+
+func (x *GetProviderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProviderRequest.ProtoReflect.Descriptor instead.
+func (*GetProviderRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GetProviderRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+// GetProviderResponse carries a provider.
+type GetProviderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider, without credentials.
+	Provider      *Provider `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProviderResponse) Reset() {
+	*x = GetProviderResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProviderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProviderResponse) ProtoMessage() {}
+
+func (x *GetProviderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProviderResponse.ProtoReflect.Descriptor instead.
+func (*GetProviderResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetProviderResponse) GetProvider() *Provider {
+	if x != nil {
+		return x.Provider
+	}
+	return nil
+}
+
+// ListProvidersRequest pages through providers.
+type ListProvidersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of providers to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number of providers to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count.
+	Count         bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProvidersRequest) Reset() {
+	*x = ListProvidersRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProvidersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProvidersRequest) ProtoMessage() {}
+
+func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProvidersRequest.ProtoReflect.Descriptor instead.
+func (*ListProvidersRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListProvidersRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListProvidersRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListProvidersRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+// ListProvidersResponse carries one page of providers.
+type ListProvidersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The providers of this page.
+	Providers     []*Provider `protobuf:"bytes,1,rep,name=providers,proto3" json:"providers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProvidersResponse) Reset() {
+	*x = ListProvidersResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProvidersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProvidersResponse) ProtoMessage() {}
+
+func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProvidersResponse.ProtoReflect.Descriptor instead.
+func (*ListProvidersResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListProvidersResponse) GetProviders() []*Provider {
+	if x != nil {
+		return x.Providers
+	}
+	return nil
+}
+
+// UpdateProviderRequest replaces a provider.
+type UpdateProviderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Key of the provider to replace.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// The new state; its key, when set, must equal the path's.
+	Provider      *Provider `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProviderRequest) Reset() {
+	*x = UpdateProviderRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProviderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProviderRequest) ProtoMessage() {}
+
+func (x *UpdateProviderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProviderRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProviderRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *UpdateProviderRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *UpdateProviderRequest) GetProvider() *Provider {
+	if x != nil {
+		return x.Provider
+	}
+	return nil
+}
+
+// UpdateProviderResponse carries the updated provider.
+type UpdateProviderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider, without credentials.
+	Provider      *Provider `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProviderResponse) Reset() {
+	*x = UpdateProviderResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProviderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProviderResponse) ProtoMessage() {}
+
+func (x *UpdateProviderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProviderResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProviderResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *UpdateProviderResponse) GetProvider() *Provider {
+	if x != nil {
+		return x.Provider
+	}
+	return nil
+}
+
+// DeleteProviderRequest names the provider to remove.
+type DeleteProviderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Provider key.
+	Key           string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProviderRequest) Reset() {
+	*x = DeleteProviderRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProviderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProviderRequest) ProtoMessage() {}
+
+func (x *DeleteProviderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProviderRequest.ProtoReflect.Descriptor instead.
+func (*DeleteProviderRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *DeleteProviderRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+// DeleteProviderResponse is empty: a delete answers 204 over REST.
+type DeleteProviderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProviderResponse) Reset() {
+	*x = DeleteProviderResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProviderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProviderResponse) ProtoMessage() {}
+
+func (x *DeleteProviderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProviderResponse.ProtoReflect.Descriptor instead.
+func (*DeleteProviderResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{27}
+}
+
+// ActionChain is the template of action flows: ordered scripts.
+type ActionChain struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chain ID: 32 lowercase hex digits.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Display name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Description.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// The scripts, in the order they run.
+	Scripts []*ActionChainScript `protobuf:"bytes,4,rep,name=scripts,proto3" json:"scripts,omitempty"`
+	// When the chain was created.
+	Created *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created,proto3" json:"created,omitempty"`
+	// When the chain last changed.
+	Modified      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=modified,proto3" json:"modified,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionChain) Reset() {
+	*x = ActionChain{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionChain) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionChain) ProtoMessage() {}
+
+func (x *ActionChain) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionChain.ProtoReflect.Descriptor instead.
+func (*ActionChain) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ActionChain) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ActionChain) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ActionChain) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ActionChain) GetScripts() []*ActionChainScript {
+	if x != nil {
+		return x.Scripts
+	}
+	return nil
+}
+
+func (x *ActionChain) GetCreated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *ActionChain) GetModified() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Modified
+	}
+	return nil
+}
+
+// ActionChainScript is one step of a chain.
+type ActionChainScript struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name, unique in the chain; later scripts' templates read this one's output as
+	// .Scripts.<name>. Letters, digits and underscores, starting with a letter.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Script type: none, sleep, {provider}_api_<operation>, {provider}_webhook_<endpoint>,
+	// slack_notification, slack_approval, email_notification, email_approval, gitlab_issue_*.
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// For slack_*, email_* and gitlab_* scripts: the key of the provider (of kind SLACK, SMTP
+	// or GITLAB) to use. Ignored for {provider}_… types, which name their provider.
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The script's parameters; string values anywhere inside are Go text/template templates over
+	// the flow's context (.Recipient, .Requester, .Relationship, .Source, .Inputs, .Scripts,
+	// .TrackingNumber, .FlowID), with missing map keys an error.
+	Metadata *structpb.Struct `protobuf:"bytes,4,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// For sleep: how long to wait. For *_approval: how long to wait for an answer before the
+	// script fails (default: no limit).
+	Duration *durationpb.Duration `protobuf:"bytes,5,opt,name=duration,proto3" json:"duration,omitempty"`
+	// How often to try before the script fails (default 3).
+	MaxAttempts int32 `protobuf:"varint,6,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	// Delay before the first retry, doubled for each later one (default 1s).
+	Backoff *durationpb.Duration `protobuf:"bytes,7,opt,name=backoff,proto3" json:"backoff,omitempty"`
+	// What a failure does: STOP (default) skips the rest and fails the flow; CONTINUE runs the
+	// rest; COMPENSATE runs the compensation script, then stops.
+	OnFailure string `protobuf:"bytes,8,opt,name=on_failure,json=onFailure,proto3" json:"on_failure,omitempty"`
+	// The script COMPENSATE runs (its own on_failure and compensation are ignored).
+	Compensation  *ActionChainScript `protobuf:"bytes,9,opt,name=compensation,proto3" json:"compensation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionChainScript) Reset() {
+	*x = ActionChainScript{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionChainScript) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionChainScript) ProtoMessage() {}
+
+func (x *ActionChainScript) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionChainScript.ProtoReflect.Descriptor instead.
+func (*ActionChainScript) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ActionChainScript) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ActionChainScript) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ActionChainScript) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *ActionChainScript) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *ActionChainScript) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
+func (x *ActionChainScript) GetMaxAttempts() int32 {
+	if x != nil {
+		return x.MaxAttempts
+	}
+	return 0
+}
+
+func (x *ActionChainScript) GetBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.Backoff
+	}
+	return nil
+}
+
+func (x *ActionChainScript) GetOnFailure() string {
+	if x != nil {
+		return x.OnFailure
+	}
+	return ""
+}
+
+func (x *ActionChainScript) GetCompensation() *ActionChainScript {
+	if x != nil {
+		return x.Compensation
+	}
+	return nil
+}
+
+// CreateActionChainRequest carries the chain to save.
+type CreateActionChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain.
+	Chain         *ActionChain `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateActionChainRequest) Reset() {
+	*x = CreateActionChainRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateActionChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateActionChainRequest) ProtoMessage() {}
+
+func (x *CreateActionChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateActionChainRequest.ProtoReflect.Descriptor instead.
+func (*CreateActionChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CreateActionChainRequest) GetChain() *ActionChain {
+	if x != nil {
+		return x.Chain
+	}
+	return nil
+}
+
+// CreateActionChainResponse carries the saved chain.
+type CreateActionChainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain.
+	Chain         *ActionChain `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateActionChainResponse) Reset() {
+	*x = CreateActionChainResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateActionChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateActionChainResponse) ProtoMessage() {}
+
+func (x *CreateActionChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateActionChainResponse.ProtoReflect.Descriptor instead.
+func (*CreateActionChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CreateActionChainResponse) GetChain() *ActionChain {
+	if x != nil {
+		return x.Chain
+	}
+	return nil
+}
+
+// GetActionChainRequest names a chain.
+type GetActionChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chain ID.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetActionChainRequest) Reset() {
+	*x = GetActionChainRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetActionChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetActionChainRequest) ProtoMessage() {}
+
+func (x *GetActionChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetActionChainRequest.ProtoReflect.Descriptor instead.
+func (*GetActionChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetActionChainRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetActionChainResponse carries a chain.
+type GetActionChainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain.
+	Chain         *ActionChain `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetActionChainResponse) Reset() {
+	*x = GetActionChainResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetActionChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetActionChainResponse) ProtoMessage() {}
+
+func (x *GetActionChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetActionChainResponse.ProtoReflect.Descriptor instead.
+func (*GetActionChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetActionChainResponse) GetChain() *ActionChain {
+	if x != nil {
+		return x.Chain
+	}
+	return nil
+}
+
+// ListActionChainsRequest pages through chains.
+type ListActionChainsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of chains to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number of chains to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count.
+	Count         bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActionChainsRequest) Reset() {
+	*x = ListActionChainsRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActionChainsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActionChainsRequest) ProtoMessage() {}
+
+func (x *ListActionChainsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActionChainsRequest.ProtoReflect.Descriptor instead.
+func (*ListActionChainsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListActionChainsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListActionChainsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListActionChainsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+// ListActionChainsResponse carries one page of chains.
+type ListActionChainsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chains of this page.
+	Chains        []*ActionChain `protobuf:"bytes,1,rep,name=chains,proto3" json:"chains,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListActionChainsResponse) Reset() {
+	*x = ListActionChainsResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListActionChainsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListActionChainsResponse) ProtoMessage() {}
+
+func (x *ListActionChainsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListActionChainsResponse.ProtoReflect.Descriptor instead.
+func (*ListActionChainsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListActionChainsResponse) GetChains() []*ActionChain {
+	if x != nil {
+		return x.Chains
+	}
+	return nil
+}
+
+// UpdateActionChainRequest replaces a chain.
+type UpdateActionChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the chain to replace.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The new chain; its id, when set, must equal the path's.
+	Chain         *ActionChain `protobuf:"bytes,2,opt,name=chain,proto3" json:"chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateActionChainRequest) Reset() {
+	*x = UpdateActionChainRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateActionChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateActionChainRequest) ProtoMessage() {}
+
+func (x *UpdateActionChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateActionChainRequest.ProtoReflect.Descriptor instead.
+func (*UpdateActionChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *UpdateActionChainRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateActionChainRequest) GetChain() *ActionChain {
+	if x != nil {
+		return x.Chain
+	}
+	return nil
+}
+
+// UpdateActionChainResponse carries the updated chain.
+type UpdateActionChainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The chain.
+	Chain         *ActionChain `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateActionChainResponse) Reset() {
+	*x = UpdateActionChainResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateActionChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateActionChainResponse) ProtoMessage() {}
+
+func (x *UpdateActionChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateActionChainResponse.ProtoReflect.Descriptor instead.
+func (*UpdateActionChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *UpdateActionChainResponse) GetChain() *ActionChain {
+	if x != nil {
+		return x.Chain
+	}
+	return nil
+}
+
+// DeleteActionChainRequest names the chain to remove.
+type DeleteActionChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chain ID.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteActionChainRequest) Reset() {
+	*x = DeleteActionChainRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteActionChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteActionChainRequest) ProtoMessage() {}
+
+func (x *DeleteActionChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteActionChainRequest.ProtoReflect.Descriptor instead.
+func (*DeleteActionChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *DeleteActionChainRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteActionChainResponse is empty: a delete answers 204 over REST.
+type DeleteActionChainResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteActionChainResponse) Reset() {
+	*x = DeleteActionChainResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteActionChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteActionChainResponse) ProtoMessage() {}
+
+func (x *DeleteActionChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteActionChainResponse.ProtoReflect.Descriptor instead.
+func (*DeleteActionChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{39}
+}
+
 var File_accessflow_action_v1_action_service_proto protoreflect.FileDescriptor
 
 const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\n" +
-	")accessflow/action/v1/action_service.proto\x12\x14accessflow.action.v1\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x01\n" +
+	")accessflow/action/v1/action_service.proto\x12\x14accessflow.action.v1\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1daccessflow/type/v1/http.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x01\n" +
 	"\x16StartActionFlowRequest\x12%\n" +
 	"\bchain_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\achainId\x123\n" +
@@ -658,7 +2574,7 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"M\n" +
 	"\x15GetActionFlowResponse\x124\n" +
-	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"\xf4\x02\n" +
+	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"\xd1\x04\n" +
 	"\n" +
 	"ActionFlow\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
@@ -668,13 +2584,183 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x0ftracking_number\x18\x05 \x01(\tB\x03\xe0A\x03R\x0etrackingNumber\x12@\n" +
 	"\acontext\x18\x06 \x01(\v2!.accessflow.action.v1.FlowContextB\x03\xe0A\x03R\acontext\x129\n" +
 	"\acreated\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\acreated\x12;\n" +
-	"\bmodified\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified2\xbb\x02\n" +
-	"\rActionService\x12\x8b\x01\n" +
-	"\x0fStartActionFlow\x12,.accessflow.action.v1.StartActionFlowRequest\x1a-.accessflow.action.v1.StartActionFlowResponse\"\x1b\xd2\xf3\x18\x17\n" +
-	"\x15af:action-flows:start\x12\x9b\x01\n" +
-	"\rGetActionFlow\x12*.accessflow.action.v1.GetActionFlowRequest\x1a+.accessflow.action.v1.GetActionFlowResponse\"1\xd2\xf3\x18-\n" +
+	"\bmodified\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified\x12E\n" +
+	"\ascripts\x18\t \x03(\v2&.accessflow.action.v1.ActionFlowScriptB\x03\xe0A\x03R\ascripts\x12\x1b\n" +
+	"\x06errors\x18\n" +
+	" \x03(\tB\x03\xe0A\x03R\x06errors\x12\x1f\n" +
+	"\bwarnings\x18\v \x03(\tB\x03\xe0A\x03R\bwarnings\x12=\n" +
+	"\tcompleted\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcompleted\x12\x17\n" +
+	"\x04runs\x18\r \x01(\x05B\x03\xe0A\x03R\x04runs\"\xad\x03\n" +
+	"\x10ActionFlowScript\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x03R\x04name\x12\x17\n" +
+	"\x04type\x18\x03 \x01(\tB\x03\xe0A\x03R\x04type\x12\x1b\n" +
+	"\x06status\x18\x04 \x01(\tB\x03\xe0A\x03R\x06status\x12\x1f\n" +
+	"\battempts\x18\x05 \x01(\x05B\x03\xe0A\x03R\battempts\x124\n" +
+	"\x06output\x18\x06 \x01(\v2\x17.google.protobuf.StructB\x03\xe0A\x03R\x06output\x12\x19\n" +
+	"\x05error\x18\a \x01(\tB\x03\xe0A\x03R\x05error\x12\"\n" +
+	"\n" +
+	"account_id\x18\b \x01(\tB\x03\xe0A\x03R\taccountId\x129\n" +
+	"\astarted\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\astarted\x12;\n" +
+	"\bfinished\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bfinished\x12'\n" +
+	"\fcompensation\x18\v \x01(\bB\x03\xe0A\x03R\fcompensation\"\xa4\x01\n" +
+	"\x16ListActionFlowsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afiltersB\b\n" +
+	"\x06_limit\"Q\n" +
+	"\x17ListActionFlowsResponse\x126\n" +
+	"\x05flows\x18\x01 \x03(\v2 .accessflow.action.v1.ActionFlowR\x05flows\"5\n" +
+	"\x17CancelActionFlowRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"P\n" +
+	"\x18CancelActionFlowResponse\x124\n" +
+	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"4\n" +
+	"\x16RetryActionFlowRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"O\n" +
+	"\x17RetryActionFlowResponse\x124\n" +
+	"\x04flow\x18\x01 \x01(\v2 .accessflow.action.v1.ActionFlowR\x04flow\"?\n" +
+	"\x1bDecideActionApprovalRequest\x12 \n" +
+	"\x05token\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05token\"k\n" +
+	"\x1cDecideActionApprovalResponse\x12\x17\n" +
+	"\aflow_id\x18\x01 \x01(\tR\x06flowId\x12\x16\n" +
+	"\x06script\x18\x02 \x01(\tR\x06script\x12\x1a\n" +
+	"\bdecision\x18\x03 \x01(\tR\bdecision\"\xcb\x05\n" +
+	"\bProvider\x120\n" +
+	"\x03key\x18\x01 \x01(\tB\x1e\xe0A\x02\xbaH\x18r\x16\x10\x01\x18@2\x10^[a-z][a-z0-9]*$R\x03key\x12\x1c\n" +
+	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name\x12@\n" +
+	"\x04kind\x18\x03 \x01(\tB,\xbaH)r'R\x04LDAPR\x04SCIMR\x04RESTR\x04SMTPR\x05SLACKR\x06GITLABR\x04kind\x12&\n" +
+	"\bendpoint\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x10R\bendpoint\x12%\n" +
+	"\tsource_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\bsourceId\x12)\n" +
+	"\vsource_name\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\n" +
+	"sourceName\x123\n" +
+	"\bsettings\x18\a \x01(\v2\x17.google.protobuf.StructR\bsettings\x12q\n" +
+	"\vcredentials\x18\b \x03(\v2/.accessflow.action.v1.Provider.CredentialsEntryB\x1e\xe0A\x04\xbaH\x15\x9a\x01\x12\x10 \"\ar\x05\x10\x01\x18\x80\x01*\x05r\x03\x18\x80@\x80\x01\x01R\vcredentials\x12.\n" +
+	"\x10credential_names\x18\t \x03(\tB\x03\xe0A\x03R\x0fcredentialNames\x12#\n" +
+	"\n" +
+	"operations\x18\n" +
+	" \x03(\tB\x03\xe0A\x03R\n" +
+	"operations\x129\n" +
+	"\acreated\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\acreated\x12;\n" +
+	"\bmodified\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified\x1a>\n" +
+	"\x10CredentialsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"[\n" +
+	"\x15CreateProviderRequest\x12B\n" +
+	"\bprovider\x18\x01 \x01(\v2\x1e.accessflow.action.v1.ProviderB\x06\xbaH\x03\xc8\x01\x01R\bprovider\"T\n" +
+	"\x16CreateProviderResponse\x12:\n" +
+	"\bprovider\x18\x01 \x01(\v2\x1e.accessflow.action.v1.ProviderR\bprovider\"1\n" +
+	"\x12GetProviderRequest\x12\x1b\n" +
+	"\x03key\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x03key\"Q\n" +
+	"\x13GetProviderResponse\x12:\n" +
+	"\bprovider\x18\x01 \x01(\v2\x1e.accessflow.action.v1.ProviderR\bprovider\"~\n" +
+	"\x14ListProvidersRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05countB\b\n" +
+	"\x06_limit\"U\n" +
+	"\x15ListProvidersResponse\x12<\n" +
+	"\tproviders\x18\x01 \x03(\v2\x1e.accessflow.action.v1.ProviderR\tproviders\"x\n" +
+	"\x15UpdateProviderRequest\x12\x1b\n" +
+	"\x03key\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x03key\x12B\n" +
+	"\bprovider\x18\x02 \x01(\v2\x1e.accessflow.action.v1.ProviderB\x06\xbaH\x03\xc8\x01\x01R\bprovider\"T\n" +
+	"\x16UpdateProviderResponse\x12:\n" +
+	"\bprovider\x18\x01 \x01(\v2\x1e.accessflow.action.v1.ProviderR\bprovider\"4\n" +
+	"\x15DeleteProviderRequest\x12\x1b\n" +
+	"\x03key\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x03key\"\x18\n" +
+	"\x16DeleteProviderResponse\"\xb8\x02\n" +
+	"\vActionChain\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12!\n" +
+	"\x04name\x18\x02 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\x80\x02R\x04name\x12*\n" +
+	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12M\n" +
+	"\ascripts\x18\x04 \x03(\v2'.accessflow.action.v1.ActionChainScriptB\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x102R\ascripts\x129\n" +
+	"\acreated\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\acreated\x12;\n" +
+	"\bmodified\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified\"\xa4\x04\n" +
+	"\x11ActionChainScript\x126\n" +
+	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d\x10\x01\x18@2\x17^[A-Za-z][A-Za-z0-9_]*$R\x04name\x121\n" +
+	"\x04type\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x18\x10\x01\x18\x80\x012\x11^[a-z][a-z0-9_]*$R\x04type\x12#\n" +
+	"\bprovider\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\bprovider\x123\n" +
+	"\bmetadata\x18\x04 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12F\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x05\b\x80\x9a\x9e\x012\x00R\bduration\x12,\n" +
+	"\fmax_attempts\x18\x06 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x19(\x00R\vmaxAttempts\x12C\n" +
+	"\abackoff\x18\a \x01(\v2\x19.google.protobuf.DurationB\x0e\xbaH\v\xaa\x01\b\"\x04\b\x80\xa3\x052\x00R\abackoff\x12B\n" +
+	"\n" +
+	"on_failure\x18\b \x01(\tB#\xbaH r\x1eR\x00R\x04STOPR\bCONTINUER\n" +
+	"COMPENSATER\tonFailure\x12K\n" +
+	"\fcompensation\x18\t \x01(\v2'.accessflow.action.v1.ActionChainScriptR\fcompensation\"[\n" +
+	"\x18CreateActionChainRequest\x12?\n" +
+	"\x05chain\x18\x01 \x01(\v2!.accessflow.action.v1.ActionChainB\x06\xbaH\x03\xc8\x01\x01R\x05chain\"T\n" +
+	"\x19CreateActionChainResponse\x127\n" +
+	"\x05chain\x18\x01 \x01(\v2!.accessflow.action.v1.ActionChainR\x05chain\"3\n" +
+	"\x15GetActionChainRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"Q\n" +
+	"\x16GetActionChainResponse\x127\n" +
+	"\x05chain\x18\x01 \x01(\v2!.accessflow.action.v1.ActionChainR\x05chain\"\x81\x01\n" +
+	"\x17ListActionChainsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05countB\b\n" +
+	"\x06_limit\"U\n" +
+	"\x18ListActionChainsResponse\x129\n" +
+	"\x06chains\x18\x01 \x03(\v2!.accessflow.action.v1.ActionChainR\x06chains\"w\n" +
+	"\x18UpdateActionChainRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12?\n" +
+	"\x05chain\x18\x02 \x01(\v2!.accessflow.action.v1.ActionChainB\x06\xbaH\x03\xc8\x01\x01R\x05chain\"T\n" +
+	"\x19UpdateActionChainResponse\x127\n" +
+	"\x05chain\x18\x01 \x01(\v2!.accessflow.action.v1.ActionChainR\x05chain\"6\n" +
+	"\x18DeleteActionChainRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x1b\n" +
+	"\x19DeleteActionChainResponse2\xd3\x19\n" +
+	"\rActionService\x12\xb8\x01\n" +
+	"\x0fStartActionFlow\x12,.accessflow.action.v1.StartActionFlowRequest\x1a-.accessflow.action.v1.StartActionFlowResponse\"H\xca\xf3\x18\x03\b\xca\x01\xd2\xf3\x18\"\n" +
+	"\x15af:action-flows:start\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/action-flows\x12\xc9\x01\n" +
+	"\rGetActionFlow\x12*.accessflow.action.v1.GetActionFlowRequest\x1a+.accessflow.action.v1.GetActionFlowResponse\"_\xd2\xf3\x188\n" +
 	"\x14af:action-flows:read\n" +
-	"\x15af:action-flows:startBDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3"
+	"\x15af:action-flows:start\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1db\x04flow\x12\x15/v1/action-flows/{id}\x12\xcc\x01\n" +
+	"\x0fListActionFlows\x12,.accessflow.action.v1.ListActionFlowsRequest\x1a-.accessflow.action.v1.ListActionFlowsResponse\"\\\xd2\xf3\x189\n" +
+	"\x14af:action-flows:read\n" +
+	"\x16af:action-flows:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x19b\x05flows\x12\x10/v1/action-flows\x12\xc7\x01\n" +
+	"\x10CancelActionFlow\x12-.accessflow.action.v1.CancelActionFlowRequest\x1a..accessflow.action.v1.CancelActionFlowResponse\"T\xd2\xf3\x18#\n" +
+	"\x16af:action-flows:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02':\x01*b\x04flow\"\x1c/v1/action-flows/{id}:cancel\x12\xd1\x01\n" +
+	"\x0fRetryActionFlow\x12,.accessflow.action.v1.RetryActionFlowRequest\x1a-.accessflow.action.v1.RetryActionFlowResponse\"a\xca\xf3\x18\x03\b\xca\x01\xd2\xf3\x18#\n" +
+	"\x16af:action-flows:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02-:\x01*b\x04flow\"\"/v1/action-flows/{id}:retry-failed\x12\xa9\x01\n" +
+	"\x14DecideActionApproval\x121.accessflow.action.v1.DecideActionApprovalRequest\x1a2.accessflow.action.v1.DecideActionApprovalResponse\"*\xd2\xf3\x18\x02\x18\x01\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/action-approvals/{token}\x12\xcf\x01\n" +
+	"\x0eCreateProvider\x12+.accessflow.action.v1.CreateProviderRequest\x1a,.accessflow.action.v1.CreateProviderResponse\"b\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18'\n" +
+	"\x1aaf:action-providers:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02*:\bproviderb\bprovider\"\x14/v1/action-providers\x12\xd5\x01\n" +
+	"\vGetProvider\x12(.accessflow.action.v1.GetProviderRequest\x1a).accessflow.action.v1.GetProviderResponse\"q\xd2\xf3\x18A\n" +
+	"\x18af:action-providers:read\n" +
+	"\x1aaf:action-providers:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02&b\bprovider\x12\x1a/v1/action-providers/{key}\x12\xd6\x01\n" +
+	"\rListProviders\x12*.accessflow.action.v1.ListProvidersRequest\x1a+.accessflow.action.v1.ListProvidersResponse\"l\xd2\xf3\x18A\n" +
+	"\x18af:action-providers:read\n" +
+	"\x1aaf:action-providers:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02!b\tproviders\x12\x14/v1/action-providers\x12\xce\x01\n" +
+	"\x0eUpdateProvider\x12+.accessflow.action.v1.UpdateProviderRequest\x1a,.accessflow.action.v1.UpdateProviderResponse\"a\xd2\xf3\x18'\n" +
+	"\x1aaf:action-providers:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x020:\bproviderb\bprovider\x1a\x1a/v1/action-providers/{key}\x12\xc1\x01\n" +
+	"\x0eDeleteProvider\x12+.accessflow.action.v1.DeleteProviderRequest\x1a,.accessflow.action.v1.DeleteProviderResponse\"T\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18'\n" +
+	"\x1aaf:action-providers:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/action-providers/{key}\x12\xcc\x01\n" +
+	"\x11CreateActionChain\x12..accessflow.action.v1.CreateActionChainRequest\x1a/.accessflow.action.v1.CreateActionChainResponse\"V\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18$\n" +
+	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02!:\x05chainb\x05chain\"\x11/v1/action-chains\x12\xd1\x01\n" +
+	"\x0eGetActionChain\x12+.accessflow.action.v1.GetActionChainRequest\x1a,.accessflow.action.v1.GetActionChainResponse\"d\xd2\xf3\x18;\n" +
+	"\x15af:action-chains:read\n" +
+	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1fb\x05chain\x12\x16/v1/action-chains/{id}\x12\xd3\x01\n" +
+	"\x10ListActionChains\x12-.accessflow.action.v1.ListActionChainsRequest\x1a..accessflow.action.v1.ListActionChainsResponse\"`\xd2\xf3\x18;\n" +
+	"\x15af:action-chains:read\n" +
+	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1bb\x06chains\x12\x11/v1/action-chains\x12\xca\x01\n" +
+	"\x11UpdateActionChain\x12..accessflow.action.v1.UpdateActionChainRequest\x1a/.accessflow.action.v1.UpdateActionChainResponse\"T\xd2\xf3\x18$\n" +
+	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02&:\x05chainb\x05chain\x1a\x16/v1/action-chains/{id}\x12\xc3\x01\n" +
+	"\x11DeleteActionChain\x12..accessflow.action.v1.DeleteActionChainRequest\x1a/.accessflow.action.v1.DeleteActionChainResponse\"M\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18$\n" +
+	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x18*\x16/v1/action-chains/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3"
 
 var (
 	file_accessflow_action_v1_action_service_proto_rawDescOnce sync.Once
@@ -688,18 +2774,52 @@ func file_accessflow_action_v1_action_service_proto_rawDescGZIP() []byte {
 	return file_accessflow_action_v1_action_service_proto_rawDescData
 }
 
-var file_accessflow_action_v1_action_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_accessflow_action_v1_action_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_accessflow_action_v1_action_service_proto_goTypes = []any{
-	(*StartActionFlowRequest)(nil),  // 0: accessflow.action.v1.StartActionFlowRequest
-	(*StartActionFlowResponse)(nil), // 1: accessflow.action.v1.StartActionFlowResponse
-	(*FlowContext)(nil),             // 2: accessflow.action.v1.FlowContext
-	(*Identity)(nil),                // 3: accessflow.action.v1.Identity
-	(*Relationship)(nil),            // 4: accessflow.action.v1.Relationship
-	(*GetActionFlowRequest)(nil),    // 5: accessflow.action.v1.GetActionFlowRequest
-	(*GetActionFlowResponse)(nil),   // 6: accessflow.action.v1.GetActionFlowResponse
-	(*ActionFlow)(nil),              // 7: accessflow.action.v1.ActionFlow
-	(*structpb.Struct)(nil),         // 8: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
+	(*StartActionFlowRequest)(nil),       // 0: accessflow.action.v1.StartActionFlowRequest
+	(*StartActionFlowResponse)(nil),      // 1: accessflow.action.v1.StartActionFlowResponse
+	(*FlowContext)(nil),                  // 2: accessflow.action.v1.FlowContext
+	(*Identity)(nil),                     // 3: accessflow.action.v1.Identity
+	(*Relationship)(nil),                 // 4: accessflow.action.v1.Relationship
+	(*GetActionFlowRequest)(nil),         // 5: accessflow.action.v1.GetActionFlowRequest
+	(*GetActionFlowResponse)(nil),        // 6: accessflow.action.v1.GetActionFlowResponse
+	(*ActionFlow)(nil),                   // 7: accessflow.action.v1.ActionFlow
+	(*ActionFlowScript)(nil),             // 8: accessflow.action.v1.ActionFlowScript
+	(*ListActionFlowsRequest)(nil),       // 9: accessflow.action.v1.ListActionFlowsRequest
+	(*ListActionFlowsResponse)(nil),      // 10: accessflow.action.v1.ListActionFlowsResponse
+	(*CancelActionFlowRequest)(nil),      // 11: accessflow.action.v1.CancelActionFlowRequest
+	(*CancelActionFlowResponse)(nil),     // 12: accessflow.action.v1.CancelActionFlowResponse
+	(*RetryActionFlowRequest)(nil),       // 13: accessflow.action.v1.RetryActionFlowRequest
+	(*RetryActionFlowResponse)(nil),      // 14: accessflow.action.v1.RetryActionFlowResponse
+	(*DecideActionApprovalRequest)(nil),  // 15: accessflow.action.v1.DecideActionApprovalRequest
+	(*DecideActionApprovalResponse)(nil), // 16: accessflow.action.v1.DecideActionApprovalResponse
+	(*Provider)(nil),                     // 17: accessflow.action.v1.Provider
+	(*CreateProviderRequest)(nil),        // 18: accessflow.action.v1.CreateProviderRequest
+	(*CreateProviderResponse)(nil),       // 19: accessflow.action.v1.CreateProviderResponse
+	(*GetProviderRequest)(nil),           // 20: accessflow.action.v1.GetProviderRequest
+	(*GetProviderResponse)(nil),          // 21: accessflow.action.v1.GetProviderResponse
+	(*ListProvidersRequest)(nil),         // 22: accessflow.action.v1.ListProvidersRequest
+	(*ListProvidersResponse)(nil),        // 23: accessflow.action.v1.ListProvidersResponse
+	(*UpdateProviderRequest)(nil),        // 24: accessflow.action.v1.UpdateProviderRequest
+	(*UpdateProviderResponse)(nil),       // 25: accessflow.action.v1.UpdateProviderResponse
+	(*DeleteProviderRequest)(nil),        // 26: accessflow.action.v1.DeleteProviderRequest
+	(*DeleteProviderResponse)(nil),       // 27: accessflow.action.v1.DeleteProviderResponse
+	(*ActionChain)(nil),                  // 28: accessflow.action.v1.ActionChain
+	(*ActionChainScript)(nil),            // 29: accessflow.action.v1.ActionChainScript
+	(*CreateActionChainRequest)(nil),     // 30: accessflow.action.v1.CreateActionChainRequest
+	(*CreateActionChainResponse)(nil),    // 31: accessflow.action.v1.CreateActionChainResponse
+	(*GetActionChainRequest)(nil),        // 32: accessflow.action.v1.GetActionChainRequest
+	(*GetActionChainResponse)(nil),       // 33: accessflow.action.v1.GetActionChainResponse
+	(*ListActionChainsRequest)(nil),      // 34: accessflow.action.v1.ListActionChainsRequest
+	(*ListActionChainsResponse)(nil),     // 35: accessflow.action.v1.ListActionChainsResponse
+	(*UpdateActionChainRequest)(nil),     // 36: accessflow.action.v1.UpdateActionChainRequest
+	(*UpdateActionChainResponse)(nil),    // 37: accessflow.action.v1.UpdateActionChainResponse
+	(*DeleteActionChainRequest)(nil),     // 38: accessflow.action.v1.DeleteActionChainRequest
+	(*DeleteActionChainResponse)(nil),    // 39: accessflow.action.v1.DeleteActionChainResponse
+	nil,                                  // 40: accessflow.action.v1.Provider.CredentialsEntry
+	(*structpb.Struct)(nil),              // 41: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),        // 42: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 43: google.protobuf.Duration
 }
 var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	2,  // 0: accessflow.action.v1.StartActionFlowRequest.context:type_name -> accessflow.action.v1.FlowContext
@@ -707,21 +2827,80 @@ var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	3,  // 2: accessflow.action.v1.FlowContext.recipient:type_name -> accessflow.action.v1.Identity
 	3,  // 3: accessflow.action.v1.FlowContext.requester:type_name -> accessflow.action.v1.Identity
 	4,  // 4: accessflow.action.v1.FlowContext.relationship:type_name -> accessflow.action.v1.Relationship
-	8,  // 5: accessflow.action.v1.FlowContext.inputs:type_name -> google.protobuf.Struct
-	8,  // 6: accessflow.action.v1.Identity.attributes:type_name -> google.protobuf.Struct
+	41, // 5: accessflow.action.v1.FlowContext.inputs:type_name -> google.protobuf.Struct
+	41, // 6: accessflow.action.v1.Identity.attributes:type_name -> google.protobuf.Struct
 	7,  // 7: accessflow.action.v1.GetActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
 	2,  // 8: accessflow.action.v1.ActionFlow.context:type_name -> accessflow.action.v1.FlowContext
-	9,  // 9: accessflow.action.v1.ActionFlow.created:type_name -> google.protobuf.Timestamp
-	9,  // 10: accessflow.action.v1.ActionFlow.modified:type_name -> google.protobuf.Timestamp
-	0,  // 11: accessflow.action.v1.ActionService.StartActionFlow:input_type -> accessflow.action.v1.StartActionFlowRequest
-	5,  // 12: accessflow.action.v1.ActionService.GetActionFlow:input_type -> accessflow.action.v1.GetActionFlowRequest
-	1,  // 13: accessflow.action.v1.ActionService.StartActionFlow:output_type -> accessflow.action.v1.StartActionFlowResponse
-	6,  // 14: accessflow.action.v1.ActionService.GetActionFlow:output_type -> accessflow.action.v1.GetActionFlowResponse
-	13, // [13:15] is the sub-list for method output_type
-	11, // [11:13] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	42, // 9: accessflow.action.v1.ActionFlow.created:type_name -> google.protobuf.Timestamp
+	42, // 10: accessflow.action.v1.ActionFlow.modified:type_name -> google.protobuf.Timestamp
+	8,  // 11: accessflow.action.v1.ActionFlow.scripts:type_name -> accessflow.action.v1.ActionFlowScript
+	42, // 12: accessflow.action.v1.ActionFlow.completed:type_name -> google.protobuf.Timestamp
+	41, // 13: accessflow.action.v1.ActionFlowScript.output:type_name -> google.protobuf.Struct
+	42, // 14: accessflow.action.v1.ActionFlowScript.started:type_name -> google.protobuf.Timestamp
+	42, // 15: accessflow.action.v1.ActionFlowScript.finished:type_name -> google.protobuf.Timestamp
+	7,  // 16: accessflow.action.v1.ListActionFlowsResponse.flows:type_name -> accessflow.action.v1.ActionFlow
+	7,  // 17: accessflow.action.v1.CancelActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
+	7,  // 18: accessflow.action.v1.RetryActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
+	41, // 19: accessflow.action.v1.Provider.settings:type_name -> google.protobuf.Struct
+	40, // 20: accessflow.action.v1.Provider.credentials:type_name -> accessflow.action.v1.Provider.CredentialsEntry
+	42, // 21: accessflow.action.v1.Provider.created:type_name -> google.protobuf.Timestamp
+	42, // 22: accessflow.action.v1.Provider.modified:type_name -> google.protobuf.Timestamp
+	17, // 23: accessflow.action.v1.CreateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
+	17, // 24: accessflow.action.v1.CreateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
+	17, // 25: accessflow.action.v1.GetProviderResponse.provider:type_name -> accessflow.action.v1.Provider
+	17, // 26: accessflow.action.v1.ListProvidersResponse.providers:type_name -> accessflow.action.v1.Provider
+	17, // 27: accessflow.action.v1.UpdateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
+	17, // 28: accessflow.action.v1.UpdateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
+	29, // 29: accessflow.action.v1.ActionChain.scripts:type_name -> accessflow.action.v1.ActionChainScript
+	42, // 30: accessflow.action.v1.ActionChain.created:type_name -> google.protobuf.Timestamp
+	42, // 31: accessflow.action.v1.ActionChain.modified:type_name -> google.protobuf.Timestamp
+	41, // 32: accessflow.action.v1.ActionChainScript.metadata:type_name -> google.protobuf.Struct
+	43, // 33: accessflow.action.v1.ActionChainScript.duration:type_name -> google.protobuf.Duration
+	43, // 34: accessflow.action.v1.ActionChainScript.backoff:type_name -> google.protobuf.Duration
+	29, // 35: accessflow.action.v1.ActionChainScript.compensation:type_name -> accessflow.action.v1.ActionChainScript
+	28, // 36: accessflow.action.v1.CreateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 37: accessflow.action.v1.CreateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 38: accessflow.action.v1.GetActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 39: accessflow.action.v1.ListActionChainsResponse.chains:type_name -> accessflow.action.v1.ActionChain
+	28, // 40: accessflow.action.v1.UpdateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
+	28, // 41: accessflow.action.v1.UpdateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
+	0,  // 42: accessflow.action.v1.ActionService.StartActionFlow:input_type -> accessflow.action.v1.StartActionFlowRequest
+	5,  // 43: accessflow.action.v1.ActionService.GetActionFlow:input_type -> accessflow.action.v1.GetActionFlowRequest
+	9,  // 44: accessflow.action.v1.ActionService.ListActionFlows:input_type -> accessflow.action.v1.ListActionFlowsRequest
+	11, // 45: accessflow.action.v1.ActionService.CancelActionFlow:input_type -> accessflow.action.v1.CancelActionFlowRequest
+	13, // 46: accessflow.action.v1.ActionService.RetryActionFlow:input_type -> accessflow.action.v1.RetryActionFlowRequest
+	15, // 47: accessflow.action.v1.ActionService.DecideActionApproval:input_type -> accessflow.action.v1.DecideActionApprovalRequest
+	18, // 48: accessflow.action.v1.ActionService.CreateProvider:input_type -> accessflow.action.v1.CreateProviderRequest
+	20, // 49: accessflow.action.v1.ActionService.GetProvider:input_type -> accessflow.action.v1.GetProviderRequest
+	22, // 50: accessflow.action.v1.ActionService.ListProviders:input_type -> accessflow.action.v1.ListProvidersRequest
+	24, // 51: accessflow.action.v1.ActionService.UpdateProvider:input_type -> accessflow.action.v1.UpdateProviderRequest
+	26, // 52: accessflow.action.v1.ActionService.DeleteProvider:input_type -> accessflow.action.v1.DeleteProviderRequest
+	30, // 53: accessflow.action.v1.ActionService.CreateActionChain:input_type -> accessflow.action.v1.CreateActionChainRequest
+	32, // 54: accessflow.action.v1.ActionService.GetActionChain:input_type -> accessflow.action.v1.GetActionChainRequest
+	34, // 55: accessflow.action.v1.ActionService.ListActionChains:input_type -> accessflow.action.v1.ListActionChainsRequest
+	36, // 56: accessflow.action.v1.ActionService.UpdateActionChain:input_type -> accessflow.action.v1.UpdateActionChainRequest
+	38, // 57: accessflow.action.v1.ActionService.DeleteActionChain:input_type -> accessflow.action.v1.DeleteActionChainRequest
+	1,  // 58: accessflow.action.v1.ActionService.StartActionFlow:output_type -> accessflow.action.v1.StartActionFlowResponse
+	6,  // 59: accessflow.action.v1.ActionService.GetActionFlow:output_type -> accessflow.action.v1.GetActionFlowResponse
+	10, // 60: accessflow.action.v1.ActionService.ListActionFlows:output_type -> accessflow.action.v1.ListActionFlowsResponse
+	12, // 61: accessflow.action.v1.ActionService.CancelActionFlow:output_type -> accessflow.action.v1.CancelActionFlowResponse
+	14, // 62: accessflow.action.v1.ActionService.RetryActionFlow:output_type -> accessflow.action.v1.RetryActionFlowResponse
+	16, // 63: accessflow.action.v1.ActionService.DecideActionApproval:output_type -> accessflow.action.v1.DecideActionApprovalResponse
+	19, // 64: accessflow.action.v1.ActionService.CreateProvider:output_type -> accessflow.action.v1.CreateProviderResponse
+	21, // 65: accessflow.action.v1.ActionService.GetProvider:output_type -> accessflow.action.v1.GetProviderResponse
+	23, // 66: accessflow.action.v1.ActionService.ListProviders:output_type -> accessflow.action.v1.ListProvidersResponse
+	25, // 67: accessflow.action.v1.ActionService.UpdateProvider:output_type -> accessflow.action.v1.UpdateProviderResponse
+	27, // 68: accessflow.action.v1.ActionService.DeleteProvider:output_type -> accessflow.action.v1.DeleteProviderResponse
+	31, // 69: accessflow.action.v1.ActionService.CreateActionChain:output_type -> accessflow.action.v1.CreateActionChainResponse
+	33, // 70: accessflow.action.v1.ActionService.GetActionChain:output_type -> accessflow.action.v1.GetActionChainResponse
+	35, // 71: accessflow.action.v1.ActionService.ListActionChains:output_type -> accessflow.action.v1.ListActionChainsResponse
+	37, // 72: accessflow.action.v1.ActionService.UpdateActionChain:output_type -> accessflow.action.v1.UpdateActionChainResponse
+	39, // 73: accessflow.action.v1.ActionService.DeleteActionChain:output_type -> accessflow.action.v1.DeleteActionChainResponse
+	58, // [58:74] is the sub-list for method output_type
+	42, // [42:58] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_accessflow_action_v1_action_service_proto_init() }
@@ -729,13 +2908,16 @@ func file_accessflow_action_v1_action_service_proto_init() {
 	if File_accessflow_action_v1_action_service_proto != nil {
 		return
 	}
+	file_accessflow_action_v1_action_service_proto_msgTypes[9].OneofWrappers = []any{}
+	file_accessflow_action_v1_action_service_proto_msgTypes[22].OneofWrappers = []any{}
+	file_accessflow_action_v1_action_service_proto_msgTypes[34].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_accessflow_action_v1_action_service_proto_rawDesc), len(file_accessflow_action_v1_action_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ActionService_StartActionFlow_FullMethodName = "/accessflow.action.v1.ActionService/StartActionFlow"
-	ActionService_GetActionFlow_FullMethodName   = "/accessflow.action.v1.ActionService/GetActionFlow"
+	ActionService_StartActionFlow_FullMethodName      = "/accessflow.action.v1.ActionService/StartActionFlow"
+	ActionService_GetActionFlow_FullMethodName        = "/accessflow.action.v1.ActionService/GetActionFlow"
+	ActionService_ListActionFlows_FullMethodName      = "/accessflow.action.v1.ActionService/ListActionFlows"
+	ActionService_CancelActionFlow_FullMethodName     = "/accessflow.action.v1.ActionService/CancelActionFlow"
+	ActionService_RetryActionFlow_FullMethodName      = "/accessflow.action.v1.ActionService/RetryActionFlow"
+	ActionService_DecideActionApproval_FullMethodName = "/accessflow.action.v1.ActionService/DecideActionApproval"
+	ActionService_CreateProvider_FullMethodName       = "/accessflow.action.v1.ActionService/CreateProvider"
+	ActionService_GetProvider_FullMethodName          = "/accessflow.action.v1.ActionService/GetProvider"
+	ActionService_ListProviders_FullMethodName        = "/accessflow.action.v1.ActionService/ListProviders"
+	ActionService_UpdateProvider_FullMethodName       = "/accessflow.action.v1.ActionService/UpdateProvider"
+	ActionService_DeleteProvider_FullMethodName       = "/accessflow.action.v1.ActionService/DeleteProvider"
+	ActionService_CreateActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/CreateActionChain"
+	ActionService_GetActionChain_FullMethodName       = "/accessflow.action.v1.ActionService/GetActionChain"
+	ActionService_ListActionChains_FullMethodName     = "/accessflow.action.v1.ActionService/ListActionChains"
+	ActionService_UpdateActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/UpdateActionChain"
+	ActionService_DeleteActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/DeleteActionChain"
 )
 
 // ActionServiceClient is the client API for ActionService service.
@@ -38,6 +52,45 @@ type ActionServiceClient interface {
 	StartActionFlow(ctx context.Context, in *StartActionFlowRequest, opts ...grpc.CallOption) (*StartActionFlowResponse, error)
 	// GetActionFlow returns a flow with its scripts' status, attempts, outputs and errors.
 	GetActionFlow(ctx context.Context, in *GetActionFlowRequest, opts ...grpc.CallOption) (*GetActionFlowResponse, error)
+	// ListActionFlows pages through flows, newest first, optionally filtered.
+	ListActionFlows(ctx context.Context, in *ListActionFlowsRequest, opts ...grpc.CallOption) (*ListActionFlowsResponse, error)
+	// CancelActionFlow stops a flow that has not ended: scripts not yet run are CANCELLED (a
+	// script already calling its target finishes, but nothing runs after it) and
+	// idn:post-provisioning reports what was done.
+	CancelActionFlow(ctx context.Context, in *CancelActionFlowRequest, opts ...grpc.CallOption) (*CancelActionFlowResponse, error)
+	// RetryActionFlow runs a FAILED flow again from its first failed script: failed and skipped
+	// scripts start over (with the same idempotency keys, so a target that saw an attempt does
+	// not act twice); succeeded ones are kept.
+	RetryActionFlow(ctx context.Context, in *RetryActionFlowRequest, opts ...grpc.CallOption) (*RetryActionFlowResponse, error)
+	// DecideActionApproval records an approver's answer to an email_approval or slack_approval
+	// script. The token is the signed approve or deny link the script's message carried (it is
+	// the credential: no bearer token is needed); the first answer wins, and repeating it is
+	// harmless. APPROVE lets the flow go on; DENY fails the script (its onFailure applies).
+	DecideActionApproval(ctx context.Context, in *DecideActionApprovalRequest, opts ...grpc.CallOption) (*DecideActionApprovalResponse, error)
+	// CreateProvider configures a target system. Its credentials are write-only: sealed at rest,
+	// never returned.
+	CreateProvider(ctx context.Context, in *CreateProviderRequest, opts ...grpc.CallOption) (*CreateProviderResponse, error)
+	// GetProvider returns a provider, without its credentials.
+	GetProvider(ctx context.Context, in *GetProviderRequest, opts ...grpc.CallOption) (*GetProviderResponse, error)
+	// ListProviders pages through providers by key.
+	ListProviders(ctx context.Context, in *ListProvidersRequest, opts ...grpc.CallOption) (*ListProvidersResponse, error)
+	// UpdateProvider replaces a provider; credentials left out keep their stored values.
+	UpdateProvider(ctx context.Context, in *UpdateProviderRequest, opts ...grpc.CallOption) (*UpdateProviderResponse, error)
+	// DeleteProvider removes a provider no chain uses.
+	DeleteProvider(ctx context.Context, in *DeleteProviderRequest, opts ...grpc.CallOption) (*DeleteProviderResponse, error)
+	// CreateActionChain saves a chain after checking it: every script type is known and
+	// supported by its provider's connector, and every template compiles and reads only what a
+	// flow's context holds (a mistake is a 400 here, not a failure at run time).
+	CreateActionChain(ctx context.Context, in *CreateActionChainRequest, opts ...grpc.CallOption) (*CreateActionChainResponse, error)
+	// GetActionChain returns a chain.
+	GetActionChain(ctx context.Context, in *GetActionChainRequest, opts ...grpc.CallOption) (*GetActionChainResponse, error)
+	// ListActionChains pages through chains by name.
+	ListActionChains(ctx context.Context, in *ListActionChainsRequest, opts ...grpc.CallOption) (*ListActionChainsResponse, error)
+	// UpdateActionChain replaces a chain, checked as on create. Running flows keep the chain
+	// they started with.
+	UpdateActionChain(ctx context.Context, in *UpdateActionChainRequest, opts ...grpc.CallOption) (*UpdateActionChainResponse, error)
+	// DeleteActionChain removes a chain; its flows are kept.
+	DeleteActionChain(ctx context.Context, in *DeleteActionChainRequest, opts ...grpc.CallOption) (*DeleteActionChainResponse, error)
 }
 
 type actionServiceClient struct {
@@ -68,6 +121,146 @@ func (c *actionServiceClient) GetActionFlow(ctx context.Context, in *GetActionFl
 	return out, nil
 }
 
+func (c *actionServiceClient) ListActionFlows(ctx context.Context, in *ListActionFlowsRequest, opts ...grpc.CallOption) (*ListActionFlowsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListActionFlowsResponse)
+	err := c.cc.Invoke(ctx, ActionService_ListActionFlows_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) CancelActionFlow(ctx context.Context, in *CancelActionFlowRequest, opts ...grpc.CallOption) (*CancelActionFlowResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelActionFlowResponse)
+	err := c.cc.Invoke(ctx, ActionService_CancelActionFlow_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) RetryActionFlow(ctx context.Context, in *RetryActionFlowRequest, opts ...grpc.CallOption) (*RetryActionFlowResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetryActionFlowResponse)
+	err := c.cc.Invoke(ctx, ActionService_RetryActionFlow_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) DecideActionApproval(ctx context.Context, in *DecideActionApprovalRequest, opts ...grpc.CallOption) (*DecideActionApprovalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DecideActionApprovalResponse)
+	err := c.cc.Invoke(ctx, ActionService_DecideActionApproval_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) CreateProvider(ctx context.Context, in *CreateProviderRequest, opts ...grpc.CallOption) (*CreateProviderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateProviderResponse)
+	err := c.cc.Invoke(ctx, ActionService_CreateProvider_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) GetProvider(ctx context.Context, in *GetProviderRequest, opts ...grpc.CallOption) (*GetProviderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetProviderResponse)
+	err := c.cc.Invoke(ctx, ActionService_GetProvider_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) ListProviders(ctx context.Context, in *ListProvidersRequest, opts ...grpc.CallOption) (*ListProvidersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProvidersResponse)
+	err := c.cc.Invoke(ctx, ActionService_ListProviders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) UpdateProvider(ctx context.Context, in *UpdateProviderRequest, opts ...grpc.CallOption) (*UpdateProviderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateProviderResponse)
+	err := c.cc.Invoke(ctx, ActionService_UpdateProvider_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) DeleteProvider(ctx context.Context, in *DeleteProviderRequest, opts ...grpc.CallOption) (*DeleteProviderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteProviderResponse)
+	err := c.cc.Invoke(ctx, ActionService_DeleteProvider_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) CreateActionChain(ctx context.Context, in *CreateActionChainRequest, opts ...grpc.CallOption) (*CreateActionChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateActionChainResponse)
+	err := c.cc.Invoke(ctx, ActionService_CreateActionChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) GetActionChain(ctx context.Context, in *GetActionChainRequest, opts ...grpc.CallOption) (*GetActionChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetActionChainResponse)
+	err := c.cc.Invoke(ctx, ActionService_GetActionChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) ListActionChains(ctx context.Context, in *ListActionChainsRequest, opts ...grpc.CallOption) (*ListActionChainsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListActionChainsResponse)
+	err := c.cc.Invoke(ctx, ActionService_ListActionChains_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) UpdateActionChain(ctx context.Context, in *UpdateActionChainRequest, opts ...grpc.CallOption) (*UpdateActionChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateActionChainResponse)
+	err := c.cc.Invoke(ctx, ActionService_UpdateActionChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) DeleteActionChain(ctx context.Context, in *DeleteActionChainRequest, opts ...grpc.CallOption) (*DeleteActionChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteActionChainResponse)
+	err := c.cc.Invoke(ctx, ActionService_DeleteActionChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ActionServiceServer is the server API for ActionService service.
 // All implementations must embed UnimplementedActionServiceServer
 // for forward compatibility.
@@ -83,6 +276,45 @@ type ActionServiceServer interface {
 	StartActionFlow(context.Context, *StartActionFlowRequest) (*StartActionFlowResponse, error)
 	// GetActionFlow returns a flow with its scripts' status, attempts, outputs and errors.
 	GetActionFlow(context.Context, *GetActionFlowRequest) (*GetActionFlowResponse, error)
+	// ListActionFlows pages through flows, newest first, optionally filtered.
+	ListActionFlows(context.Context, *ListActionFlowsRequest) (*ListActionFlowsResponse, error)
+	// CancelActionFlow stops a flow that has not ended: scripts not yet run are CANCELLED (a
+	// script already calling its target finishes, but nothing runs after it) and
+	// idn:post-provisioning reports what was done.
+	CancelActionFlow(context.Context, *CancelActionFlowRequest) (*CancelActionFlowResponse, error)
+	// RetryActionFlow runs a FAILED flow again from its first failed script: failed and skipped
+	// scripts start over (with the same idempotency keys, so a target that saw an attempt does
+	// not act twice); succeeded ones are kept.
+	RetryActionFlow(context.Context, *RetryActionFlowRequest) (*RetryActionFlowResponse, error)
+	// DecideActionApproval records an approver's answer to an email_approval or slack_approval
+	// script. The token is the signed approve or deny link the script's message carried (it is
+	// the credential: no bearer token is needed); the first answer wins, and repeating it is
+	// harmless. APPROVE lets the flow go on; DENY fails the script (its onFailure applies).
+	DecideActionApproval(context.Context, *DecideActionApprovalRequest) (*DecideActionApprovalResponse, error)
+	// CreateProvider configures a target system. Its credentials are write-only: sealed at rest,
+	// never returned.
+	CreateProvider(context.Context, *CreateProviderRequest) (*CreateProviderResponse, error)
+	// GetProvider returns a provider, without its credentials.
+	GetProvider(context.Context, *GetProviderRequest) (*GetProviderResponse, error)
+	// ListProviders pages through providers by key.
+	ListProviders(context.Context, *ListProvidersRequest) (*ListProvidersResponse, error)
+	// UpdateProvider replaces a provider; credentials left out keep their stored values.
+	UpdateProvider(context.Context, *UpdateProviderRequest) (*UpdateProviderResponse, error)
+	// DeleteProvider removes a provider no chain uses.
+	DeleteProvider(context.Context, *DeleteProviderRequest) (*DeleteProviderResponse, error)
+	// CreateActionChain saves a chain after checking it: every script type is known and
+	// supported by its provider's connector, and every template compiles and reads only what a
+	// flow's context holds (a mistake is a 400 here, not a failure at run time).
+	CreateActionChain(context.Context, *CreateActionChainRequest) (*CreateActionChainResponse, error)
+	// GetActionChain returns a chain.
+	GetActionChain(context.Context, *GetActionChainRequest) (*GetActionChainResponse, error)
+	// ListActionChains pages through chains by name.
+	ListActionChains(context.Context, *ListActionChainsRequest) (*ListActionChainsResponse, error)
+	// UpdateActionChain replaces a chain, checked as on create. Running flows keep the chain
+	// they started with.
+	UpdateActionChain(context.Context, *UpdateActionChainRequest) (*UpdateActionChainResponse, error)
+	// DeleteActionChain removes a chain; its flows are kept.
+	DeleteActionChain(context.Context, *DeleteActionChainRequest) (*DeleteActionChainResponse, error)
 	mustEmbedUnimplementedActionServiceServer()
 }
 
@@ -98,6 +330,48 @@ func (UnimplementedActionServiceServer) StartActionFlow(context.Context, *StartA
 }
 func (UnimplementedActionServiceServer) GetActionFlow(context.Context, *GetActionFlowRequest) (*GetActionFlowResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetActionFlow not implemented")
+}
+func (UnimplementedActionServiceServer) ListActionFlows(context.Context, *ListActionFlowsRequest) (*ListActionFlowsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListActionFlows not implemented")
+}
+func (UnimplementedActionServiceServer) CancelActionFlow(context.Context, *CancelActionFlowRequest) (*CancelActionFlowResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelActionFlow not implemented")
+}
+func (UnimplementedActionServiceServer) RetryActionFlow(context.Context, *RetryActionFlowRequest) (*RetryActionFlowResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetryActionFlow not implemented")
+}
+func (UnimplementedActionServiceServer) DecideActionApproval(context.Context, *DecideActionApprovalRequest) (*DecideActionApprovalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideActionApproval not implemented")
+}
+func (UnimplementedActionServiceServer) CreateProvider(context.Context, *CreateProviderRequest) (*CreateProviderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateProvider not implemented")
+}
+func (UnimplementedActionServiceServer) GetProvider(context.Context, *GetProviderRequest) (*GetProviderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetProvider not implemented")
+}
+func (UnimplementedActionServiceServer) ListProviders(context.Context, *ListProvidersRequest) (*ListProvidersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProviders not implemented")
+}
+func (UnimplementedActionServiceServer) UpdateProvider(context.Context, *UpdateProviderRequest) (*UpdateProviderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateProvider not implemented")
+}
+func (UnimplementedActionServiceServer) DeleteProvider(context.Context, *DeleteProviderRequest) (*DeleteProviderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteProvider not implemented")
+}
+func (UnimplementedActionServiceServer) CreateActionChain(context.Context, *CreateActionChainRequest) (*CreateActionChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateActionChain not implemented")
+}
+func (UnimplementedActionServiceServer) GetActionChain(context.Context, *GetActionChainRequest) (*GetActionChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetActionChain not implemented")
+}
+func (UnimplementedActionServiceServer) ListActionChains(context.Context, *ListActionChainsRequest) (*ListActionChainsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListActionChains not implemented")
+}
+func (UnimplementedActionServiceServer) UpdateActionChain(context.Context, *UpdateActionChainRequest) (*UpdateActionChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateActionChain not implemented")
+}
+func (UnimplementedActionServiceServer) DeleteActionChain(context.Context, *DeleteActionChainRequest) (*DeleteActionChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteActionChain not implemented")
 }
 func (UnimplementedActionServiceServer) mustEmbedUnimplementedActionServiceServer() {}
 func (UnimplementedActionServiceServer) testEmbeddedByValue()                       {}
@@ -156,6 +430,258 @@ func _ActionService_GetActionFlow_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ActionService_ListActionFlows_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListActionFlowsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).ListActionFlows(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_ListActionFlows_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).ListActionFlows(ctx, req.(*ListActionFlowsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_CancelActionFlow_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelActionFlowRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).CancelActionFlow(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_CancelActionFlow_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).CancelActionFlow(ctx, req.(*CancelActionFlowRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_RetryActionFlow_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryActionFlowRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).RetryActionFlow(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_RetryActionFlow_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).RetryActionFlow(ctx, req.(*RetryActionFlowRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_DecideActionApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideActionApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).DecideActionApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_DecideActionApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).DecideActionApproval(ctx, req.(*DecideActionApprovalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_CreateProvider_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateProviderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).CreateProvider(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_CreateProvider_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).CreateProvider(ctx, req.(*CreateProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_GetProvider_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProviderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).GetProvider(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_GetProvider_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).GetProvider(ctx, req.(*GetProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_ListProviders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProvidersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).ListProviders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_ListProviders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).ListProviders(ctx, req.(*ListProvidersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_UpdateProvider_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProviderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).UpdateProvider(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_UpdateProvider_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).UpdateProvider(ctx, req.(*UpdateProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_DeleteProvider_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteProviderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).DeleteProvider(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_DeleteProvider_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).DeleteProvider(ctx, req.(*DeleteProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_CreateActionChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateActionChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).CreateActionChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_CreateActionChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).CreateActionChain(ctx, req.(*CreateActionChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_GetActionChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetActionChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).GetActionChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_GetActionChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).GetActionChain(ctx, req.(*GetActionChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_ListActionChains_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListActionChainsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).ListActionChains(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_ListActionChains_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).ListActionChains(ctx, req.(*ListActionChainsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_UpdateActionChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateActionChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).UpdateActionChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_UpdateActionChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).UpdateActionChain(ctx, req.(*UpdateActionChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_DeleteActionChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteActionChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).DeleteActionChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_DeleteActionChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).DeleteActionChain(ctx, req.(*DeleteActionChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ActionService_ServiceDesc is the grpc.ServiceDesc for ActionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -170,6 +696,62 @@ var ActionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetActionFlow",
 			Handler:    _ActionService_GetActionFlow_Handler,
+		},
+		{
+			MethodName: "ListActionFlows",
+			Handler:    _ActionService_ListActionFlows_Handler,
+		},
+		{
+			MethodName: "CancelActionFlow",
+			Handler:    _ActionService_CancelActionFlow_Handler,
+		},
+		{
+			MethodName: "RetryActionFlow",
+			Handler:    _ActionService_RetryActionFlow_Handler,
+		},
+		{
+			MethodName: "DecideActionApproval",
+			Handler:    _ActionService_DecideActionApproval_Handler,
+		},
+		{
+			MethodName: "CreateProvider",
+			Handler:    _ActionService_CreateProvider_Handler,
+		},
+		{
+			MethodName: "GetProvider",
+			Handler:    _ActionService_GetProvider_Handler,
+		},
+		{
+			MethodName: "ListProviders",
+			Handler:    _ActionService_ListProviders_Handler,
+		},
+		{
+			MethodName: "UpdateProvider",
+			Handler:    _ActionService_UpdateProvider_Handler,
+		},
+		{
+			MethodName: "DeleteProvider",
+			Handler:    _ActionService_DeleteProvider_Handler,
+		},
+		{
+			MethodName: "CreateActionChain",
+			Handler:    _ActionService_CreateActionChain_Handler,
+		},
+		{
+			MethodName: "GetActionChain",
+			Handler:    _ActionService_GetActionChain_Handler,
+		},
+		{
+			MethodName: "ListActionChains",
+			Handler:    _ActionService_ListActionChains_Handler,
+		},
+		{
+			MethodName: "UpdateActionChain",
+			Handler:    _ActionService_UpdateActionChain_Handler,
+		},
+		{
+			MethodName: "DeleteActionChain",
+			Handler:    _ActionService_DeleteActionChain_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

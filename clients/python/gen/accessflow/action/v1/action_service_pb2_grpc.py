@@ -26,6 +26,76 @@ class ActionServiceStub(object):
                 request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowRequest.SerializeToString,
                 response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowResponse.FromString,
                 )
+        self.ListActionFlows = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/ListActionFlows',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionFlowsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionFlowsResponse.FromString,
+                )
+        self.CancelActionFlow = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/CancelActionFlow',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CancelActionFlowRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CancelActionFlowResponse.FromString,
+                )
+        self.RetryActionFlow = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/RetryActionFlow',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.RetryActionFlowRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.RetryActionFlowResponse.FromString,
+                )
+        self.DecideActionApproval = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/DecideActionApproval',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DecideActionApprovalRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DecideActionApprovalResponse.FromString,
+                )
+        self.CreateProvider = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/CreateProvider',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateProviderRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateProviderResponse.FromString,
+                )
+        self.GetProvider = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/GetProvider',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetProviderRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetProviderResponse.FromString,
+                )
+        self.ListProviders = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/ListProviders',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListProvidersRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListProvidersResponse.FromString,
+                )
+        self.UpdateProvider = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/UpdateProvider',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateProviderRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateProviderResponse.FromString,
+                )
+        self.DeleteProvider = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/DeleteProvider',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteProviderRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteProviderResponse.FromString,
+                )
+        self.CreateActionChain = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/CreateActionChain',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateActionChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateActionChainResponse.FromString,
+                )
+        self.GetActionChain = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/GetActionChain',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionChainResponse.FromString,
+                )
+        self.ListActionChains = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/ListActionChains',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionChainsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionChainsResponse.FromString,
+                )
+        self.UpdateActionChain = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/UpdateActionChain',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateActionChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateActionChainResponse.FromString,
+                )
+        self.DeleteActionChain = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/DeleteActionChain',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainResponse.FromString,
+                )
 
 
 class ActionServiceServicer(object):
@@ -51,6 +121,115 @@ class ActionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListActionFlows(self, request, context):
+        """ListActionFlows pages through flows, newest first, optionally filtered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelActionFlow(self, request, context):
+        """CancelActionFlow stops a flow that has not ended: scripts not yet run are CANCELLED (a
+        script already calling its target finishes, but nothing runs after it) and
+        idn:post-provisioning reports what was done.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetryActionFlow(self, request, context):
+        """RetryActionFlow runs a FAILED flow again from its first failed script: failed and skipped
+        scripts start over (with the same idempotency keys, so a target that saw an attempt does
+        not act twice); succeeded ones are kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideActionApproval(self, request, context):
+        """DecideActionApproval records an approver's answer to an email_approval or slack_approval
+        script. The token is the signed approve or deny link the script's message carried (it is
+        the credential: no bearer token is needed); the first answer wins, and repeating it is
+        harmless. APPROVE lets the flow go on; DENY fails the script (its onFailure applies).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateProvider(self, request, context):
+        """CreateProvider configures a target system. Its credentials are write-only: sealed at rest,
+        never returned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProvider(self, request, context):
+        """GetProvider returns a provider, without its credentials.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProviders(self, request, context):
+        """ListProviders pages through providers by key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateProvider(self, request, context):
+        """UpdateProvider replaces a provider; credentials left out keep their stored values.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteProvider(self, request, context):
+        """DeleteProvider removes a provider no chain uses.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateActionChain(self, request, context):
+        """CreateActionChain saves a chain after checking it: every script type is known and
+        supported by its provider's connector, and every template compiles and reads only what a
+        flow's context holds (a mistake is a 400 here, not a failure at run time).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetActionChain(self, request, context):
+        """GetActionChain returns a chain.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListActionChains(self, request, context):
+        """ListActionChains pages through chains by name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateActionChain(self, request, context):
+        """UpdateActionChain replaces a chain, checked as on create. Running flows keep the chain
+        they started with.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteActionChain(self, request, context):
+        """DeleteActionChain removes a chain; its flows are kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ActionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -63,6 +242,76 @@ def add_ActionServiceServicer_to_server(servicer, server):
                     servicer.GetActionFlow,
                     request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowRequest.FromString,
                     response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowResponse.SerializeToString,
+            ),
+            'ListActionFlows': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActionFlows,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionFlowsRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionFlowsResponse.SerializeToString,
+            ),
+            'CancelActionFlow': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelActionFlow,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CancelActionFlowRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CancelActionFlowResponse.SerializeToString,
+            ),
+            'RetryActionFlow': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryActionFlow,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.RetryActionFlowRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.RetryActionFlowResponse.SerializeToString,
+            ),
+            'DecideActionApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideActionApproval,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DecideActionApprovalRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DecideActionApprovalResponse.SerializeToString,
+            ),
+            'CreateProvider': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateProvider,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateProviderRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateProviderResponse.SerializeToString,
+            ),
+            'GetProvider': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProvider,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetProviderRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetProviderResponse.SerializeToString,
+            ),
+            'ListProviders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProviders,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListProvidersRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListProvidersResponse.SerializeToString,
+            ),
+            'UpdateProvider': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateProvider,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateProviderRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateProviderResponse.SerializeToString,
+            ),
+            'DeleteProvider': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteProvider,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteProviderRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteProviderResponse.SerializeToString,
+            ),
+            'CreateActionChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateActionChain,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateActionChainRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateActionChainResponse.SerializeToString,
+            ),
+            'GetActionChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetActionChain,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionChainRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionChainResponse.SerializeToString,
+            ),
+            'ListActionChains': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActionChains,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionChainsRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionChainsResponse.SerializeToString,
+            ),
+            'UpdateActionChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateActionChain,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateActionChainRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateActionChainResponse.SerializeToString,
+            ),
+            'DeleteActionChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteActionChain,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -107,5 +356,243 @@ class ActionService(object):
         return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/GetActionFlow',
             accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowRequest.SerializeToString,
             accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionFlowResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListActionFlows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/ListActionFlows',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionFlowsRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionFlowsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CancelActionFlow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/CancelActionFlow',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.CancelActionFlowRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.CancelActionFlowResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RetryActionFlow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/RetryActionFlow',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.RetryActionFlowRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.RetryActionFlowResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DecideActionApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/DecideActionApproval',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.DecideActionApprovalRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.DecideActionApprovalResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateProvider(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/CreateProvider',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateProviderRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateProviderResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetProvider(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/GetProvider',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetProviderRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetProviderResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListProviders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/ListProviders',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListProvidersRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListProvidersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateProvider(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/UpdateProvider',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateProviderRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateProviderResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteProvider(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/DeleteProvider',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteProviderRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteProviderResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateActionChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/CreateActionChain',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateActionChainRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.CreateActionChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetActionChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/GetActionChain',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionChainRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetActionChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListActionChains(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/ListActionChains',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionChainsRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListActionChainsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateActionChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/UpdateActionChain',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateActionChainRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.UpdateActionChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteActionChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/DeleteActionChain',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -5,17 +5,19 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_accessflow_type_v1_auth } from "../../type/v1/auth_pb.js";
+import { file_accessflow_type_v1_http } from "../../type/v1/http_pb.js";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
+import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file accessflow/action/v1/action_service.proto.
  */
 export const file_accessflow_action_v1_action_service: GenFile = /*@__PURE__*/
-  fileDesc("CilhY2Nlc3NmbG93L2FjdGlvbi92MS9hY3Rpb25fc2VydmljZS5wcm90bxIUYWNjZXNzZmxvdy5hY3Rpb24udjEilwEKFlN0YXJ0QWN0aW9uRmxvd1JlcXVlc3QSHAoIY2hhaW5faWQYASABKAlCCrpIB3IFEAEYgAISIwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQgq6SAdyBRABGIACEjoKB2NvbnRleHQYAyABKAsyIS5hY2Nlc3NmbG93LmFjdGlvbi52MS5GbG93Q29udGV4dEIGukgDyAEBIloKF1N0YXJ0QWN0aW9uRmxvd1Jlc3BvbnNlEi4KBGZsb3cYASABKAsyIC5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93Eg8KB2NyZWF0ZWQYAiABKAgi0AIKC0Zsb3dDb250ZXh0EicKCW9wZXJhdGlvbhgBIAEoCUIUukgRcg9SBUdSQU5UUgZSRVZPS0USOQoJcmVjaXBpZW50GAIgASgLMh4uYWNjZXNzZmxvdy5hY3Rpb24udjEuSWRlbnRpdHlCBrpIA8gBARIxCglyZXF1ZXN0ZXIYAyABKAsyHi5hY2Nlc3NmbG93LmFjdGlvbi52MS5JZGVudGl0eRI4CgxyZWxhdGlvbnNoaXAYBCABKAsyIi5hY2Nlc3NmbG93LmFjdGlvbi52MS5SZWxhdGlvbnNoaXASIgoQYXBwcm92YWxfZmxvd19pZBgFIAEoCUIIukgFcgMYgAISIwoRYWNjZXNzX3JlcXVlc3RfaWQYBiABKAlCCLpIBXIDGIACEicKBmlucHV0cxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QigAEKCElkZW50aXR5EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEhYKBG5hbWUYAiABKAlCCLpIBXIDGIACEhcKBWVtYWlsGAMgASgJQgi6SAVyAxjAAhIrCgphdHRyaWJ1dGVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCLcAQoMUmVsYXRpb25zaGlwEhYKAmlkGAEgASgJQgq6SAdyBRABGIACEhYKBG5hbWUYAiABKAlCCLpIBXIDGIACEhsKCXNvdXJjZV9pZBgDIAEoCUIIukgFcgMYgAISQwoLdGFyZ2V0X2tpbmQYBCABKAlCLrpIK3IpUgBSBUdST1VQUgRST0xFUgZFTlRJVFlSB0xJQ0VOU0VSB0FDQ09VTlQSGwoJdGFyZ2V0X2lkGAUgASgJQgi6SAVyAxiACBIdCgt0YXJnZXRfbmFtZRgGIAEoCUIIukgFcgMYgAIiLgoUR2V0QWN0aW9uRmxvd1JlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiRwoVR2V0QWN0aW9uRmxvd1Jlc3BvbnNlEi4KBGZsb3cYASABKAsyIC5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93IqMCCgpBY3Rpb25GbG93Eg8KAmlkGAEgASgJQgPgQQMSFQoIY2hhaW5faWQYAiABKAlCA+BBAxITCgZzdGF0dXMYAyABKAlCA+BBAxIcCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCA+BBAxIcCg90cmFja2luZ19udW1iZXIYBSABKAlCA+BBAxI3Cgdjb250ZXh0GAYgASgLMiEuYWNjZXNzZmxvdy5hY3Rpb24udjEuRmxvd0NvbnRleHRCA+BBAxIwCgdjcmVhdGVkGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjEKCG1vZGlmaWVkGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDMrsCCg1BY3Rpb25TZXJ2aWNlEosBCg9TdGFydEFjdGlvbkZsb3cSLC5hY2Nlc3NmbG93LmFjdGlvbi52MS5TdGFydEFjdGlvbkZsb3dSZXF1ZXN0Gi0uYWNjZXNzZmxvdy5hY3Rpb24udjEuU3RhcnRBY3Rpb25GbG93UmVzcG9uc2UiG9LzGBcKFWFmOmFjdGlvbi1mbG93czpzdGFydBKbAQoNR2V0QWN0aW9uRmxvdxIqLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkdldEFjdGlvbkZsb3dSZXF1ZXN0GisuYWNjZXNzZmxvdy5hY3Rpb24udjEuR2V0QWN0aW9uRmxvd1Jlc3BvbnNlIjHS8xgtChRhZjphY3Rpb24tZmxvd3M6cmVhZAoVYWY6YWN0aW9uLWZsb3dzOnN0YXJ0QkRaQmdpdGh1Yi5jb20vYWNjZXNzZmxvdy9hY2Nlc3NmbG93L2FwaS9hY2Nlc3NmbG93L2FjdGlvbi92MTthY3Rpb252MWIGcHJvdG8z", [file_accessflow_type_v1_auth, file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CilhY2Nlc3NmbG93L2FjdGlvbi92MS9hY3Rpb25fc2VydmljZS5wcm90bxIUYWNjZXNzZmxvdy5hY3Rpb24udjEilwEKFlN0YXJ0QWN0aW9uRmxvd1JlcXVlc3QSHAoIY2hhaW5faWQYASABKAlCCrpIB3IFEAEYgAISIwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJQgq6SAdyBRABGIACEjoKB2NvbnRleHQYAyABKAsyIS5hY2Nlc3NmbG93LmFjdGlvbi52MS5GbG93Q29udGV4dEIGukgDyAEBIloKF1N0YXJ0QWN0aW9uRmxvd1Jlc3BvbnNlEi4KBGZsb3cYASABKAsyIC5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93Eg8KB2NyZWF0ZWQYAiABKAgi0AIKC0Zsb3dDb250ZXh0EicKCW9wZXJhdGlvbhgBIAEoCUIUukgRcg9SBUdSQU5UUgZSRVZPS0USOQoJcmVjaXBpZW50GAIgASgLMh4uYWNjZXNzZmxvdy5hY3Rpb24udjEuSWRlbnRpdHlCBrpIA8gBARIxCglyZXF1ZXN0ZXIYAyABKAsyHi5hY2Nlc3NmbG93LmFjdGlvbi52MS5JZGVudGl0eRI4CgxyZWxhdGlvbnNoaXAYBCABKAsyIi5hY2Nlc3NmbG93LmFjdGlvbi52MS5SZWxhdGlvbnNoaXASIgoQYXBwcm92YWxfZmxvd19pZBgFIAEoCUIIukgFcgMYgAISIwoRYWNjZXNzX3JlcXVlc3RfaWQYBiABKAlCCLpIBXIDGIACEicKBmlucHV0cxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QigAEKCElkZW50aXR5EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEhYKBG5hbWUYAiABKAlCCLpIBXIDGIACEhcKBWVtYWlsGAMgASgJQgi6SAVyAxjAAhIrCgphdHRyaWJ1dGVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCLcAQoMUmVsYXRpb25zaGlwEhYKAmlkGAEgASgJQgq6SAdyBRABGIACEhYKBG5hbWUYAiABKAlCCLpIBXIDGIACEhsKCXNvdXJjZV9pZBgDIAEoCUIIukgFcgMYgAISQwoLdGFyZ2V0X2tpbmQYBCABKAlCLrpIK3IpUgBSBUdST1VQUgRST0xFUgZFTlRJVFlSB0xJQ0VOU0VSB0FDQ09VTlQSGwoJdGFyZ2V0X2lkGAUgASgJQgi6SAVyAxiACBIdCgt0YXJnZXRfbmFtZRgGIAEoCUIIukgFcgMYgAIiLgoUR2V0QWN0aW9uRmxvd1JlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiRwoVR2V0QWN0aW9uRmxvd1Jlc3BvbnNlEi4KBGZsb3cYASABKAsyIC5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93ItQDCgpBY3Rpb25GbG93Eg8KAmlkGAEgASgJQgPgQQMSFQoIY2hhaW5faWQYAiABKAlCA+BBAxITCgZzdGF0dXMYAyABKAlCA+BBAxIcCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCA+BBAxIcCg90cmFja2luZ19udW1iZXIYBSABKAlCA+BBAxI3Cgdjb250ZXh0GAYgASgLMiEuYWNjZXNzZmxvdy5hY3Rpb24udjEuRmxvd0NvbnRleHRCA+BBAxIwCgdjcmVhdGVkGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjEKCG1vZGlmaWVkGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjwKB3NjcmlwdHMYCSADKAsyJi5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93U2NyaXB0QgPgQQMSEwoGZXJyb3JzGAogAygJQgPgQQMSFQoId2FybmluZ3MYCyADKAlCA+BBAxIyCgljb21wbGV0ZWQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSEQoEcnVucxgNIAEoBUID4EEDItACChBBY3Rpb25GbG93U2NyaXB0Eg8KAmlkGAEgASgJQgPgQQMSEQoEbmFtZRgCIAEoCUID4EEDEhEKBHR5cGUYAyABKAlCA+BBAxITCgZzdGF0dXMYBCABKAlCA+BBAxIVCghhdHRlbXB0cxgFIAEoBUID4EEDEiwKBm91dHB1dBgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCA+BBAxISCgVlcnJvchgHIAEoCUID4EEDEhcKCmFjY291bnRfaWQYCCABKAlCA+BBAxIwCgdzdGFydGVkGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjEKCGZpbmlzaGVkGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhkKDGNvbXBlbnNhdGlvbhgLIAEoCEID4EEDIoUBChZMaXN0QWN0aW9uRmxvd3NSZXF1ZXN0Eh4KBWxpbWl0GAEgASgFQgq6SAcaBRj6ASgBSACIAQESFwoGb2Zmc2V0GAIgASgFQge6SAQaAigAEg0KBWNvdW50GAMgASgIEhkKB2ZpbHRlcnMYBCABKAlCCLpIBXIDGNAPQggKBl9saW1pdCJKChdMaXN0QWN0aW9uRmxvd3NSZXNwb25zZRIvCgVmbG93cxgBIAMoCzIgLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkFjdGlvbkZsb3ciMQoXQ2FuY2VsQWN0aW9uRmxvd1JlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiSgoYQ2FuY2VsQWN0aW9uRmxvd1Jlc3BvbnNlEi4KBGZsb3cYASABKAsyIC5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25GbG93IjAKFlJldHJ5QWN0aW9uRmxvd1JlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiSQoXUmV0cnlBY3Rpb25GbG93UmVzcG9uc2USLgoEZmxvdxgBIAEoCzIgLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkFjdGlvbkZsb3ciOAobRGVjaWRlQWN0aW9uQXBwcm92YWxSZXF1ZXN0EhkKBXRva2VuGAEgASgJQgq6SAdyBRABGIAgIlEKHERlY2lkZUFjdGlvbkFwcHJvdmFsUmVzcG9uc2USDwoHZmxvd19pZBgBIAEoCRIOCgZzY3JpcHQYAiABKAkSEAoIZGVjaXNpb24YAyABKAkixwQKCFByb3ZpZGVyEisKA2tleRgBIAEoCUIe4EECukgYchYQARhAMhBeW2Etel1bYS16MC05XSokEhYKBG5hbWUYAiABKAlCCLpIBXIDGIACEjoKBGtpbmQYAyABKAlCLLpIKXInUgRMREFQUgRTQ0lNUgRSRVNUUgRTTVRQUgVTTEFDS1IGR0lUTEFCEhwKCGVuZHBvaW50GAQgASgJQgq6SAdyBRABGIAQEhsKCXNvdXJjZV9pZBgFIAEoCUIIukgFcgMYgAISHQoLc291cmNlX25hbWUYBiABKAlCCLpIBXIDGIACEikKCHNldHRpbmdzGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBJkCgtjcmVkZW50aWFscxgIIAMoCzIvLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLlByb3ZpZGVyLkNyZWRlbnRpYWxzRW50cnlCHoABAeBBBLpIFZoBEhAgIgdyBRABGIABKgVyAxiAQBIdChBjcmVkZW50aWFsX25hbWVzGAkgAygJQgPgQQMSFwoKb3BlcmF0aW9ucxgKIAMoCUID4EEDEjAKB2NyZWF0ZWQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSMQoIbW9kaWZpZWQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMaMgoQQ3JlZGVudGlhbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlEKFUNyZWF0ZVByb3ZpZGVyUmVxdWVzdBI4Cghwcm92aWRlchgBIAEoCzIeLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLlByb3ZpZGVyQga6SAPIAQEiSgoWQ3JlYXRlUHJvdmlkZXJSZXNwb25zZRIwCghwcm92aWRlchgBIAEoCzIeLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLlByb3ZpZGVyIiwKEkdldFByb3ZpZGVyUmVxdWVzdBIWCgNrZXkYASABKAlCCbpIBnIEEAEYQCJHChNHZXRQcm92aWRlclJlc3BvbnNlEjAKCHByb3ZpZGVyGAEgASgLMh4uYWNjZXNzZmxvdy5hY3Rpb24udjEuUHJvdmlkZXIiaAoUTGlzdFByb3ZpZGVyc1JlcXVlc3QSHgoFbGltaXQYASABKAVCCrpIBxoFGPoBKAFIAIgBARIXCgZvZmZzZXQYAiABKAVCB7pIBBoCKAASDQoFY291bnQYAyABKAhCCAoGX2xpbWl0IkoKFUxpc3RQcm92aWRlcnNSZXNwb25zZRIxCglwcm92aWRlcnMYASADKAsyHi5hY2Nlc3NmbG93LmFjdGlvbi52MS5Qcm92aWRlciJpChVVcGRhdGVQcm92aWRlclJlcXVlc3QSFgoDa2V5GAEgASgJQgm6SAZyBBABGEASOAoIcHJvdmlkZXIYAiABKAsyHi5hY2Nlc3NmbG93LmFjdGlvbi52MS5Qcm92aWRlckIGukgDyAEBIkoKFlVwZGF0ZVByb3ZpZGVyUmVzcG9uc2USMAoIcHJvdmlkZXIYASABKAsyHi5hY2Nlc3NmbG93LmFjdGlvbi52MS5Qcm92aWRlciIvChVEZWxldGVQcm92aWRlclJlcXVlc3QSFgoDa2V5GAEgASgJQgm6SAZyBBABGEAiGAoWRGVsZXRlUHJvdmlkZXJSZXNwb25zZSKFAgoLQWN0aW9uQ2hhaW4SDwoCaWQYASABKAlCA+BBAxIbCgRuYW1lGAIgASgJQg3gQQK6SAdyBRABGIACEh0KC2Rlc2NyaXB0aW9uGAMgASgJQgi6SAVyAxjQDxJECgdzY3JpcHRzGAQgAygLMicuYWNjZXNzZmxvdy5hY3Rpb24udjEuQWN0aW9uQ2hhaW5TY3JpcHRCCrpIB5IBBAgBEDISMAoHY3JlYXRlZBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIxCghtb2RpZmllZBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyLLAwoRQWN0aW9uQ2hhaW5TY3JpcHQSMAoEbmFtZRgBIAEoCUIiukgfch0QARhAMhdeW0EtWmEtel1bQS1aYS16MC05X10qJBIrCgR0eXBlGAIgASgJQh26SBpyGBABGIABMhFeW2Etel1bYS16MC05X10qJBIZCghwcm92aWRlchgDIAEoCUIHukgEcgIYQBIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSPAoIZHVyYXRpb24YBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CD7pIDKoBCSIFCICangEyABIfCgxtYXhfYXR0ZW1wdHMYBiABKAVCCbpIBhoEGBkoABI6CgdiYWNrb2ZmGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg66SAuqAQgiBAiAowUyABI3Cgpvbl9mYWlsdXJlGAggASgJQiO6SCByHlIAUgRTVE9QUghDT05USU5VRVIKQ09NUEVOU0FURRI9Cgxjb21wZW5zYXRpb24YCSABKAsyJy5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25DaGFpblNjcmlwdCJUChhDcmVhdGVBY3Rpb25DaGFpblJlcXVlc3QSOAoFY2hhaW4YASABKAsyIS5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25DaGFpbkIGukgDyAEBIk0KGUNyZWF0ZUFjdGlvbkNoYWluUmVzcG9uc2USMAoFY2hhaW4YASABKAsyIS5hY2Nlc3NmbG93LmFjdGlvbi52MS5BY3Rpb25DaGFpbiIvChVHZXRBY3Rpb25DaGFpblJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiSgoWR2V0QWN0aW9uQ2hhaW5SZXNwb25zZRIwCgVjaGFpbhgBIAEoCzIhLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkFjdGlvbkNoYWluImsKF0xpc3RBY3Rpb25DaGFpbnNSZXF1ZXN0Eh4KBWxpbWl0GAEgASgFQgq6SAcaBRj6ASgBSACIAQESFwoGb2Zmc2V0GAIgASgFQge6SAQaAigAEg0KBWNvdW50GAMgASgIQggKBl9saW1pdCJNChhMaXN0QWN0aW9uQ2hhaW5zUmVzcG9uc2USMQoGY2hhaW5zGAEgAygLMiEuYWNjZXNzZmxvdy5hY3Rpb24udjEuQWN0aW9uQ2hhaW4ibAoYVXBkYXRlQWN0aW9uQ2hhaW5SZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEjgKBWNoYWluGAIgASgLMiEuYWNjZXNzZmxvdy5hY3Rpb24udjEuQWN0aW9uQ2hhaW5CBrpIA8gBASJNChlVcGRhdGVBY3Rpb25DaGFpblJlc3BvbnNlEjAKBWNoYWluGAEgASgLMiEuYWNjZXNzZmxvdy5hY3Rpb24udjEuQWN0aW9uQ2hhaW4iMgoYRGVsZXRlQWN0aW9uQ2hhaW5SZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACIhsKGURlbGV0ZUFjdGlvbkNoYWluUmVzcG9uc2Uy0xkKDUFjdGlvblNlcnZpY2USuAEKD1N0YXJ0QWN0aW9uRmxvdxIsLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLlN0YXJ0QWN0aW9uRmxvd1JlcXVlc3QaLS5hY2Nlc3NmbG93LmFjdGlvbi52MS5TdGFydEFjdGlvbkZsb3dSZXNwb25zZSJIyvMYAwjKAdLzGCIKFWFmOmFjdGlvbi1mbG93czpzdGFydBIJT1JHX0FETUlOgtPkkwIVOgEqIhAvdjEvYWN0aW9uLWZsb3dzEskBCg1HZXRBY3Rpb25GbG93EiouYWNjZXNzZmxvdy5hY3Rpb24udjEuR2V0QWN0aW9uRmxvd1JlcXVlc3QaKy5hY2Nlc3NmbG93LmFjdGlvbi52MS5HZXRBY3Rpb25GbG93UmVzcG9uc2UiX9LzGDgKFGFmOmFjdGlvbi1mbG93czpyZWFkChVhZjphY3Rpb24tZmxvd3M6c3RhcnQSCU9SR19BRE1JToLT5JMCHWIEZmxvdxIVL3YxL2FjdGlvbi1mbG93cy97aWR9EswBCg9MaXN0QWN0aW9uRmxvd3MSLC5hY2Nlc3NmbG93LmFjdGlvbi52MS5MaXN0QWN0aW9uRmxvd3NSZXF1ZXN0Gi0uYWNjZXNzZmxvdy5hY3Rpb24udjEuTGlzdEFjdGlvbkZsb3dzUmVzcG9uc2UiXNLzGDkKFGFmOmFjdGlvbi1mbG93czpyZWFkChZhZjphY3Rpb24tZmxvd3M6bWFuYWdlEglPUkdfQURNSU6C0+STAhliBWZsb3dzEhAvdjEvYWN0aW9uLWZsb3dzEscBChBDYW5jZWxBY3Rpb25GbG93Ei0uYWNjZXNzZmxvdy5hY3Rpb24udjEuQ2FuY2VsQWN0aW9uRmxvd1JlcXVlc3QaLi5hY2Nlc3NmbG93LmFjdGlvbi52MS5DYW5jZWxBY3Rpb25GbG93UmVzcG9uc2UiVNLzGCMKFmFmOmFjdGlvbi1mbG93czptYW5hZ2USCU9SR19BRE1JToLT5JMCJzoBKmIEZmxvdyIcL3YxL2FjdGlvbi1mbG93cy97aWR9OmNhbmNlbBLRAQoPUmV0cnlBY3Rpb25GbG93EiwuYWNjZXNzZmxvdy5hY3Rpb24udjEuUmV0cnlBY3Rpb25GbG93UmVxdWVzdBotLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLlJldHJ5QWN0aW9uRmxvd1Jlc3BvbnNlImHK8xgDCMoB0vMYIwoWYWY6YWN0aW9uLWZsb3dzOm1hbmFnZRIJT1JHX0FETUlOgtPkkwItOgEqYgRmbG93IiIvdjEvYWN0aW9uLWZsb3dzL3tpZH06cmV0cnktZmFpbGVkEqkBChREZWNpZGVBY3Rpb25BcHByb3ZhbBIxLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkRlY2lkZUFjdGlvbkFwcHJvdmFsUmVxdWVzdBoyLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkRlY2lkZUFjdGlvbkFwcHJvdmFsUmVzcG9uc2UiKtLzGAIYAYLT5JMCHhIcL3YxL2FjdGlvbi1hcHByb3ZhbHMve3Rva2VufRLPAQoOQ3JlYXRlUHJvdmlkZXISKy5hY2Nlc3NmbG93LmFjdGlvbi52MS5DcmVhdGVQcm92aWRlclJlcXVlc3QaLC5hY2Nlc3NmbG93LmFjdGlvbi52MS5DcmVhdGVQcm92aWRlclJlc3BvbnNlImLK8xgDCMkB0vMYJwoaYWY6YWN0aW9uLXByb3ZpZGVyczptYW5hZ2USCU9SR19BRE1JToLT5JMCKjoIcHJvdmlkZXJiCHByb3ZpZGVyIhQvdjEvYWN0aW9uLXByb3ZpZGVycxLVAQoLR2V0UHJvdmlkZXISKC5hY2Nlc3NmbG93LmFjdGlvbi52MS5HZXRQcm92aWRlclJlcXVlc3QaKS5hY2Nlc3NmbG93LmFjdGlvbi52MS5HZXRQcm92aWRlclJlc3BvbnNlInHS8xhBChhhZjphY3Rpb24tcHJvdmlkZXJzOnJlYWQKGmFmOmFjdGlvbi1wcm92aWRlcnM6bWFuYWdlEglPUkdfQURNSU6C0+STAiZiCHByb3ZpZGVyEhovdjEvYWN0aW9uLXByb3ZpZGVycy97a2V5fRLWAQoNTGlzdFByb3ZpZGVycxIqLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkxpc3RQcm92aWRlcnNSZXF1ZXN0GisuYWNjZXNzZmxvdy5hY3Rpb24udjEuTGlzdFByb3ZpZGVyc1Jlc3BvbnNlImzS8xhBChhhZjphY3Rpb24tcHJvdmlkZXJzOnJlYWQKGmFmOmFjdGlvbi1wcm92aWRlcnM6bWFuYWdlEglPUkdfQURNSU6C0+STAiFiCXByb3ZpZGVycxIUL3YxL2FjdGlvbi1wcm92aWRlcnMSzgEKDlVwZGF0ZVByb3ZpZGVyEisuYWNjZXNzZmxvdy5hY3Rpb24udjEuVXBkYXRlUHJvdmlkZXJSZXF1ZXN0GiwuYWNjZXNzZmxvdy5hY3Rpb24udjEuVXBkYXRlUHJvdmlkZXJSZXNwb25zZSJh0vMYJwoaYWY6YWN0aW9uLXByb3ZpZGVyczptYW5hZ2USCU9SR19BRE1JToLT5JMCMDoIcHJvdmlkZXJiCHByb3ZpZGVyGhovdjEvYWN0aW9uLXByb3ZpZGVycy97a2V5fRLBAQoORGVsZXRlUHJvdmlkZXISKy5hY2Nlc3NmbG93LmFjdGlvbi52MS5EZWxldGVQcm92aWRlclJlcXVlc3QaLC5hY2Nlc3NmbG93LmFjdGlvbi52MS5EZWxldGVQcm92aWRlclJlc3BvbnNlIlTK8xgDCMwB0vMYJwoaYWY6YWN0aW9uLXByb3ZpZGVyczptYW5hZ2USCU9SR19BRE1JToLT5JMCHCoaL3YxL2FjdGlvbi1wcm92aWRlcnMve2tleX0SzAEKEUNyZWF0ZUFjdGlvbkNoYWluEi4uYWNjZXNzZmxvdy5hY3Rpb24udjEuQ3JlYXRlQWN0aW9uQ2hhaW5SZXF1ZXN0Gi8uYWNjZXNzZmxvdy5hY3Rpb24udjEuQ3JlYXRlQWN0aW9uQ2hhaW5SZXNwb25zZSJWyvMYAwjJAdLzGCQKF2FmOmFjdGlvbi1jaGFpbnM6bWFuYWdlEglPUkdfQURNSU6C0+STAiE6BWNoYWluYgVjaGFpbiIRL3YxL2FjdGlvbi1jaGFpbnMS0QEKDkdldEFjdGlvbkNoYWluEisuYWNjZXNzZmxvdy5hY3Rpb24udjEuR2V0QWN0aW9uQ2hhaW5SZXF1ZXN0GiwuYWNjZXNzZmxvdy5hY3Rpb24udjEuR2V0QWN0aW9uQ2hhaW5SZXNwb25zZSJk0vMYOwoVYWY6YWN0aW9uLWNoYWluczpyZWFkChdhZjphY3Rpb24tY2hhaW5zOm1hbmFnZRIJT1JHX0FETUlOgtPkkwIfYgVjaGFpbhIWL3YxL2FjdGlvbi1jaGFpbnMve2lkfRLTAQoQTGlzdEFjdGlvbkNoYWlucxItLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkxpc3RBY3Rpb25DaGFpbnNSZXF1ZXN0Gi4uYWNjZXNzZmxvdy5hY3Rpb24udjEuTGlzdEFjdGlvbkNoYWluc1Jlc3BvbnNlImDS8xg7ChVhZjphY3Rpb24tY2hhaW5zOnJlYWQKF2FmOmFjdGlvbi1jaGFpbnM6bWFuYWdlEglPUkdfQURNSU6C0+STAhtiBmNoYWlucxIRL3YxL2FjdGlvbi1jaGFpbnMSygEKEVVwZGF0ZUFjdGlvbkNoYWluEi4uYWNjZXNzZmxvdy5hY3Rpb24udjEuVXBkYXRlQWN0aW9uQ2hhaW5SZXF1ZXN0Gi8uYWNjZXNzZmxvdy5hY3Rpb24udjEuVXBkYXRlQWN0aW9uQ2hhaW5SZXNwb25zZSJU0vMYJAoXYWY6YWN0aW9uLWNoYWluczptYW5hZ2USCU9SR19BRE1JToLT5JMCJjoFY2hhaW5iBWNoYWluGhYvdjEvYWN0aW9uLWNoYWlucy97aWR9EsMBChFEZWxldGVBY3Rpb25DaGFpbhIuLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkRlbGV0ZUFjdGlvbkNoYWluUmVxdWVzdBovLmFjY2Vzc2Zsb3cuYWN0aW9uLnYxLkRlbGV0ZUFjdGlvbkNoYWluUmVzcG9uc2UiTcrzGAMIzAHS8xgkChdhZjphY3Rpb24tY2hhaW5zOm1hbmFnZRIJT1JHX0FETUlOgtPkkwIYKhYvdjEvYWN0aW9uLWNoYWlucy97aWR9QkRaQmdpdGh1Yi5jb20vYWNjZXNzZmxvdy9hY2Nlc3NmbG93L2FwaS9hY2Nlc3NmbG93L2FjdGlvbi92MTthY3Rpb252MWIGcHJvdG8z", [file_accessflow_type_v1_auth, file_accessflow_type_v1_http, file_buf_validate_validate, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * StartActionFlowRequest names the chain to run, the context its templates read, and the key
@@ -348,6 +350,41 @@ export type ActionFlow = Message<"accessflow.action.v1.ActionFlow"> & {
    * @generated from field: google.protobuf.Timestamp modified = 8;
    */
   modified?: Timestamp | undefined;
+
+  /**
+   * The flow's scripts, in the order they run.
+   *
+   * @generated from field: repeated accessflow.action.v1.ActionFlowScript scripts = 9;
+   */
+  scripts: ActionFlowScript[];
+
+  /**
+   * What went wrong, one line per failed script (as idn:post-provisioning reports it).
+   *
+   * @generated from field: repeated string errors = 10;
+   */
+  errors: string[];
+
+  /**
+   * Recoverable oddities (policy warnings, skipped scripts).
+   *
+   * @generated from field: repeated string warnings = 11;
+   */
+  warnings: string[];
+
+  /**
+   * When the flow ended (SUCCEEDED, FAILED or CANCELLED).
+   *
+   * @generated from field: google.protobuf.Timestamp completed = 12;
+   */
+  completed?: Timestamp | undefined;
+
+  /**
+   * How many times the flow was run: 1, plus one per RetryActionFlow.
+   *
+   * @generated from field: int32 runs = 13;
+   */
+  runs: number;
 };
 
 /**
@@ -356,6 +393,992 @@ export type ActionFlow = Message<"accessflow.action.v1.ActionFlow"> & {
  */
 export const ActionFlowSchema: GenMessage<ActionFlow> = /*@__PURE__*/
   messageDesc(file_accessflow_action_v1_action_service, 7);
+
+/**
+ * ActionFlowScript is one script of a flow: the chain script it was made from and how it ran.
+ *
+ * @generated from message accessflow.action.v1.ActionFlowScript
+ */
+export type ActionFlowScript = Message<"accessflow.action.v1.ActionFlowScript"> & {
+  /**
+   * Flow script ID: the idempotency key of every call the script makes.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The chain script's name.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The chain script's type.
+   *
+   * @generated from field: string type = 3;
+   */
+  type: string;
+
+  /**
+   * PENDING, RUNNING, WAITING, SUCCEEDED, FAILED, SKIPPED or CANCELLED.
+   *
+   * @generated from field: string status = 4;
+   */
+  status: string;
+
+  /**
+   * Attempts made so far.
+   *
+   * @generated from field: int32 attempts = 5;
+   */
+  attempts: number;
+
+  /**
+   * What the script produced, which later scripts' templates read as .Scripts.<name>.
+   *
+   * @generated from field: google.protobuf.Struct output = 6;
+   */
+  output?: JsonObject | undefined;
+
+  /**
+   * The last attempt's error.
+   *
+   * @generated from field: string error = 7;
+   */
+  error: string;
+
+  /**
+   * The account the script touched, when it did.
+   *
+   * @generated from field: string account_id = 8;
+   */
+  accountId: string;
+
+  /**
+   * When the script started its first attempt.
+   *
+   * @generated from field: google.protobuf.Timestamp started = 9;
+   */
+  started?: Timestamp | undefined;
+
+  /**
+   * When the script ended.
+   *
+   * @generated from field: google.protobuf.Timestamp finished = 10;
+   */
+  finished?: Timestamp | undefined;
+
+  /**
+   * True for a compensating script, which runs only when the script before it failed.
+   *
+   * @generated from field: bool compensation = 11;
+   */
+  compensation: boolean;
+};
+
+/**
+ * Describes the message accessflow.action.v1.ActionFlowScript.
+ * Use `create(ActionFlowScriptSchema)` to create a new message.
+ */
+export const ActionFlowScriptSchema: GenMessage<ActionFlowScript> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 8);
+
+/**
+ * ListActionFlowsRequest pages and filters flows.
+ *
+ * @generated from message accessflow.action.v1.ListActionFlowsRequest
+ */
+export type ListActionFlowsRequest = Message<"accessflow.action.v1.ListActionFlowsRequest"> & {
+  /**
+   * Maximum number of flows to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number of flows to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+
+  /**
+   * Filter in the reference collection syntax. Supported: status (eq, in), chainId (eq),
+   * recipientId (eq), trackingNumber (eq).
+   *
+   * @generated from field: string filters = 4;
+   */
+  filters: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.ListActionFlowsRequest.
+ * Use `create(ListActionFlowsRequestSchema)` to create a new message.
+ */
+export const ListActionFlowsRequestSchema: GenMessage<ListActionFlowsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 9);
+
+/**
+ * ListActionFlowsResponse carries one page of flows.
+ *
+ * @generated from message accessflow.action.v1.ListActionFlowsResponse
+ */
+export type ListActionFlowsResponse = Message<"accessflow.action.v1.ListActionFlowsResponse"> & {
+  /**
+   * The flows of this page.
+   *
+   * @generated from field: repeated accessflow.action.v1.ActionFlow flows = 1;
+   */
+  flows: ActionFlow[];
+};
+
+/**
+ * Describes the message accessflow.action.v1.ListActionFlowsResponse.
+ * Use `create(ListActionFlowsResponseSchema)` to create a new message.
+ */
+export const ListActionFlowsResponseSchema: GenMessage<ListActionFlowsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 10);
+
+/**
+ * CancelActionFlowRequest names the flow to cancel.
+ *
+ * @generated from message accessflow.action.v1.CancelActionFlowRequest
+ */
+export type CancelActionFlowRequest = Message<"accessflow.action.v1.CancelActionFlowRequest"> & {
+  /**
+   * Flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.CancelActionFlowRequest.
+ * Use `create(CancelActionFlowRequestSchema)` to create a new message.
+ */
+export const CancelActionFlowRequestSchema: GenMessage<CancelActionFlowRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 11);
+
+/**
+ * CancelActionFlowResponse carries the cancelled flow.
+ *
+ * @generated from message accessflow.action.v1.CancelActionFlowResponse
+ */
+export type CancelActionFlowResponse = Message<"accessflow.action.v1.CancelActionFlowResponse"> & {
+  /**
+   * The flow.
+   *
+   * @generated from field: accessflow.action.v1.ActionFlow flow = 1;
+   */
+  flow?: ActionFlow | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.CancelActionFlowResponse.
+ * Use `create(CancelActionFlowResponseSchema)` to create a new message.
+ */
+export const CancelActionFlowResponseSchema: GenMessage<CancelActionFlowResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 12);
+
+/**
+ * RetryActionFlowRequest names the failed flow to run again.
+ *
+ * @generated from message accessflow.action.v1.RetryActionFlowRequest
+ */
+export type RetryActionFlowRequest = Message<"accessflow.action.v1.RetryActionFlowRequest"> & {
+  /**
+   * Flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.RetryActionFlowRequest.
+ * Use `create(RetryActionFlowRequestSchema)` to create a new message.
+ */
+export const RetryActionFlowRequestSchema: GenMessage<RetryActionFlowRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 13);
+
+/**
+ * RetryActionFlowResponse carries the flow, running again.
+ *
+ * @generated from message accessflow.action.v1.RetryActionFlowResponse
+ */
+export type RetryActionFlowResponse = Message<"accessflow.action.v1.RetryActionFlowResponse"> & {
+  /**
+   * The flow.
+   *
+   * @generated from field: accessflow.action.v1.ActionFlow flow = 1;
+   */
+  flow?: ActionFlow | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.RetryActionFlowResponse.
+ * Use `create(RetryActionFlowResponseSchema)` to create a new message.
+ */
+export const RetryActionFlowResponseSchema: GenMessage<RetryActionFlowResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 14);
+
+/**
+ * DecideActionApprovalRequest carries a signed approve or deny link's token.
+ *
+ * @generated from message accessflow.action.v1.DecideActionApprovalRequest
+ */
+export type DecideActionApprovalRequest = Message<"accessflow.action.v1.DecideActionApprovalRequest"> & {
+  /**
+   * The token from the link.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.DecideActionApprovalRequest.
+ * Use `create(DecideActionApprovalRequestSchema)` to create a new message.
+ */
+export const DecideActionApprovalRequestSchema: GenMessage<DecideActionApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 15);
+
+/**
+ * DecideActionApprovalResponse says what was decided.
+ *
+ * @generated from message accessflow.action.v1.DecideActionApprovalResponse
+ */
+export type DecideActionApprovalResponse = Message<"accessflow.action.v1.DecideActionApprovalResponse"> & {
+  /**
+   * The flow the approval belongs to.
+   *
+   * @generated from field: string flow_id = 1;
+   */
+  flowId: string;
+
+  /**
+   * The approval script's name.
+   *
+   * @generated from field: string script = 2;
+   */
+  script: string;
+
+  /**
+   * APPROVE or DENY.
+   *
+   * @generated from field: string decision = 3;
+   */
+  decision: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.DecideActionApprovalResponse.
+ * Use `create(DecideActionApprovalResponseSchema)` to create a new message.
+ */
+export const DecideActionApprovalResponseSchema: GenMessage<DecideActionApprovalResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 16);
+
+/**
+ * Provider is a configured target system that scripts act on.
+ *
+ * @generated from message accessflow.action.v1.Provider
+ */
+export type Provider = Message<"accessflow.action.v1.Provider"> & {
+  /**
+   * Unique key, the {provider} in script types (corpad_api_create_user): lowercase letters and
+   * digits, starting with a letter.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Display name, reported as provisioningTarget in idn:post-provisioning.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Connector kind.
+   *
+   * @generated from field: string kind = 3;
+   */
+  kind: string;
+
+  /**
+   * Where the target system listens (ldap://host:389, https://host/scim/v2, smtp://host:25…).
+   *
+   * @generated from field: string endpoint = 4;
+   */
+  endpoint: string;
+
+  /**
+   * The policy-service source this provider provisions: account scripts evaluate its
+   * provisioning policies and record accounts in its account index. Empty: no policy.
+   *
+   * @generated from field: string source_id = 5;
+   */
+  sourceId: string;
+
+  /**
+   * The source's display name, reported in idn:post-provisioning.
+   *
+   * @generated from field: string source_name = 6;
+   */
+  sourceName: string;
+
+  /**
+   * The connector's non-secret settings (base DN, from address, REST endpoints…).
+   *
+   * @generated from field: google.protobuf.Struct settings = 7;
+   */
+  settings?: JsonObject | undefined;
+
+  /**
+   * The connector's secrets (bind password, tokens, client secret…). Write-only: never
+   * returned; on update, left out keeps the stored ones.
+   *
+   * @generated from field: map<string, string> credentials = 8;
+   */
+  credentials: { [key: string]: string };
+
+  /**
+   * Names of the stored credentials (their values are never returned).
+   *
+   * @generated from field: repeated string credential_names = 9;
+   */
+  credentialNames: string[];
+
+  /**
+   * The script operations this provider's connector supports.
+   *
+   * @generated from field: repeated string operations = 10;
+   */
+  operations: string[];
+
+  /**
+   * When the provider was created.
+   *
+   * @generated from field: google.protobuf.Timestamp created = 11;
+   */
+  created?: Timestamp | undefined;
+
+  /**
+   * When the provider last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp modified = 12;
+   */
+  modified?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.Provider.
+ * Use `create(ProviderSchema)` to create a new message.
+ */
+export const ProviderSchema: GenMessage<Provider> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 17);
+
+/**
+ * CreateProviderRequest carries the provider to configure.
+ *
+ * @generated from message accessflow.action.v1.CreateProviderRequest
+ */
+export type CreateProviderRequest = Message<"accessflow.action.v1.CreateProviderRequest"> & {
+  /**
+   * The provider.
+   *
+   * @generated from field: accessflow.action.v1.Provider provider = 1;
+   */
+  provider?: Provider | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.CreateProviderRequest.
+ * Use `create(CreateProviderRequestSchema)` to create a new message.
+ */
+export const CreateProviderRequestSchema: GenMessage<CreateProviderRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 18);
+
+/**
+ * CreateProviderResponse carries the configured provider.
+ *
+ * @generated from message accessflow.action.v1.CreateProviderResponse
+ */
+export type CreateProviderResponse = Message<"accessflow.action.v1.CreateProviderResponse"> & {
+  /**
+   * The provider, without credentials.
+   *
+   * @generated from field: accessflow.action.v1.Provider provider = 1;
+   */
+  provider?: Provider | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.CreateProviderResponse.
+ * Use `create(CreateProviderResponseSchema)` to create a new message.
+ */
+export const CreateProviderResponseSchema: GenMessage<CreateProviderResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 19);
+
+/**
+ * GetProviderRequest names a provider.
+ *
+ * @generated from message accessflow.action.v1.GetProviderRequest
+ */
+export type GetProviderRequest = Message<"accessflow.action.v1.GetProviderRequest"> & {
+  /**
+   * Provider key.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.GetProviderRequest.
+ * Use `create(GetProviderRequestSchema)` to create a new message.
+ */
+export const GetProviderRequestSchema: GenMessage<GetProviderRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 20);
+
+/**
+ * GetProviderResponse carries a provider.
+ *
+ * @generated from message accessflow.action.v1.GetProviderResponse
+ */
+export type GetProviderResponse = Message<"accessflow.action.v1.GetProviderResponse"> & {
+  /**
+   * The provider, without credentials.
+   *
+   * @generated from field: accessflow.action.v1.Provider provider = 1;
+   */
+  provider?: Provider | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.GetProviderResponse.
+ * Use `create(GetProviderResponseSchema)` to create a new message.
+ */
+export const GetProviderResponseSchema: GenMessage<GetProviderResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 21);
+
+/**
+ * ListProvidersRequest pages through providers.
+ *
+ * @generated from message accessflow.action.v1.ListProvidersRequest
+ */
+export type ListProvidersRequest = Message<"accessflow.action.v1.ListProvidersRequest"> & {
+  /**
+   * Maximum number of providers to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number of providers to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count.
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+};
+
+/**
+ * Describes the message accessflow.action.v1.ListProvidersRequest.
+ * Use `create(ListProvidersRequestSchema)` to create a new message.
+ */
+export const ListProvidersRequestSchema: GenMessage<ListProvidersRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 22);
+
+/**
+ * ListProvidersResponse carries one page of providers.
+ *
+ * @generated from message accessflow.action.v1.ListProvidersResponse
+ */
+export type ListProvidersResponse = Message<"accessflow.action.v1.ListProvidersResponse"> & {
+  /**
+   * The providers of this page.
+   *
+   * @generated from field: repeated accessflow.action.v1.Provider providers = 1;
+   */
+  providers: Provider[];
+};
+
+/**
+ * Describes the message accessflow.action.v1.ListProvidersResponse.
+ * Use `create(ListProvidersResponseSchema)` to create a new message.
+ */
+export const ListProvidersResponseSchema: GenMessage<ListProvidersResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 23);
+
+/**
+ * UpdateProviderRequest replaces a provider.
+ *
+ * @generated from message accessflow.action.v1.UpdateProviderRequest
+ */
+export type UpdateProviderRequest = Message<"accessflow.action.v1.UpdateProviderRequest"> & {
+  /**
+   * Key of the provider to replace.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The new state; its key, when set, must equal the path's.
+   *
+   * @generated from field: accessflow.action.v1.Provider provider = 2;
+   */
+  provider?: Provider | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.UpdateProviderRequest.
+ * Use `create(UpdateProviderRequestSchema)` to create a new message.
+ */
+export const UpdateProviderRequestSchema: GenMessage<UpdateProviderRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 24);
+
+/**
+ * UpdateProviderResponse carries the updated provider.
+ *
+ * @generated from message accessflow.action.v1.UpdateProviderResponse
+ */
+export type UpdateProviderResponse = Message<"accessflow.action.v1.UpdateProviderResponse"> & {
+  /**
+   * The provider, without credentials.
+   *
+   * @generated from field: accessflow.action.v1.Provider provider = 1;
+   */
+  provider?: Provider | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.UpdateProviderResponse.
+ * Use `create(UpdateProviderResponseSchema)` to create a new message.
+ */
+export const UpdateProviderResponseSchema: GenMessage<UpdateProviderResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 25);
+
+/**
+ * DeleteProviderRequest names the provider to remove.
+ *
+ * @generated from message accessflow.action.v1.DeleteProviderRequest
+ */
+export type DeleteProviderRequest = Message<"accessflow.action.v1.DeleteProviderRequest"> & {
+  /**
+   * Provider key.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.DeleteProviderRequest.
+ * Use `create(DeleteProviderRequestSchema)` to create a new message.
+ */
+export const DeleteProviderRequestSchema: GenMessage<DeleteProviderRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 26);
+
+/**
+ * DeleteProviderResponse is empty: a delete answers 204 over REST.
+ *
+ * @generated from message accessflow.action.v1.DeleteProviderResponse
+ */
+export type DeleteProviderResponse = Message<"accessflow.action.v1.DeleteProviderResponse"> & {
+};
+
+/**
+ * Describes the message accessflow.action.v1.DeleteProviderResponse.
+ * Use `create(DeleteProviderResponseSchema)` to create a new message.
+ */
+export const DeleteProviderResponseSchema: GenMessage<DeleteProviderResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 27);
+
+/**
+ * ActionChain is the template of action flows: ordered scripts.
+ *
+ * @generated from message accessflow.action.v1.ActionChain
+ */
+export type ActionChain = Message<"accessflow.action.v1.ActionChain"> & {
+  /**
+   * Chain ID: 32 lowercase hex digits.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Display name.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Description.
+   *
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * The scripts, in the order they run.
+   *
+   * @generated from field: repeated accessflow.action.v1.ActionChainScript scripts = 4;
+   */
+  scripts: ActionChainScript[];
+
+  /**
+   * When the chain was created.
+   *
+   * @generated from field: google.protobuf.Timestamp created = 5;
+   */
+  created?: Timestamp | undefined;
+
+  /**
+   * When the chain last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp modified = 6;
+   */
+  modified?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.ActionChain.
+ * Use `create(ActionChainSchema)` to create a new message.
+ */
+export const ActionChainSchema: GenMessage<ActionChain> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 28);
+
+/**
+ * ActionChainScript is one step of a chain.
+ *
+ * @generated from message accessflow.action.v1.ActionChainScript
+ */
+export type ActionChainScript = Message<"accessflow.action.v1.ActionChainScript"> & {
+  /**
+   * Name, unique in the chain; later scripts' templates read this one's output as
+   * .Scripts.<name>. Letters, digits and underscores, starting with a letter.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Script type: none, sleep, {provider}_api_<operation>, {provider}_webhook_<endpoint>,
+   * slack_notification, slack_approval, email_notification, email_approval, gitlab_issue_*.
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * For slack_*, email_* and gitlab_* scripts: the key of the provider (of kind SLACK, SMTP
+   * or GITLAB) to use. Ignored for {provider}_… types, which name their provider.
+   *
+   * @generated from field: string provider = 3;
+   */
+  provider: string;
+
+  /**
+   * The script's parameters; string values anywhere inside are Go text/template templates over
+   * the flow's context (.Recipient, .Requester, .Relationship, .Source, .Inputs, .Scripts,
+   * .TrackingNumber, .FlowID), with missing map keys an error.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 4;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * For sleep: how long to wait. For *_approval: how long to wait for an answer before the
+   * script fails (default: no limit).
+   *
+   * @generated from field: google.protobuf.Duration duration = 5;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * How often to try before the script fails (default 3).
+   *
+   * @generated from field: int32 max_attempts = 6;
+   */
+  maxAttempts: number;
+
+  /**
+   * Delay before the first retry, doubled for each later one (default 1s).
+   *
+   * @generated from field: google.protobuf.Duration backoff = 7;
+   */
+  backoff?: Duration | undefined;
+
+  /**
+   * What a failure does: STOP (default) skips the rest and fails the flow; CONTINUE runs the
+   * rest; COMPENSATE runs the compensation script, then stops.
+   *
+   * @generated from field: string on_failure = 8;
+   */
+  onFailure: string;
+
+  /**
+   * The script COMPENSATE runs (its own on_failure and compensation are ignored).
+   *
+   * @generated from field: accessflow.action.v1.ActionChainScript compensation = 9;
+   */
+  compensation?: ActionChainScript | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.ActionChainScript.
+ * Use `create(ActionChainScriptSchema)` to create a new message.
+ */
+export const ActionChainScriptSchema: GenMessage<ActionChainScript> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 29);
+
+/**
+ * CreateActionChainRequest carries the chain to save.
+ *
+ * @generated from message accessflow.action.v1.CreateActionChainRequest
+ */
+export type CreateActionChainRequest = Message<"accessflow.action.v1.CreateActionChainRequest"> & {
+  /**
+   * The chain.
+   *
+   * @generated from field: accessflow.action.v1.ActionChain chain = 1;
+   */
+  chain?: ActionChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.CreateActionChainRequest.
+ * Use `create(CreateActionChainRequestSchema)` to create a new message.
+ */
+export const CreateActionChainRequestSchema: GenMessage<CreateActionChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 30);
+
+/**
+ * CreateActionChainResponse carries the saved chain.
+ *
+ * @generated from message accessflow.action.v1.CreateActionChainResponse
+ */
+export type CreateActionChainResponse = Message<"accessflow.action.v1.CreateActionChainResponse"> & {
+  /**
+   * The chain.
+   *
+   * @generated from field: accessflow.action.v1.ActionChain chain = 1;
+   */
+  chain?: ActionChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.CreateActionChainResponse.
+ * Use `create(CreateActionChainResponseSchema)` to create a new message.
+ */
+export const CreateActionChainResponseSchema: GenMessage<CreateActionChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 31);
+
+/**
+ * GetActionChainRequest names a chain.
+ *
+ * @generated from message accessflow.action.v1.GetActionChainRequest
+ */
+export type GetActionChainRequest = Message<"accessflow.action.v1.GetActionChainRequest"> & {
+  /**
+   * Chain ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.GetActionChainRequest.
+ * Use `create(GetActionChainRequestSchema)` to create a new message.
+ */
+export const GetActionChainRequestSchema: GenMessage<GetActionChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 32);
+
+/**
+ * GetActionChainResponse carries a chain.
+ *
+ * @generated from message accessflow.action.v1.GetActionChainResponse
+ */
+export type GetActionChainResponse = Message<"accessflow.action.v1.GetActionChainResponse"> & {
+  /**
+   * The chain.
+   *
+   * @generated from field: accessflow.action.v1.ActionChain chain = 1;
+   */
+  chain?: ActionChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.GetActionChainResponse.
+ * Use `create(GetActionChainResponseSchema)` to create a new message.
+ */
+export const GetActionChainResponseSchema: GenMessage<GetActionChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 33);
+
+/**
+ * ListActionChainsRequest pages through chains.
+ *
+ * @generated from message accessflow.action.v1.ListActionChainsRequest
+ */
+export type ListActionChainsRequest = Message<"accessflow.action.v1.ListActionChainsRequest"> & {
+  /**
+   * Maximum number of chains to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number of chains to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count.
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+};
+
+/**
+ * Describes the message accessflow.action.v1.ListActionChainsRequest.
+ * Use `create(ListActionChainsRequestSchema)` to create a new message.
+ */
+export const ListActionChainsRequestSchema: GenMessage<ListActionChainsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 34);
+
+/**
+ * ListActionChainsResponse carries one page of chains.
+ *
+ * @generated from message accessflow.action.v1.ListActionChainsResponse
+ */
+export type ListActionChainsResponse = Message<"accessflow.action.v1.ListActionChainsResponse"> & {
+  /**
+   * The chains of this page.
+   *
+   * @generated from field: repeated accessflow.action.v1.ActionChain chains = 1;
+   */
+  chains: ActionChain[];
+};
+
+/**
+ * Describes the message accessflow.action.v1.ListActionChainsResponse.
+ * Use `create(ListActionChainsResponseSchema)` to create a new message.
+ */
+export const ListActionChainsResponseSchema: GenMessage<ListActionChainsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 35);
+
+/**
+ * UpdateActionChainRequest replaces a chain.
+ *
+ * @generated from message accessflow.action.v1.UpdateActionChainRequest
+ */
+export type UpdateActionChainRequest = Message<"accessflow.action.v1.UpdateActionChainRequest"> & {
+  /**
+   * ID of the chain to replace.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The new chain; its id, when set, must equal the path's.
+   *
+   * @generated from field: accessflow.action.v1.ActionChain chain = 2;
+   */
+  chain?: ActionChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.UpdateActionChainRequest.
+ * Use `create(UpdateActionChainRequestSchema)` to create a new message.
+ */
+export const UpdateActionChainRequestSchema: GenMessage<UpdateActionChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 36);
+
+/**
+ * UpdateActionChainResponse carries the updated chain.
+ *
+ * @generated from message accessflow.action.v1.UpdateActionChainResponse
+ */
+export type UpdateActionChainResponse = Message<"accessflow.action.v1.UpdateActionChainResponse"> & {
+  /**
+   * The chain.
+   *
+   * @generated from field: accessflow.action.v1.ActionChain chain = 1;
+   */
+  chain?: ActionChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.action.v1.UpdateActionChainResponse.
+ * Use `create(UpdateActionChainResponseSchema)` to create a new message.
+ */
+export const UpdateActionChainResponseSchema: GenMessage<UpdateActionChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 37);
+
+/**
+ * DeleteActionChainRequest names the chain to remove.
+ *
+ * @generated from message accessflow.action.v1.DeleteActionChainRequest
+ */
+export type DeleteActionChainRequest = Message<"accessflow.action.v1.DeleteActionChainRequest"> & {
+  /**
+   * Chain ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.action.v1.DeleteActionChainRequest.
+ * Use `create(DeleteActionChainRequestSchema)` to create a new message.
+ */
+export const DeleteActionChainRequestSchema: GenMessage<DeleteActionChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 38);
+
+/**
+ * DeleteActionChainResponse is empty: a delete answers 204 over REST.
+ *
+ * @generated from message accessflow.action.v1.DeleteActionChainResponse
+ */
+export type DeleteActionChainResponse = Message<"accessflow.action.v1.DeleteActionChainResponse"> & {
+};
+
+/**
+ * Describes the message accessflow.action.v1.DeleteActionChainResponse.
+ * Use `create(DeleteActionChainResponseSchema)` to create a new message.
+ */
+export const DeleteActionChainResponseSchema: GenMessage<DeleteActionChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_action_v1_action_service, 39);
 
 /**
  * ActionService runs action chains: a chain is a template of ordered scripts; an action flow is
@@ -387,6 +1410,157 @@ export const ActionService: GenService<{
     methodKind: "unary";
     input: typeof GetActionFlowRequestSchema;
     output: typeof GetActionFlowResponseSchema;
+  },
+  /**
+   * ListActionFlows pages through flows, newest first, optionally filtered.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.ListActionFlows
+   */
+  listActionFlows: {
+    methodKind: "unary";
+    input: typeof ListActionFlowsRequestSchema;
+    output: typeof ListActionFlowsResponseSchema;
+  },
+  /**
+   * CancelActionFlow stops a flow that has not ended: scripts not yet run are CANCELLED (a
+   * script already calling its target finishes, but nothing runs after it) and
+   * idn:post-provisioning reports what was done.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.CancelActionFlow
+   */
+  cancelActionFlow: {
+    methodKind: "unary";
+    input: typeof CancelActionFlowRequestSchema;
+    output: typeof CancelActionFlowResponseSchema;
+  },
+  /**
+   * RetryActionFlow runs a FAILED flow again from its first failed script: failed and skipped
+   * scripts start over (with the same idempotency keys, so a target that saw an attempt does
+   * not act twice); succeeded ones are kept.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.RetryActionFlow
+   */
+  retryActionFlow: {
+    methodKind: "unary";
+    input: typeof RetryActionFlowRequestSchema;
+    output: typeof RetryActionFlowResponseSchema;
+  },
+  /**
+   * DecideActionApproval records an approver's answer to an email_approval or slack_approval
+   * script. The token is the signed approve or deny link the script's message carried (it is
+   * the credential: no bearer token is needed); the first answer wins, and repeating it is
+   * harmless. APPROVE lets the flow go on; DENY fails the script (its onFailure applies).
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.DecideActionApproval
+   */
+  decideActionApproval: {
+    methodKind: "unary";
+    input: typeof DecideActionApprovalRequestSchema;
+    output: typeof DecideActionApprovalResponseSchema;
+  },
+  /**
+   * CreateProvider configures a target system. Its credentials are write-only: sealed at rest,
+   * never returned.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.CreateProvider
+   */
+  createProvider: {
+    methodKind: "unary";
+    input: typeof CreateProviderRequestSchema;
+    output: typeof CreateProviderResponseSchema;
+  },
+  /**
+   * GetProvider returns a provider, without its credentials.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.GetProvider
+   */
+  getProvider: {
+    methodKind: "unary";
+    input: typeof GetProviderRequestSchema;
+    output: typeof GetProviderResponseSchema;
+  },
+  /**
+   * ListProviders pages through providers by key.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.ListProviders
+   */
+  listProviders: {
+    methodKind: "unary";
+    input: typeof ListProvidersRequestSchema;
+    output: typeof ListProvidersResponseSchema;
+  },
+  /**
+   * UpdateProvider replaces a provider; credentials left out keep their stored values.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.UpdateProvider
+   */
+  updateProvider: {
+    methodKind: "unary";
+    input: typeof UpdateProviderRequestSchema;
+    output: typeof UpdateProviderResponseSchema;
+  },
+  /**
+   * DeleteProvider removes a provider no chain uses.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.DeleteProvider
+   */
+  deleteProvider: {
+    methodKind: "unary";
+    input: typeof DeleteProviderRequestSchema;
+    output: typeof DeleteProviderResponseSchema;
+  },
+  /**
+   * CreateActionChain saves a chain after checking it: every script type is known and
+   * supported by its provider's connector, and every template compiles and reads only what a
+   * flow's context holds (a mistake is a 400 here, not a failure at run time).
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.CreateActionChain
+   */
+  createActionChain: {
+    methodKind: "unary";
+    input: typeof CreateActionChainRequestSchema;
+    output: typeof CreateActionChainResponseSchema;
+  },
+  /**
+   * GetActionChain returns a chain.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.GetActionChain
+   */
+  getActionChain: {
+    methodKind: "unary";
+    input: typeof GetActionChainRequestSchema;
+    output: typeof GetActionChainResponseSchema;
+  },
+  /**
+   * ListActionChains pages through chains by name.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.ListActionChains
+   */
+  listActionChains: {
+    methodKind: "unary";
+    input: typeof ListActionChainsRequestSchema;
+    output: typeof ListActionChainsResponseSchema;
+  },
+  /**
+   * UpdateActionChain replaces a chain, checked as on create. Running flows keep the chain
+   * they started with.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.UpdateActionChain
+   */
+  updateActionChain: {
+    methodKind: "unary";
+    input: typeof UpdateActionChainRequestSchema;
+    output: typeof UpdateActionChainResponseSchema;
+  },
+  /**
+   * DeleteActionChain removes a chain; its flows are kept.
+   *
+   * @generated from rpc accessflow.action.v1.ActionService.DeleteActionChain
+   */
+  deleteActionChain: {
+    methodKind: "unary";
+    input: typeof DeleteActionChainRequestSchema;
+    output: typeof DeleteActionChainResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_accessflow_action_v1_action_service, 0);

@@ -1,0 +1,250 @@
+package actionexecution_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accessflow/accessflow/pkg/storage/storagetest"
+)
+
+// TestFlowSurvivesSIGKILL runs the real all-in-one binary, starts a three-script chain (REST
+// create → sleep 2s → REST notify) against a target that counts effects, and kills the process
+// with SIGKILL twice: first while the create request is in flight (the target has acted, the
+// service has not recorded it), then while the flow sleeps. After each restart the flow must go
+// on; after the last it must complete within 30 s, with each effect made exactly once.
+func TestFlowSurvivesSIGKILL(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "accessflow")
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/accessflow/accessflow/cmd/accessflow")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	t.Run("sqlite", func(t *testing.T) { killAndResume(t, bin, nil) })
+	t.Run("postgres", func(t *testing.T) {
+		url := storagetest.NewPostgresDatabase(t, "killtest", nil, func(context.Context, string) error { return nil })
+		killAndResume(t, bin, []string{"--database-url", url, "--secret-keys", "test=" + strings.Repeat("cd", 32)})
+	})
+}
+
+// killTarget acts once per Idempotency-Key and counts effects per path. The first create
+// request it receives hangs (after acting) until released.
+type killTarget struct {
+	*httptest.Server
+	mu      sync.Mutex
+	effects map[string]int
+	seen    map[string]bool
+	hung    chan struct{}
+	release chan struct{}
+}
+
+func newKillTarget(t *testing.T) *killTarget {
+	t.Helper()
+	tg := &killTarget{effects: map[string]int{}, seen: map[string]bool{}, hung: make(chan struct{}), release: make(chan struct{})}
+	var hangOnce sync.Once
+	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		key := r.URL.Path + "|" + r.Header.Get("Idempotency-Key")
+		tg.mu.Lock()
+		if !tg.seen[key] {
+			tg.seen[key] = true
+			tg.effects[r.URL.Path]++
+		}
+		tg.mu.Unlock()
+		if r.URL.Path == "/users" {
+			hang := false
+			hangOnce.Do(func() { hang = true })
+			if hang {
+				close(tg.hung)
+				select {
+				case <-tg.release:
+				case <-r.Context().Done():
+				}
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"id": "acct-1"}`)
+	}))
+	t.Cleanup(func() {
+		close(tg.release)
+		tg.Close()
+	})
+	return tg
+}
+
+func (tg *killTarget) snapshot() map[string]int {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range tg.effects {
+		out[k] = v
+	}
+	return out
+}
+
+type proc struct {
+	cmd    *exec.Cmd
+	logs   *bytes.Buffer
+	exited chan struct{}
+}
+
+func killAndResume(t *testing.T, bin string, extra []string) {
+	tg := newKillTarget(t)
+	dataDir := t.TempDir()
+	ports := freePorts(t, 6)
+	base := "http://" + ports[4]
+	args := append([]string{
+		"serve", "--data-dir", dataDir, "--gateway-addr", ports[4], "--admin-addr", ports[5],
+		"--policy-addr", ports[0], "--trigger-ingest-addr", ports[1], "--approval-addr", ports[2], "--action-execution-addr", ports[3],
+		"--action-outbound-allow-cidrs", "127.0.0.0/8", "--action-script-timeout", "2s",
+	}, extra...)
+	var all []*proc
+	t.Cleanup(func() {
+		for _, p := range all {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			for i, p := range all {
+				t.Logf("process %d output (tail):\n%s", i, tail(p.logs.String(), 4000))
+			}
+		}
+	})
+	run := func() *proc {
+		p := &proc{cmd: exec.Command(bin, args...), logs: &bytes.Buffer{}, exited: make(chan struct{})} //nolint:gosec,noctx // the test's own binary; it kills it itself
+		p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+		require.NoError(t, p.cmd.Start())
+		go func() {
+			_ = p.cmd.Wait()
+			close(p.exited)
+		}()
+		all = append(all, p)
+		require.Eventually(t, func() bool {
+			resp, err := http.Get(base + "/readyz") //nolint:noctx // polling helper
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		}, 60*time.Second, 50*time.Millisecond, "readyz never answered 200")
+		return p
+	}
+	kill := func(p *proc) {
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
+		<-p.exited
+	}
+
+	p := run()
+	var tok bytes.Buffer
+	tokenCmd := exec.CommandContext(t.Context(), bin, append([]string{"token", "--data-dir", dataDir}, extra...)...)
+	tokenCmd.Stdout, tokenCmd.Stderr = &tok, os.Stderr
+	require.NoError(t, tokenCmd.Run())
+	bearer := "Bearer " + strings.TrimSpace(tok.String())
+	call := func(method, path string, body any) (int, map[string]any) {
+		var rd io.Reader
+		if body != nil {
+			b, err := json.Marshal(body)
+			require.NoError(t, err)
+			rd = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(t.Context(), method, base+path, rd)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", bearer)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+
+	st, out := call(http.MethodPost, "/v1/action-providers", map[string]any{
+		"key": "target", "kind": "REST", "endpoint": tg.URL,
+		"settings": map[string]any{"endpoints": map[string]any{
+			"create_user": map[string]any{"path": "/users", "accountId": "{{.Response.id}}"},
+			"notify":      map[string]any{"kind": "webhook", "path": "/hooks", "body": `{"text": "done"}`},
+		}},
+	})
+	require.Equal(t, http.StatusCreated, st, out)
+	st, out = call(http.MethodPost, "/v1/action-chains", map[string]any{"name": "kill", "scripts": []any{
+		map[string]any{"name": "create", "type": "target_api_create_user", "backoff": "0.2s"},
+		map[string]any{"name": "wait", "type": "sleep", "duration": "2s"},
+		map[string]any{"name": "notify", "type": "target_webhook_notify"},
+	}})
+	require.Equal(t, http.StatusCreated, st, out)
+	st, out = call(http.MethodPost, "/v1/action-flows", map[string]any{
+		"chainId": out["id"], "idempotencyKey": "kill-1",
+		"context": map[string]any{"operation": "GRANT", "recipient": map[string]any{"id": "id-1", "name": "William Wilson"}},
+	})
+	require.Equal(t, http.StatusAccepted, st, out)
+	flowID := out["flow"].(map[string]any)["id"].(string)
+	flow := func() map[string]any {
+		st, out := call(http.MethodGet, "/v1/action-flows/"+flowID, nil)
+		require.Equal(t, http.StatusOK, st, out)
+		return out
+	}
+
+	// Kill 1: the target has acted on the create and hangs before answering.
+	select {
+	case <-tg.hung:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the create request never arrived")
+	}
+	kill(p)
+	require.Equal(t, map[string]int{"/users": 1}, tg.snapshot())
+	p = run()
+
+	// Kill 2: while the flow sleeps.
+	require.Eventually(t, func() bool { return flow()["status"] == "WAITING" }, 30*time.Second, 50*time.Millisecond, "the rescued create never finished")
+	kill(p)
+	restarted := time.Now()
+	run()
+	require.Eventually(t, func() bool { return flow()["status"] == "SUCCEEDED" }, 30*time.Second, 50*time.Millisecond, "the flow did not complete within 30s of the restart")
+	t.Logf("flow completed %s after the last restart", time.Since(restarted).Round(time.Millisecond))
+	f := flow()
+	scripts := f["scripts"].([]any)
+	require.Equal(t, "acct-1", scripts[0].(map[string]any)["accountId"])
+	require.GreaterOrEqual(t, scripts[0].(map[string]any)["attempts"], 2.0, "the create ran again after the kill")
+	require.Equal(t, map[string]int{"/users": 1, "/hooks": 1}, tg.snapshot(), "no duplicate effect at the target")
+}
+
+func freePorts(t *testing.T, n int) []string {
+	t.Helper()
+	var (
+		out []string
+		lis []net.Listener
+	)
+	for range n {
+		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		lis = append(lis, l)
+		out = append(out, l.Addr().String())
+	}
+	for _, l := range lis {
+		require.NoError(t, l.Close())
+	}
+	return out
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
