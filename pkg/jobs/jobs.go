@@ -38,6 +38,12 @@ type Config struct {
 	// FetchPollInterval is how often a queue polls when no insert notification arrives (SQLite
 	// has no LISTEN/NOTIFY, so this bounds its pickup latency).
 	FetchPollInterval time.Duration
+	// JobTimeout bounds a job that sets no timeout of its own (River's default is 1 minute).
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter is how long a job may stay running before River presumes its
+	// worker died with its process and runs it again. River's default is an hour: a crash
+	// would hold every job that was running for that long. It must exceed JobTimeout.
+	RescueStuckJobsAfter time.Duration
 	// Schema is the PostgreSQL schema of River's tables (the service's own schema).
 	Schema string
 	// Logger for River's own messages.
@@ -77,11 +83,13 @@ func riverConfig(cfg Config) *river.Config {
 		logger = logging.Discard()
 	}
 	rc := &river.Config{
-		Logger:            logger,
-		Schema:            cfg.Schema,
-		FetchCooldown:     cfg.FetchCooldown,
-		FetchPollInterval: cfg.FetchPollInterval,
-		PeriodicJobs:      cfg.PeriodicJobs,
+		Logger:               logger,
+		Schema:               cfg.Schema,
+		FetchCooldown:        cfg.FetchCooldown,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		PeriodicJobs:         cfg.PeriodicJobs,
 		Middleware: []rivertype.Middleware{
 			otelriver.NewMiddleware(nil),
 			&trackingMiddleware{},

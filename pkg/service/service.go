@@ -131,12 +131,13 @@ func OpenBackend(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger
 	switch backendName {
 	case storage.BackendPostgres:
 		backend, err = postgres.Open(ctx, cfg.Storage.DatabaseURL, postgres.Options{
-			Schema:       storage.SchemaName(spec.Name),
-			Platform:     platform,
-			Migrations:   migrations,
-			Jobs:         jobsCfg,
-			DrainTimeout: cfg.DrainTimeout(),
-			Logger:       logger,
+			Schema:         storage.SchemaName(spec.Name),
+			ConnectTimeout: cfg.Storage.ConnectTimeout,
+			Platform:       platform,
+			Migrations:     migrations,
+			Jobs:           jobsCfg,
+			DrainTimeout:   cfg.DrainTimeout(),
+			Logger:         logger,
 		})
 	default:
 		backend, err = sqlite.Open(ctx, cfg.Storage.SQLitePath(spec.Name), sqlite.Options{

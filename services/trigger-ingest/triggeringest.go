@@ -70,6 +70,10 @@ func NewSpec(cfg *Config) service.Spec {
 				river.QueueDefault: {MaxWorkers: 2},
 			}
 			jc.PeriodicJobs = deliverer.PeriodicJobs()
+			// A job that set no limit of its own (invocation deadlines) gets the delivery's;
+			// a job still running past RescueAfter is presumed lost with its process.
+			jc.JobTimeout = delivery.JobTimeout(cfg.DeliveryTimeout)
+			jc.RescueStuckJobsAfter = cfg.RescueAfter()
 			return jc
 		},
 		Register: func(srv *grpcserver.Server, deps service.Deps) error {

@@ -184,9 +184,16 @@ func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx)
 // Ready checks that the database answers.
 func (b *Backend) Ready(ctx context.Context) error { return b.read.PingContext(ctx) }
 
-// RunJobs works the River queues until ctx ends.
+// RunJobs works the River queues until ctx ends. A SQLite file belongs to one process, so
+// jobs found running for any other River client were left by a predecessor that died (a
+// crash, SIGKILL): they are retried at once.
 func (b *Backend) RunJobs(ctx context.Context) error {
-	return jobs.Run(ctx, b.river, b.works, b.drain)
+	var orphans *jobs.Orphans[*sql.Tx]
+	if b.works {
+		othersDead := func(context.Context, string) (bool, error) { return false, nil } // Rescue skips its own client
+		orphans = jobs.NewOrphans(b.river, riversqlite.New(b.write), "", othersDead, b.logger)
+	}
+	return jobs.Run(ctx, b.river, b.works, b.drain, orphans)
 }
 
 // checkpointLoop copies the WAL into the database every interval without blocking writers

@@ -36,6 +36,15 @@ const MaxResponseBytes = 1 << 20
 // maxRetryAfter caps how long a subscriber's Retry-After may postpone a retry.
 const maxRetryAfter = 24 * time.Hour
 
+// RecordTimeout bounds recording an attempt's outcome once the request is made.
+const RecordTimeout = 10 * time.Second
+
+// JobTimeout is a delivery job's time limit: the request and the recording of its outcome.
+func JobTimeout(deliveryTimeout time.Duration) time.Duration { return deliveryTimeout + RecordTimeout }
+
+// retentionTimeout bounds one retention sweep, which deletes in batches and may take long.
+const retentionTimeout = 30 * time.Minute
+
 // busySnooze is how long a delivery waits when its subscription has all its slots in use.
 const busySnooze = 50 * time.Millisecond
 
@@ -140,7 +149,7 @@ type deliverWorker struct {
 
 // Timeout leaves room for the request and for recording it.
 func (w *deliverWorker) Timeout(*river.Job[jobargs.Deliver]) time.Duration {
-	return w.d.cfg.Timeout + 30*time.Second
+	return JobTimeout(w.d.cfg.Timeout)
 }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[jobargs.Deliver]) error {
@@ -166,6 +175,11 @@ func (w *deadlineWorker) Work(ctx context.Context, job *river.Job[jobargs.Deadli
 type retentionWorker struct {
 	river.WorkerDefaults[jobargs.Retention]
 	d *Deliverer
+}
+
+// Timeout lets a long sweep finish; River's rescue leaves it alone as long.
+func (w *retentionWorker) Timeout(*river.Job[jobargs.Retention]) time.Duration {
+	return retentionTimeout
 }
 
 func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[jobargs.Retention]) error {

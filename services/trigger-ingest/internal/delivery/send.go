@@ -97,7 +97,7 @@ func (d *Deliverer) deliver(ctx context.Context, id string) error {
 		o.Now = now
 	}
 	// Record even if the job's context ends now: the request was made.
-	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RecordTimeout)
 	defer cancel()
 	disabled, err := d.store.RecordAttempt(recordCtx, del, o)
 	if errors.Is(err, storage.ErrPreconditionFailed) {
