@@ -233,7 +233,7 @@ func startProcess(t *testing.T, bin string, env []string) *process {
 func (p *process) kill(t *testing.T) {
 	t.Helper()
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
-	<-p.exited
+	require.Error(t, <-p.exited, "killed by SIGKILL")
 }
 
 func (p *process) stop(t *testing.T) {
