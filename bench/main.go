@@ -27,6 +27,7 @@ type options struct {
 	workers     int
 	rates       []int
 	backends    []string
+	profile     bool
 }
 
 func main() {
@@ -39,6 +40,7 @@ func main() {
 	flag.DurationVar(&o.drainLimit, "drain-limit", 30*time.Second, "longest wait for a backlog to drain")
 	flag.IntVar(&o.workers, "workers", 64, "closed-loop connections for the ingest figures")
 	flag.StringVar(&backends, "backends", backends, "backends to measure")
+	flag.BoolVar(&o.profile, "profile", true, "save a CPU profile of accessflow during the 4-subscriber ingest window")
 	flag.Parse()
 	o.backends = strings.Split(backends, ",")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

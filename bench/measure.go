@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"time"
 )
 
@@ -78,7 +80,7 @@ func measureBackend(ctx context.Context, o options, bins binaries, backend strin
 	logf("ingest alone: %.0f events/s (%d errors)", res.ingest.rate, res.ingest.errors)
 
 	for _, n := range []int{1, 4} {
-		w, err := ingestWithSubscribers(ctx, o, start, n)
+		w, err := ingestWithSubscribers(ctx, o, backend, start, n)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +113,7 @@ func measureBackend(ctx context.Context, o options, bins binaries, backend strin
 	return res, nil
 }
 
-func ingestWithSubscribers(ctx context.Context, o options, start func() (*server, func(), error), n int) (withSubs, error) {
+func ingestWithSubscribers(ctx context.Context, o options, backend string, start func() (*server, func(), error), n int) (withSubs, error) {
 	w := withSubs{subscribers: n}
 	s, stop, err := start()
 	if err != nil {
@@ -123,7 +125,18 @@ func ingestWithSubscribers(ctx context.Context, o options, start func() (*server
 		return w, err
 	}
 	defer k.close()
+	profiled := make(chan error, 1)
+	if o.profile && n == 4 {
+		go func() {
+			profiled <- s.profile(ctx, o.window, filepath.Join(o.out, fmt.Sprintf("cpu-%s-ingest-%d-subscribers.pprof", backend, n)))
+		}()
+	} else {
+		profiled <- nil
+	}
 	w.ingest = closedLoop(ctx, s, o.workers, o.window)
+	if err := <-profiled; err != nil {
+		logf("profile: %v", err)
+	}
 	delivered := k.delivered.Load()
 	w.deliveredDuring = float64(delivered) / o.window.Seconds()
 	want := int64(w.ingest.accepted) * int64(n)

@@ -52,6 +52,7 @@ func build(ctx context.Context, dir string) (binaries, error) {
 type server struct {
 	cmd     *exec.Cmd
 	base    string
+	admin   string
 	token   string
 	wal     string // SQLite WAL of trigger-ingest ("" on PostgreSQL or for the no-op)
 	logs    *bytes.Buffer
@@ -90,7 +91,7 @@ func startAccessflow(ctx context.Context, bin, dbURL string) (*server, error) {
 		return nil, err
 	}
 	env := append(os.Environ(), "ACCESSFLOW_DATA_DIR="+dataDir)
-	s := &server{base: "http://" + ports[0], logs: &bytes.Buffer{}, done: make(chan struct{})}
+	s := &server{base: "http://" + ports[0], admin: "http://" + ports[1], logs: &bytes.Buffer{}, done: make(chan struct{})}
 	if dbURL != "" {
 		key := make([]byte, 32)
 		if _, err := rand.Read(key); err != nil {
@@ -223,6 +224,28 @@ func (s *server) subscribe(ctx context.Context, name, target string) error {
 		return fmt.Errorf("subscribe: %d %s", resp.StatusCode, b)
 	}
 	return nil
+}
+
+// profile saves a CPU profile of the next d from the admin server's pprof endpoint.
+func (s *server) profile(ctx context.Context, d time.Duration, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.admin, int(d.Seconds())), http.NoBody)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	return errors.Join(err, f.Close())
 }
 
 // vmHWM is a process's peak resident set size in bytes (0 when unknown).

@@ -59,3 +59,13 @@ func (t *txn) InsertJob(ctx context.Context, args river.JobArgs, opts *river.Ins
 	}
 	return nil
 }
+
+func (t *txn) InsertJobs(ctx context.Context, jobs []river.InsertManyParams) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if _, err := t.river.InsertManyFastTx(ctx, t.tx, jobs); err != nil {
+		return fmt.Errorf("insert %d jobs: %w", len(jobs), err)
+	}
+	return nil
+}

@@ -45,8 +45,12 @@ func JobTimeout(deliveryTimeout time.Duration) time.Duration { return deliveryTi
 // retentionTimeout bounds one retention sweep, which deletes in batches and may take long.
 const retentionTimeout = 30 * time.Minute
 
-// busySnooze is how long a delivery waits when its subscription has all its slots in use.
-const busySnooze = 50 * time.Millisecond
+// busyWait is how long a delivery waits in memory for one of its subscription's slots, and
+// busySnooze how long it is put back in the queue when none freed up meanwhile.
+const (
+	busyWait   = 500 * time.Millisecond
+	busySnooze = 100 * time.Millisecond
+)
 
 // Config tunes delivery.
 type Config struct {
@@ -224,26 +228,38 @@ func (d *Deliverer) expire(ctx context.Context, id string) error {
 type slots struct {
 	mu  sync.Mutex
 	max int
-	n   map[string]int
+	sem map[string]chan struct{}
 }
 
-func newSlots(maxPerKey int) *slots { return &slots{max: max(maxPerKey, 1), n: map[string]int{}} }
+func newSlots(maxPerKey int) *slots { return &slots{max: max(maxPerKey, 1), sem: map[string]chan struct{}{}} }
 
-func (s *slots) acquire(key string) (release func(), ok bool) {
+// acquire takes one of key's slots, waiting up to wait for one to free up. Waiting in memory
+// rather than snoozing the job at once spares the database a write per waiting job every
+// few milliseconds, which with a slow subscriber would take the single writer from ingest;
+// the bound keeps one slow subscriber from holding every worker for long.
+func (s *slots) acquire(ctx context.Context, key string, wait time.Duration) (release func(), ok bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.n[key] >= s.max {
+	sem := s.sem[key]
+	if sem == nil {
+		sem = make(chan struct{}, s.max)
+		s.sem[key] = sem
+	}
+	s.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, true
+	default:
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, true
+	case <-timer.C:
+		return nil, false
+	case <-ctx.Done():
 		return nil, false
 	}
-	s.n[key]++
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.n[key]--
-		if s.n[key] <= 0 {
-			delete(s.n, key)
-		}
-	}, true
 }
 
 func errorText(err error) string {

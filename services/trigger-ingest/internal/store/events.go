@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/jobargs"
 )
@@ -153,6 +155,7 @@ func scanEvent(row storage.Row) (Event, error) {
 }
 
 func insertDeliveries(ctx context.Context, tx storage.Tx, deliveries []Delivery) error {
+	jobs := make([]river.InsertManyParams, 0, len(deliveries))
 	for i := range deliveries {
 		d := &deliveries[i]
 		var output any
@@ -171,11 +174,9 @@ func insertDeliveries(ctx context.Context, tx storage.Tx, deliveries []Delivery)
 		if d.Status != StatusPending {
 			continue // recorded as already settled (e.g. a disabled subscription's test)
 		}
-		if err := tx.InsertJob(ctx, jobargs.Deliver{DeliveryID: d.ID}, nil); err != nil {
-			return err
-		}
+		jobs = append(jobs, river.InsertManyParams{Args: jobargs.Deliver{DeliveryID: d.ID}})
 	}
-	return nil
+	return tx.InsertJobs(ctx, jobs)
 }
 
 // Purge deletes events, deliveries and their attempts older than before, in batches so that
