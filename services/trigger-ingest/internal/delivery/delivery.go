@@ -231,7 +231,9 @@ type slots struct {
 	sem map[string]chan struct{}
 }
 
-func newSlots(maxPerKey int) *slots { return &slots{max: max(maxPerKey, 1), sem: map[string]chan struct{}{}} }
+func newSlots(maxPerKey int) *slots {
+	return &slots{max: max(maxPerKey, 1), sem: map[string]chan struct{}{}}
+}
 
 // acquire takes one of key's slots, waiting up to wait for one to free up. Waiting in memory
 // rather than snoozing the job at once spares the database a write per waiting job every
