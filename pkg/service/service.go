@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/credentials"
@@ -169,11 +170,46 @@ func (s *Service) Run(ctx context.Context, lis net.Listener) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.server.Run(ctx, lis) })
 	g.Go(func() error { return s.backend.RunJobs(ctx) })
+	g.Go(func() error { s.watchReady(ctx); return nil })
 	s.server.SetServing(true)
 	s.logger.Info("serving", "grpc_addr", lis.Addr().String(), "store", s.backend.Name())
 	err := g.Wait()
 	s.logger.Info("stopped")
 	return err
+}
+
+// readyInterval is how often a running service checks its store's readiness (a full disk
+// fails it until a write succeeds again).
+const readyInterval = time.Second
+
+// watchReady reports NOT_SERVING while the store is not ready and SERVING once it is again,
+// changing health only on a change of state so as not to undo the server's own shutdown.
+func (s *Service) watchReady(ctx context.Context) {
+	tick := time.NewTicker(readyInterval)
+	defer tick.Stop()
+	ready := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		checkCtx, cancel := context.WithTimeout(ctx, readyInterval)
+		err := s.backend.Ready(checkCtx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if now := err == nil; now != ready {
+			ready = now
+			s.server.SetServing(ready)
+			if !ready {
+				s.logger.Warn("store not ready: reporting NOT_SERVING", "error", err)
+			} else {
+				s.logger.Info("store ready again: reporting SERVING")
+			}
+		}
+	}
 }
 
 // Close releases the service's backend; only for a service that will not Run (Run closes it).

@@ -32,6 +32,7 @@ type Backend struct {
 	pool   *pgxpool.Pool
 	schema string
 	river  *river.Client[pgx.Tx]
+	full   *storage.FullState
 	drain  time.Duration
 	works  bool
 	logger *slog.Logger
@@ -86,7 +87,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 		pool.Close()
 		return nil, err
 	}
-	b := &Backend{pool: pool, schema: opts.Schema, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
+	b := &Backend{pool: pool, schema: opts.Schema, full: storage.NewFullState(cfg.ConnConfig.Host+"/"+cfg.ConnConfig.Database, opts.Logger), drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
 	if err := b.migrate(ctx, opts.Schema, opts.Platform, opts.Migrations); err != nil {
 		pool.Close()
 		return nil, err
@@ -113,7 +114,9 @@ func ping(ctx context.Context, pool *pgxpool.Pool, cc *pgx.ConnConfig) error {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		where := net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port)))
-		if cc.ConnectTimeout > 0 && ctx.Err() != nil {
+		var ne net.Error
+		timedOut := ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+		if cc.ConnectTimeout > 0 && timedOut {
 			return fmt.Errorf("postgres at %s did not answer within %s (--database-connect-timeout): %w", where, cc.ConnectTimeout, err)
 		}
 		return fmt.Errorf("connect to postgres at %s: %w", where, err)
@@ -171,14 +174,24 @@ func (b *Backend) River() *river.Client[pgx.Tx] { return b.river }
 
 // InTx runs fn in a transaction.
 func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
-	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+	err := translate(pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		return fn(ctx, &txn{dbtx: dbtx{q: tx}, tx: tx, river: b.river})
-	})
-	return translate(err)
+	}))
+	b.full.Observe(err)
+	return err
 }
 
-// Ready checks that the database answers.
-func (b *Backend) Ready(ctx context.Context) error { return b.pool.Ping(ctx) }
+// Ready checks that the database answers and, after a write found its disk full, that a
+// write succeeds again.
+func (b *Backend) Ready(ctx context.Context) error {
+	if b.full.Full() {
+		return b.InTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Exec(ctx, storage.WriteProbe)
+			return err
+		})
+	}
+	return b.pool.Ping(ctx)
+}
 
 // RunJobs works the River queues until ctx ends. While it does, it holds an advisory lock
 // that tells other replicas this client is alive, and retries the jobs of clients that lost
@@ -216,6 +229,8 @@ func translate(err error) error {
 		case "23505", // unique_violation
 			"23503": // foreign_key_violation: a row a concurrent change removed (or the reverse)
 			return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+		case "53100": // disk_full
+			return fmt.Errorf("%w: %w", storage.ErrFull, err)
 		}
 	}
 	return err
