@@ -201,13 +201,14 @@ func buildBinary(t *testing.T) string {
 }
 
 // startProcess runs `accessflow serve` on free loopback ports and waits until it is ready.
-func startProcess(t *testing.T, bin string, env []string) *process {
+func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
 	t.Helper()
 	ports := freePorts(t, 6)
 	cmd := exec.Command(bin, "serve", //nolint:noctx // the test signals the process itself
 		"--gateway-addr", ports[0], "--admin-addr", ports[1],
 		"--policy-addr", ports[2], "--trigger-ingest-addr", ports[3], "--approval-addr", ports[4], "--action-execution-addr", ports[5],
 		"--outbound-allow-cidrs", "127.0.0.0/8", "--delivery-timeout", "2s", "--rate-limit", "0", "--log-level", "warn")
+	cmd.Args = append(cmd.Args, args...)
 	cmd.Env = append(os.Environ(), env...)
 	p := &process{cmd: cmd, base: "http://" + ports[0], logs: &syncBuffer{}, exited: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs

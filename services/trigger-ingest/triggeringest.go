@@ -91,7 +91,7 @@ func NewSpec(cfg *Config) service.Spec {
 			if err != nil {
 				return err
 			}
-			subs, err := subscriptions.New(st, cat, deps.Secrets, planner)
+			subs, err := subscriptions.New(st, cat, deps.Secrets, planner, subscriptions.WithGuard(outbound.NewGuard(cfg.OutboundAllowCIDRs...)))
 			if err != nil {
 				return fmt.Errorf("subscriptions: %w", err)
 			}
