@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,9 @@ import (
 	"github.com/accessflow/accessflow/pkg/logging"
 	"github.com/accessflow/accessflow/pkg/storage"
 )
+
+// defaultMaxConns is each service's pool size unless the URL sets pool_max_conns.
+const defaultMaxConns = 10
 
 // Backend is a service's PostgreSQL schema and its River client.
 type Backend struct {
@@ -71,6 +75,12 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		// pgx's default, max(4, CPUs), leaves delivery workers, the group commit and River's
+		// fetches and completions queueing for a connection: round trips, not the server,
+		// bounded throughput.
+		cfg.MaxConns = defaultMaxConns
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
