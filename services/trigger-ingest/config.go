@@ -75,7 +75,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	})
 	fs.DurationVar(&c.EventRetention, "event-retention", c.EventRetention, "how long events, their deliveries and idempotency keys are kept (at least 24h)")
 	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "time limit of one request to a subscriber")
-	fs.DurationVar(&c.DeliveryRescueAfter, "delivery-rescue-after", c.DeliveryRescueAfter, "how long a delivery may stay running before it is presumed lost with a crashed process and retried (River's stuck-job rescue; on SQLite a restart retries at once); 0: --delivery-timeout plus 15s")
+	fs.DurationVar(&c.DeliveryRescueAfter, "delivery-rescue-after", c.DeliveryRescueAfter, "how long a delivery may stay running before River's stuck-job rescue retries it, the fallback when its process's death cannot be seen (jobs of a process known dead are retried within seconds, on restart or by a surviving replica); 0: --delivery-timeout plus 15s")
 	fs.IntVar(&c.MaxConcurrentPerSubscription, "delivery-max-concurrent-per-subscription", c.MaxConcurrentPerSubscription, "most requests in flight to one subscription, per process")
 	fs.IntVar(&c.DeliveryWorkers, "delivery-workers", c.DeliveryWorkers, "deliveries a process works at once")
 	fs.DurationVar(&c.AutoDisableAfter, "subscription-auto-disable-after", c.AutoDisableAfter, "disable a subscription whose deliveries have kept failing this long (0 never disables)")
