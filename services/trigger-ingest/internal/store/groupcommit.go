@@ -29,6 +29,8 @@ const groupTimeout = 30 * time.Second
 // waiting writer to lead the rest, so that no caller leads forever under sustained load.
 type groupCommit struct {
 	backend storage.Backend
+	// solo runs each write in its own transaction (PostgreSQL).
+	solo bool
 
 	mu      sync.Mutex
 	queue   []*groupWrite
@@ -44,6 +46,9 @@ type groupWrite struct {
 
 // do runs fn in a shared transaction and returns its error, or the commit's.
 func (g *groupCommit) do(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	if g.solo {
+		return g.backend.InTx(context.WithoutCancel(ctx), fn)
+	}
 	w := &groupWrite{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1), promote: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, w)

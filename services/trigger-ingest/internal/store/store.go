@@ -31,7 +31,10 @@ type Store struct {
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
 func New(backend storage.Backend) *Store {
-	return &Store{backend: backend, group: &groupCommit{backend: backend}}
+	// PostgreSQL flushes concurrent commits together itself, and a shared transaction would
+	// queue every statement of every write behind one connection's round trips.
+	solo := backend.Name() == storage.BackendPostgres
+	return &Store{backend: backend, group: &groupCommit{backend: backend, solo: solo}}
 }
 
 // Reader runs queries outside a transaction, for the package functions that take a DBTX.
