@@ -75,7 +75,11 @@ test-packages: $(BIN)/gotestsum ## Run the tests of GO_PACKAGES, the store suite
 	exit $$status
 
 .PHONY: bench
-bench: ## Run the benchmarks.
+bench: ## Measure the trigger path against a no-op grpc-gateway handler on SQLite and PostgreSQL; writes bench/results/ (a few minutes).
+	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go run ./bench -out bench/results
+
+.PHONY: microbench
+microbench: ## Run the Go benchmarks (go test -bench).
 	ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -run '^$$' -bench . -benchmem $(GO_PACKAGES)
 
 .PHONY: load

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -90,6 +91,10 @@ func writeErrorBody(ctx context.Context, w http.ResponseWriter, httpStatus int, 
 			retryAfter = 1
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	case http.StatusServiceUnavailable:
+		if retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		}
 	}
 	writeJSON(w, httpStatus, body)
 }
@@ -126,15 +131,21 @@ func (g *Gateway) handleError(ctx context.Context, _ *runtime.ServeMux, _ runtim
 		g.logger.ErrorContext(ctx, "backend error", "method", r.Method, "path", r.URL.Path, "error", err)
 		text = "An internal fault occurred."
 	}
-	var causes []ErrorMessage
+	var (
+		causes     []ErrorMessage
+		retryAfter int
+	)
 	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
+		switch d := d.(type) {
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
 				causes = append(causes, message(v.GetField()+": "+v.GetDescription()))
 			}
+		case *errdetails.RetryInfo:
+			retryAfter = int(math.Ceil(d.GetRetryDelay().AsDuration().Seconds()))
 		}
 	}
-	writeError(ctx, w, code, text, causes, 0)
+	writeError(ctx, w, code, text, causes, retryAfter)
 }
 
 // handleRoutingError answers unknown routes (404) and wrong methods (405) with the reference

@@ -1123,17 +1123,19 @@ func TestTriggerSubscriptionSecretRotation(t *testing.T) {
 }
 
 func TestTriggerOutboundGuard(t *testing.T) {
-	// Loopback is not allowed here: the subscriber, on 127.0.0.1, must never be reached.
+	// Loopback is not allowed here: a subscriber on 127.0.0.1 (or localhost) can never be
+	// reached, so the subscription is refused when saved, naming the flag that would allow it.
+	// (The check when dialling, for names DNS resolves inward, is pkg/outbound's TestClient.)
 	r := startWith(t, storageSQLite(t), withTriggers(func(c *suiteConfig) { c.Trigger.OutboundAllowCIDRs = nil }))
 	app := newSubscriber(t, nil)
-	sub := r.subscribe(t, iacTrigger, "internal", strings.Replace(app.URL, "127.0.0.1", "localhost", 1), "")
-	r.publish(t, iacTrigger, identityAttributesChanged)
-	var dead []map[string]any
-	eventually(t, func() bool {
-		dead = r.deliveries(t, `status eq "FAILED" and subscriptionId eq "`+sub["id"].(string)+`"`)
-		return len(dead) == 1
-	}, "the delivery fails")
-	require.Contains(t, dead[0]["error"], "not allowed")
+	body := jsonBody(t, map[string]any{
+		"name": "internal", "triggerId": iacTrigger, "type": "HTTP",
+		"httpConfig": map[string]any{"url": strings.Replace(app.URL, "127.0.0.1", "localhost", 1), "httpDispatchMode": "SYNC"},
+	})
+	resp := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", body)
+	require.Equal(t, http.StatusBadRequest, resp.status, string(resp.body))
+	require.Contains(t, string(resp.body), "loopback")
+	require.Contains(t, string(resp.body), "--outbound-allow-cidrs")
 	require.Zero(t, app.requests())
 }
 

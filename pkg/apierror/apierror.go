@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	typev1 "github.com/accessflow/accessflow/api/accessflow/type/v1"
 	"github.com/accessflow/accessflow/pkg/storage"
@@ -103,6 +105,8 @@ func ToStatus(err error) (st *status.Status, expected bool) {
 		return withInfo(codes.AlreadyExists, typev1.ErrorReason_ERROR_REASON_ALREADY_EXISTS, err.Error()), true
 	case errors.Is(err, ErrUniqueValuesExhausted):
 		return withInfo(codes.FailedPrecondition, typev1.ErrorReason_ERROR_REASON_UNIQUE_VALUES_EXHAUSTED, err.Error()), true
+	case errors.Is(err, storage.ErrFull):
+		return unavailable("the service's storage is full; retry later"), true
 	case errors.Is(err, storage.ErrPreconditionFailed):
 		return withInfo(codes.FailedPrecondition, typev1.ErrorReason_ERROR_REASON_PRECONDITION_FAILED, err.Error()), true
 	default:
@@ -122,6 +126,21 @@ func withInfo(code codes.Code, reason typev1.ErrorReason, msg string, details ..
 	if err != nil {
 		// Only fails for unmarshalable details, which ours are not; keep the bare status.
 		return status.New(code, msg)
+	}
+	return st
+}
+
+// FullRetryAfter is how long a client is told to wait when the storage is full.
+const FullRetryAfter = 5 * time.Second
+
+// unavailable is UNAVAILABLE with a RetryInfo, which the gateway turns into Retry-After.
+func unavailable(msg string) *status.Status {
+	st, err := status.New(codes.Unavailable, msg).WithDetails(
+		&errdetails.ErrorInfo{Reason: typev1.ErrorReason_ERROR_REASON_UNAVAILABLE.String(), Domain: Domain},
+		&errdetails.RetryInfo{RetryDelay: durationpb.New(FullRetryAfter)},
+	)
+	if err != nil {
+		return status.New(codes.Unavailable, msg)
 	}
 	return st
 }

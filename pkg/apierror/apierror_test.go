@@ -38,6 +38,7 @@ func TestToStatus(t *testing.T) {
 		{"idempotency key reused", fmt.Errorf("%w: event x", apierror.ErrIdempotencyKeyReused), codes.FailedPrecondition, typev1.ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED, "idempotency key already used with a different request: event x", true},
 		{"invalid field", apierror.InvalidField("filters", "unknown field %q", "foo"), codes.InvalidArgument, typev1.ErrorReason_ERROR_REASON_INVALID_ARGUMENT, `filters: unknown field "foo"`, true},
 		{"tracking", trackingErr, codes.InvalidArgument, typev1.ErrorReason_ERROR_REASON_INVALID_TRACKING_NUMBER, trackingErr.Error(), true},
+		{"storage full", fmt.Errorf("store event: %w: database or disk is full", storage.ErrFull), codes.Unavailable, typev1.ErrorReason_ERROR_REASON_UNAVAILABLE, "the service's storage is full; retry later", true},
 		{"internal hides cause", errors.New("pq: password=secret leaked"), codes.Internal, typev1.ErrorReason_ERROR_REASON_INTERNAL, "internal error", false},
 	}
 	for _, tt := range tests {

@@ -38,12 +38,11 @@ type Config struct {
 	// FetchPollInterval is how often a queue polls when no insert notification arrives (SQLite
 	// has no LISTEN/NOTIFY, so this bounds its pickup latency).
 	FetchPollInterval time.Duration
-	// JobTimeout bounds one run of a job (River's default is a minute); a worker's own Timeout
-	// overrides it. Zero keeps River's default.
+	// JobTimeout bounds a job that sets no timeout of its own (River's default is 1 minute).
 	JobTimeout time.Duration
-	// RescueStuckJobsAfter is how long a job may stay running before the leader's rescuer
-	// retries it: what brings back the jobs of a killed process. River's default is an hour;
-	// it must exceed every job's timeout. Zero keeps River's default.
+	// RescueStuckJobsAfter is how long a job may stay running before River presumes its
+	// worker died with its process and runs it again. River's default is an hour: a crash
+	// would hold every job that was running for that long. It must exceed JobTimeout.
 	RescueStuckJobsAfter time.Duration
 	// Schema is the PostgreSQL schema of River's tables (the service's own schema).
 	Schema string

@@ -10,11 +10,25 @@ import (
 
 // Run starts client and works jobs until ctx ends; then it stops fetching, waits up to
 // drainTimeout for running jobs, and cancels those still running (River retries them later).
-// An insert-only client (no workers) just waits for ctx.
-func Run[TTx any](ctx context.Context, client *river.Client[TTx], works bool, drainTimeout time.Duration) error {
+// An insert-only client (no workers) just waits for ctx. orphans, when set, retries the jobs
+// dead clients left running: once before the first fetch, then every DefaultOrphanInterval.
+func Run[TTx any](ctx context.Context, client *river.Client[TTx], works bool, drainTimeout time.Duration, orphans *Orphans[TTx]) error {
 	if !works {
 		<-ctx.Done()
 		return nil
+	}
+	if orphans != nil {
+		orphans.sweep(ctx)
+		sweepCtx, stopSweep := context.WithCancel(ctx)
+		swept := make(chan struct{})
+		go func() {
+			defer close(swept)
+			orphans.Run(sweepCtx, DefaultOrphanInterval)
+		}()
+		defer func() {
+			stopSweep()
+			<-swept
+		}()
 	}
 	// River cancels running jobs outright when its start context ends; start it detached and
 	// stop it softly below instead.

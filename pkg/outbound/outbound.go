@@ -7,12 +7,14 @@
 package outbound
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,15 +57,67 @@ func (g *Guard) Check(addr netip.Addr) error {
 			return nil
 		}
 	}
-	internal := addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
-		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() || !addr.IsValid()
-	for _, p := range refused {
-		internal = internal || p.Contains(addr)
-	}
-	if internal {
-		return fmt.Errorf("%w: %s is an internal address", ErrForbiddenAddress, addr)
+	if r := rule(addr); r != "" {
+		return fmt.Errorf("%w: %s is %s", ErrForbiddenAddress, addr, r)
 	}
 	return nil
+}
+
+// rule names why addr is refused, or is "" for a public address.
+func rule(addr netip.Addr) string {
+	switch {
+	case !addr.IsValid():
+		return "not a valid address"
+	case addr.IsLoopback():
+		return "a loopback address"
+	case addr.IsPrivate():
+		return "a private address"
+	case addr.IsLinkLocalUnicast():
+		return "a link-local address (where cloud metadata services answer)"
+	case addr.IsLinkLocalMulticast(), addr.IsInterfaceLocalMulticast(), addr.IsMulticast():
+		return "a multicast address"
+	case addr.IsUnspecified():
+		return "the unspecified address"
+	}
+	for _, p := range refused {
+		if p.Contains(addr) {
+			return "in the reserved network " + p.String()
+		}
+	}
+	return ""
+}
+
+// errNoDNS keeps CheckHost's resolver to the hosts file.
+var errNoDNS = errors.New("outbound: no DNS at create time")
+
+// localResolver resolves names from the hosts file only: no query leaves the machine.
+var localResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) { return nil, errNoDNS }}
+
+// CheckHost refuses a subscriber host that can never be reached: a literal address the guard
+// refuses, or a name the hosts file (localhost, *.localhost included) maps only to such
+// addresses. Names left to DNS pass here, so that saving a subscription does not depend on
+// DNS; the check at dial time, after resolution, still refuses them.
+func (g *Guard) CheckHost(ctx context.Context, host string) error {
+	if addr, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return g.Check(addr)
+	}
+	name := strings.ToLower(strings.TrimSuffix(host, "."))
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		return g.Check(netip.AddrFrom4([4]byte{127, 0, 0, 1}))
+	}
+	addrs, err := localResolver.LookupNetIP(ctx, "ip", name)
+	if err != nil || len(addrs) == 0 {
+		return nil
+	}
+	var first error
+	for _, a := range addrs {
+		err := g.Check(a)
+		if err == nil {
+			return nil
+		}
+		first = cmp.Or(first, err)
+	}
+	return fmt.Errorf("%s resolves only to refused addresses: %w", host, first)
 }
 
 // control runs after DNS resolution, on the address about to be connected to.

@@ -128,3 +128,38 @@ func TestDialer(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, conn.Close())
 }
+
+func TestCheckHost(t *testing.T) {
+	t.Parallel()
+	strict := outbound.NewGuard()
+	loopbackAllowed := outbound.NewGuard(netip.MustParsePrefix("127.0.0.0/8"))
+	for _, tt := range []struct {
+		host  string
+		guard *outbound.Guard
+		rule  string // "" allowed
+	}{
+		{"127.0.0.1", strict, "loopback"},
+		{"[::1]", strict, "loopback"},
+		{"localhost", strict, "loopback"},
+		{"hooks.localhost", strict, "loopback"},
+		{"10.0.0.1", strict, "private"},
+		{"169.254.169.254", strict, "link-local"},
+		{"0.0.0.0", strict, "unspecified"},
+		{"203.0.113.7", strict, ""},
+		// Left to DNS, which is not asked at create time: checked when dialled.
+		{"hooks.example.invalid", strict, ""},
+		{"127.0.0.1", loopbackAllowed, ""},
+		{"localhost", loopbackAllowed, ""},
+	} {
+		t.Run(tt.host, func(t *testing.T) {
+			t.Parallel()
+			err := tt.guard.CheckHost(t.Context(), tt.host)
+			if tt.rule == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, outbound.ErrForbiddenAddress)
+			require.ErrorContains(t, err, tt.rule)
+		})
+	}
+}

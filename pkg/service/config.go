@@ -73,6 +73,7 @@ func DefaultConfig() Config {
 func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.Storage.DataDir, "data-dir", c.Storage.DataDir, "directory of the SQLite databases (one file per service) and generated credentials")
 	fs.StringVar(&c.Storage.DatabaseURL, "database-url", c.Storage.DatabaseURL, "PostgreSQL URL (postgres://user@host:5432/db); when set, services use PostgreSQL (one schema each) instead of SQLite")
+	fs.DurationVar(&c.Storage.ConnectTimeout, "database-connect-timeout", c.Storage.ConnectTimeout, "time limit of connecting to PostgreSQL and getting its first answer, per connection; a server that never answers fails start-up after it (0: no limit)")
 	fs.StringVar(&c.Storage.SQLiteSynchronous, "sqlite-synchronous", c.Storage.SQLiteSynchronous, "SQLite synchronous pragma: NORMAL survives a process crash, FULL also an OS crash or power loss (slower commits)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/credentials"
@@ -149,12 +150,13 @@ func OpenBackend(ctx context.Context, spec Spec, cfg Config, logger *slog.Logger
 	switch backendName {
 	case storage.BackendPostgres:
 		backend, err = postgres.Open(ctx, cfg.Storage.DatabaseURL, postgres.Options{
-			Schema:       storage.SchemaName(spec.Name),
-			Platform:     platform,
-			Migrations:   migrations,
-			Jobs:         jobsCfg,
-			DrainTimeout: cfg.DrainTimeout(),
-			Logger:       logger,
+			Schema:         storage.SchemaName(spec.Name),
+			ConnectTimeout: cfg.Storage.ConnectTimeout,
+			Platform:       platform,
+			Migrations:     migrations,
+			Jobs:           jobsCfg,
+			DrainTimeout:   cfg.DrainTimeout(),
+			Logger:         logger,
 		})
 	default:
 		backend, err = sqlite.Open(ctx, cfg.Storage.SQLitePath(spec.Name), sqlite.Options{
@@ -189,11 +191,46 @@ func (s *Service) Run(ctx context.Context, lis net.Listener) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.server.Run(ctx, lis) })
 	g.Go(func() error { return s.backend.RunJobs(ctx) })
+	g.Go(func() error { s.watchReady(ctx); return nil })
 	s.server.SetServing(true)
 	s.logger.Info("serving", "grpc_addr", lis.Addr().String(), "store", s.backend.Name())
 	err := g.Wait()
 	s.logger.Info("stopped")
 	return err
+}
+
+// readyInterval is how often a running service checks its store's readiness (a full disk
+// fails it until a write succeeds again).
+const readyInterval = time.Second
+
+// watchReady reports NOT_SERVING while the store is not ready and SERVING once it is again,
+// changing health only on a change of state so as not to undo the server's own shutdown.
+func (s *Service) watchReady(ctx context.Context) {
+	tick := time.NewTicker(readyInterval)
+	defer tick.Stop()
+	ready := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		checkCtx, cancel := context.WithTimeout(ctx, readyInterval)
+		err := s.backend.Ready(checkCtx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if now := err == nil; now != ready {
+			ready = now
+			s.server.SetServing(ready)
+			if !ready {
+				s.logger.Warn("store not ready: reporting NOT_SERVING", "error", err)
+			} else {
+				s.logger.Info("store ready again: reporting SERVING")
+			}
+		}
+	}
 }
 
 // Close releases the service's backend; only for a service that will not Run (Run closes it).

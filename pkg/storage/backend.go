@@ -33,6 +33,9 @@ type Row interface {
 // jobs it causes commit together or not at all.
 type JobInserter interface {
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+	// InsertJobs enqueues many jobs in one statement: on SQLite each River insert is a large
+	// statement parsed anew, so a fan-out's jobs cost one parse instead of one each.
+	InsertJobs(ctx context.Context, jobs []river.InsertManyParams) error
 }
 
 // Tx is a transaction: queries plus job inserts.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Backend names.
@@ -21,6 +22,9 @@ type Config struct {
 	DataDir string
 	// DatabaseURL, when set, selects PostgreSQL (postgres://…).
 	DatabaseURL string
+	// ConnectTimeout bounds connecting to PostgreSQL, including its first answer: a server
+	// that accepts TCP but never answers fails start-up instead of hanging it.
+	ConnectTimeout time.Duration
 	// SQLiteSynchronous is SQLite's synchronous pragma: NORMAL survives a process crash (WAL);
 	// FULL also survives an OS crash or power loss, at the cost of an fsync per commit.
 	SQLiteSynchronous string
@@ -28,7 +32,7 @@ type Config struct {
 
 // DefaultConfig is the embedded default: SQLite under ./data.
 func DefaultConfig() Config {
-	return Config{DataDir: "data", SQLiteSynchronous: "NORMAL"}
+	return Config{DataDir: "data", SQLiteSynchronous: "NORMAL", ConnectTimeout: 10 * time.Second}
 }
 
 // Backend returns BackendPostgres when a database URL is set, else BackendSQLite.
@@ -50,6 +54,9 @@ func (c Config) Validate() error {
 	case "OFF", "NORMAL", "FULL", "EXTRA":
 	default:
 		return fmt.Errorf("sqlite synchronous %q: want NORMAL, FULL, EXTRA or OFF", c.SQLiteSynchronous)
+	}
+	if c.ConnectTimeout < 0 {
+		return fmt.Errorf("database connect timeout must not be negative, got %s", c.ConnectTimeout)
 	}
 	if c.DatabaseURL == "" {
 		if c.DataDir == "" {

@@ -17,6 +17,9 @@ var (
 	ErrConflict = errors.New("already exists")
 	// ErrPreconditionFailed: the object changed since the caller read it (revision mismatch).
 	ErrPreconditionFailed = errors.New("precondition failed")
+	// ErrFull: the database's disk (or quota) is full; the write may succeed once space is
+	// freed, so callers are told to retry later (503), not that something broke (500).
+	ErrFull = errors.New("the database's storage is full")
 )
 
 // ConflictError is ErrConflict as backends and stores return it. Its message is meant for the

@@ -41,3 +41,7 @@ func MigrationsFor(tree fs.FS, backend string) (fs.FS, error) {
 		return nil, fmt.Errorf("no migrations for backend %q", backend)
 	}
 }
+
+// WriteProbe is a write that changes nothing, run by a backend's readiness check after its
+// storage was found full: it succeeds once space is back.
+const WriteProbe = `UPDATE goose_db_version SET is_applied = is_applied WHERE id = (SELECT max(id) FROM goose_db_version)`

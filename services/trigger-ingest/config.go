@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/accessflow/accessflow/services/trigger-ingest/internal/delivery"
 )
 
 // Config is the trigger-ingest service's own configuration; the flags every service shares
@@ -22,6 +24,10 @@ type Config struct {
 	EventRetention time.Duration
 	// DeliveryTimeout bounds one request to a subscriber.
 	DeliveryTimeout time.Duration
+	// DeliveryRescueAfter is how long a delivery job may stay running before it is presumed
+	// lost with its process (a crash, a kill) and run again; 0 derives it from DeliveryTimeout
+	// (see RescueAfter).
+	DeliveryRescueAfter time.Duration
 	// MaxConcurrentPerSubscription caps the requests in flight to one subscription (per process).
 	MaxConcurrentPerSubscription int
 	// DeliveryWorkers is the number of deliveries a process works at once.
@@ -69,6 +75,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	})
 	fs.DurationVar(&c.EventRetention, "event-retention", c.EventRetention, "how long events, their deliveries and idempotency keys are kept (at least 24h)")
 	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "time limit of one request to a subscriber")
+	fs.DurationVar(&c.DeliveryRescueAfter, "delivery-rescue-after", c.DeliveryRescueAfter, "how long a delivery may stay running before River's stuck-job rescue retries it, the fallback when its process's death cannot be seen (jobs of a process known dead are retried within seconds, on restart or by a surviving replica); 0: --delivery-timeout plus 15s")
 	fs.IntVar(&c.MaxConcurrentPerSubscription, "delivery-max-concurrent-per-subscription", c.MaxConcurrentPerSubscription, "most requests in flight to one subscription, per process")
 	fs.IntVar(&c.DeliveryWorkers, "delivery-workers", c.DeliveryWorkers, "deliveries a process works at once")
 	fs.DurationVar(&c.AutoDisableAfter, "subscription-auto-disable-after", c.AutoDisableAfter, "disable a subscription whose deliveries have kept failing this long (0 never disables)")
@@ -93,6 +100,12 @@ func (c Config) Validate() error {
 	if c.DeliveryTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("delivery timeout must be positive, got %s", c.DeliveryTimeout))
 	}
+	if c.DeliveryRescueAfter < 0 {
+		errs = append(errs, fmt.Errorf("delivery rescue-after must not be negative, got %s", c.DeliveryRescueAfter))
+	} else if c.DeliveryRescueAfter > 0 && c.DeliveryRescueAfter <= delivery.JobTimeout(c.DeliveryTimeout) {
+		errs = append(errs, fmt.Errorf("delivery rescue-after %s must exceed the delivery job's own time limit, %s (--delivery-timeout plus %s to record the outcome)",
+			c.DeliveryRescueAfter, delivery.JobTimeout(c.DeliveryTimeout), delivery.RecordTimeout))
+	}
 	if c.MaxConcurrentPerSubscription < 1 {
 		errs = append(errs, fmt.Errorf("delivery max concurrent per subscription must be at least 1, got %d", c.MaxConcurrentPerSubscription))
 	}
@@ -107,6 +120,19 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// RescueAfter is when a running delivery job is presumed lost: DeliveryRescueAfter when set,
+// else the job's own time limit plus a margin for a slow commit.
+func (c Config) RescueAfter() time.Duration {
+	if c.DeliveryRescueAfter > 0 {
+		return c.DeliveryRescueAfter
+	}
+	return delivery.JobTimeout(c.DeliveryTimeout) + rescueMargin
+}
+
+// rescueMargin separates a job's time limit from its rescue, so that a job finishing late
+// (its outcome is recorded even past its limit) is not run twice.
+const rescueMargin = 5 * time.Second
 
 func parseDurations(v string) ([]time.Duration, error) {
 	var out []time.Duration

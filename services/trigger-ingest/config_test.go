@@ -23,6 +23,21 @@ func TestDefaultConfig(t *testing.T) {
 	require.Empty(t, cfg.OutboundAllowCIDRs, "internal targets are refused by default")
 	require.Equal(t, 30*24*time.Hour, cfg.EventRetention)
 	require.Equal(t, 10*time.Second, cfg.DeliveryTimeout)
+	// A running delivery presumed lost after its own limit (request 10s + recording 10s) and a
+	// margin: not after River's hour.
+	require.Equal(t, 25*time.Second, cfg.RescueAfter())
+}
+
+func TestRescueAfterFlag(t *testing.T) {
+	t.Parallel()
+	cfg := triggeringest.DefaultConfig()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	cfg.Bind(fs)
+	require.NoError(t, fs.Parse([]string{"--delivery-timeout", "2s"}))
+	require.Equal(t, 17*time.Second, cfg.RescueAfter(), "derived from the delivery timeout")
+	require.NoError(t, fs.Parse([]string{"--delivery-rescue-after", "40s"}))
+	require.Equal(t, 40*time.Second, cfg.RescueAfter())
+	require.NoError(t, cfg.Validate())
 }
 
 func TestConfigFlags(t *testing.T) {
@@ -62,6 +77,9 @@ func TestConfigValidate(t *testing.T) {
 		"no workers":         func(c *triggeringest.Config) { c.DeliveryWorkers = 0 },
 		"negative disable":   func(c *triggeringest.Config) { c.AutoDisableAfter = -time.Second },
 		"callback not a URL": func(c *triggeringest.Config) { c.CallbackBaseURL = "gateway:8080" },
+		"negative rescue":    func(c *triggeringest.Config) { c.DeliveryRescueAfter = -time.Second },
+		// A rescue before the job's own limit would run live deliveries twice.
+		"rescue within the job's limit": func(c *triggeringest.Config) { c.DeliveryRescueAfter = c.DeliveryTimeout },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -73,6 +73,10 @@ func NewSpec(cfg *Config) service.Spec {
 				river.QueueDefault: {MaxWorkers: 2},
 			}
 			jc.PeriodicJobs = deliverer.PeriodicJobs()
+			// A job that set no limit of its own (invocation deadlines) gets the delivery's;
+			// a job still running past RescueAfter is presumed lost with its process.
+			jc.JobTimeout = delivery.JobTimeout(cfg.DeliveryTimeout)
+			jc.RescueStuckJobsAfter = cfg.RescueAfter()
 			return jc
 		},
 		Register: func(srv *grpcserver.Server, deps service.Deps) error {
@@ -90,7 +94,7 @@ func NewSpec(cfg *Config) service.Spec {
 			if err != nil {
 				return err
 			}
-			subs, err := subscriptions.New(st, cat, deps.Secrets, planner)
+			subs, err := subscriptions.New(st, cat, deps.Secrets, planner, subscriptions.WithGuard(outbound.NewGuard(cfg.OutboundAllowCIDRs...)))
 			if err != nil {
 				return fmt.Errorf("subscriptions: %w", err)
 			}

@@ -61,7 +61,17 @@ type txn struct {
 
 func (t *txn) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 	if _, err := t.river.InsertTx(ctx, t.tx, args, opts); err != nil {
-		return fmt.Errorf("insert %s job: %w", args.Kind(), err)
+		return fmt.Errorf("insert %s job: %w", args.Kind(), translate(err))
+	}
+	return nil
+}
+
+func (t *txn) InsertJobs(ctx context.Context, jobs []river.InsertManyParams) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if _, err := t.river.InsertManyFastTx(ctx, t.tx, jobs); err != nil {
+		return fmt.Errorf("insert %d jobs: %w", len(jobs), translate(err))
 	}
 	return nil
 }

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,10 +28,15 @@ import (
 	"github.com/accessflow/accessflow/pkg/storage"
 )
 
+// defaultMaxConns is each service's pool size unless the URL sets pool_max_conns.
+const defaultMaxConns = 10
+
 // Backend is a service's PostgreSQL schema and its River client.
 type Backend struct {
 	pool   *pgxpool.Pool
+	schema string
 	river  *river.Client[pgx.Tx]
+	full   *storage.FullState
 	drain  time.Duration
 	works  bool
 	logger *slog.Logger
@@ -49,6 +57,9 @@ type Options struct {
 	Jobs jobs.Config
 	// DrainTimeout bounds how long RunJobs waits for running jobs on shutdown.
 	DrainTimeout time.Duration
+	// ConnectTimeout bounds each connection's establishment, up to the server's first answer
+	// (unless the URL sets connect_timeout); 0 leaves it unbounded.
+	ConnectTimeout time.Duration
 	// Logger for migrations and River.
 	Logger *slog.Logger
 }
@@ -65,6 +76,15 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		// pgx's default, max(4, CPUs), leaves delivery workers, the group commit and River's
+		// fetches and completions queueing for a connection: round trips, not the server,
+		// bounded throughput.
+		cfg.MaxConns = defaultMaxConns
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
+	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "accessflow-" + opts.Schema
@@ -73,7 +93,11 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	b := &Backend{pool: pool, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
+	if err := ping(ctx, pool, cfg.ConnConfig); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	b := &Backend{pool: pool, schema: opts.Schema, full: storage.NewFullState(cfg.ConnConfig.Host+"/"+cfg.ConnConfig.Database, opts.Logger), drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
 	if err := b.migrate(ctx, opts.Schema, opts.Platform, opts.Migrations); err != nil {
 		pool.Close()
 		return nil, err
@@ -87,6 +111,27 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 		return nil, err
 	}
 	return b, nil
+}
+
+// ping makes the first connection, so that a server that cannot be reached or never answers
+// fails start-up with its address, within the connect timeout.
+func ping(ctx context.Context, pool *pgxpool.Pool, cc *pgx.ConnConfig) error {
+	if cc.ConnectTimeout > 0 {
+		// pgx applies the timeout to each address and TLS fallback; bound them all.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cc.ConnectTimeout)
+		defer cancel()
+	}
+	if err := pool.Ping(ctx); err != nil {
+		where := net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port)))
+		var ne net.Error
+		timedOut := ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+		if cc.ConnectTimeout > 0 && timedOut {
+			return fmt.Errorf("postgres at %s did not answer within %s (--database-connect-timeout): %w", where, cc.ConnectTimeout, err)
+		}
+		return fmt.Errorf("connect to postgres at %s: %w", where, err)
+	}
+	return nil
 }
 
 // migrate creates the schema and applies the service's migrations and River's, all under one
@@ -139,17 +184,40 @@ func (b *Backend) River() *river.Client[pgx.Tx] { return b.river }
 
 // InTx runs fn in a transaction.
 func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
-	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+	err := translate(pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		return fn(ctx, &txn{dbtx: dbtx{q: tx}, tx: tx, river: b.river})
-	})
-	return translate(err)
+	}))
+	b.full.Observe(err)
+	return err
 }
 
-// Ready checks that the database answers.
-func (b *Backend) Ready(ctx context.Context) error { return b.pool.Ping(ctx) }
+// Ready checks that the database answers and, after a write found its disk full, that a
+// write succeeds again.
+func (b *Backend) Ready(ctx context.Context) error {
+	if b.full.Full() {
+		return b.InTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Exec(ctx, storage.WriteProbe)
+			return err
+		})
+	}
+	return b.pool.Ping(ctx)
+}
 
-// RunJobs works the River queues until ctx ends.
-func (b *Backend) RunJobs(ctx context.Context) error { return jobs.Run(ctx, b.river, b.works, b.drain) }
+// RunJobs works the River queues until ctx ends. While it does, it holds an advisory lock
+// that tells other replicas this client is alive, and retries the jobs of clients that lost
+// theirs (a crashed replica, or this process before a restart).
+func (b *Backend) RunJobs(ctx context.Context) error {
+	if !b.works {
+		return jobs.Run[pgx.Tx](ctx, b.river, false, b.drain, nil)
+	}
+	conn, err := b.holdLiveness(ctx, b.river.ID())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	orphans := jobs.NewOrphans(b.river, riverpgxv5.New(b.pool), b.schema, b.alive, b.logger)
+	return jobs.Run(ctx, b.river, true, b.drain, orphans)
+}
 
 // Close closes the pool.
 func (b *Backend) Close() error {
@@ -173,6 +241,8 @@ func translate(err error) error {
 			return storage.NewConflict(err, false)
 		case "23503": // foreign_key_violation: a row a concurrent change removed (or the reverse)
 			return storage.NewConflict(err, true)
+		case "53100": // disk_full
+			return fmt.Errorf("%w: %w", storage.ErrFull, err)
 		}
 	}
 	return err

@@ -2,8 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -53,4 +55,43 @@ func TestConcurrentMigrations(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+}
+
+// A server that accepts TCP connections but never answers fails Open within the connect
+// timeout, with an error naming its address, instead of hanging start-up.
+func TestConnectTimeout(t *testing.T) {
+	t.Parallel()
+	lis, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, lis.Close()) })
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	// The test's own deadline is far longer: hanging until it would fail the assertions.
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	url := "postgres://accessflow@" + lis.Addr().String() + "/accessflow"
+	_, err = postgres.Open(ctx, url, postgres.Options{Schema: schema, Migrations: backendtest.Migrations(), ConnectTimeout: 300 * time.Millisecond})
+	require.Error(t, err)
+	require.ErrorContains(t, err, "postgres at "+lis.Addr().String()+" did not answer within 300ms")
+	require.NoError(t, ctx.Err(), "Open returned within the connect timeout, not at the caller's deadline")
 }

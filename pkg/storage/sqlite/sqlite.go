@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"golang.org/x/sys/unix"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -38,6 +39,8 @@ type Backend struct {
 	stopCheckpoint chan struct{}
 	checkpointDone chan struct{}
 	river          *river.Client[*sql.Tx]
+	full           *storage.FullState
+	dir            string
 	drain          time.Duration
 	works          bool
 	logger         *slog.Logger
@@ -81,7 +84,7 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
-	b := &Backend{write: write, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger}
+	b := &Backend{write: write, drain: opts.DrainTimeout, works: opts.Jobs.Workers != nil, logger: opts.Logger, full: storage.NewFullState(path, opts.Logger), dir: filepath.Dir(path)}
 	if err := b.migrate(ctx, opts.Platform, opts.Migrations); err != nil {
 		return nil, errors.Join(err, write.Close())
 	}
@@ -130,10 +133,7 @@ func openDB(ctx context.Context, path, synchronous string, kind connKind) (*sql.
 		q.Add("_pragma", "query_only(ON)")
 	case connCheckpoint:
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	db := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + q.Encode(), drv: &sqlite.Driver{}})
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", path, err), db.Close())
 	}
@@ -168,6 +168,12 @@ func (b *Backend) River() *river.Client[*sql.Tx] { return b.river }
 
 // InTx runs fn in an immediate transaction on the writer connection.
 func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	err := b.inTx(ctx, fn)
+	b.full.Observe(err)
+	return err
+}
+
+func (b *Backend) inTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
 	tx, err := b.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", translate(err))
@@ -181,12 +187,33 @@ func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx)
 	return nil
 }
 
-// Ready checks that the database answers.
-func (b *Backend) Ready(ctx context.Context) error { return b.read.PingContext(ctx) }
+// Ready checks that the database answers and, after a write found the disk full, that a
+// write succeeds again.
+func (b *Backend) Ready(ctx context.Context) error {
+	if b.full.Full() {
+		// A small write may fit in the WAL's already allocated pages while events do not:
+		// ready only with room on the filesystem, and a write that succeeds.
+		if free, err := freeBytes(b.dir); err == nil && free < fullHeadroom {
+			return fmt.Errorf("%w: %d bytes free on %s", storage.ErrFull, free, b.dir)
+		}
+		return b.InTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+			_, err := tx.Exec(ctx, storage.WriteProbe)
+			return err
+		})
+	}
+	return b.read.PingContext(ctx)
+}
 
-// RunJobs works the River queues until ctx ends.
+// RunJobs works the River queues until ctx ends. A SQLite file belongs to one process, so
+// jobs found running for any other River client were left by a predecessor that died (a
+// crash, SIGKILL): they are retried at once.
 func (b *Backend) RunJobs(ctx context.Context) error {
-	return jobs.Run(ctx, b.river, b.works, b.drain)
+	var orphans *jobs.Orphans[*sql.Tx]
+	if b.works {
+		othersDead := func(context.Context, string) (bool, error) { return false, nil } // Rescue skips its own client
+		orphans = jobs.NewOrphans(b.river, riversqlite.New(b.write), "", othersDead, b.logger)
+	}
+	return jobs.Run(ctx, b.river, b.works, b.drain, orphans)
 }
 
 // checkpointLoop copies the WAL into the database every interval without blocking writers
@@ -206,11 +233,39 @@ func (b *Backend) checkpointLoop(interval time.Duration) {
 	}
 }
 
+// fullHeadroom is the free space a database whose disk was full needs before it reports
+// ready again.
+const fullHeadroom = 4 << 20
+
+// freeBytes is the space available to this process on the filesystem of dir.
+func freeBytes(dir string) (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	return uint64(st.Bavail) * uint64(st.Bsize), nil //nolint:gosec,unconvert // field types differ by platform
+}
+
+// walTruncatePages is the WAL length, in pages (4 KiB by default), past which the checkpointer
+// stops being polite: PASSIVE checkpoints copy pages but cannot restart the WAL while readers
+// and writers keep it in use, so under sustained load it grows without bound (62 MB against a
+// 2 MB database was measured). A TRUNCATE checkpoint waits for readers, holds writers off for
+// the copy, and empties the file.
+const walTruncatePages = 4096
+
 func (b *Backend) runCheckpoint() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := b.checkpoint.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+	var busy, log, done int
+	if err := b.checkpoint.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil {
 		b.logger.Warn("sqlite wal checkpoint", "error", err)
+		return
+	}
+	if log < walTruncatePages {
+		return
+	}
+	if err := b.checkpoint.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
+		b.logger.Warn("sqlite wal checkpoint (truncate)", "error", err)
 	}
 }
 
@@ -246,6 +301,9 @@ func translate(err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
+		if se.Code()&0xff == sqlite3.SQLITE_FULL {
+			return fmt.Errorf("%w: %w", storage.ErrFull, err)
+		}
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return storage.NewConflict(err, false)

@@ -36,8 +36,21 @@ const MaxResponseBytes = 1 << 20
 // maxRetryAfter caps how long a subscriber's Retry-After may postpone a retry.
 const maxRetryAfter = 24 * time.Hour
 
-// busySnooze is how long a delivery waits when its subscription has all its slots in use.
-const busySnooze = 50 * time.Millisecond
+// RecordTimeout bounds recording an attempt's outcome once the request is made.
+const RecordTimeout = 10 * time.Second
+
+// JobTimeout is a delivery job's time limit: the request and the recording of its outcome.
+func JobTimeout(deliveryTimeout time.Duration) time.Duration { return deliveryTimeout + RecordTimeout }
+
+// retentionTimeout bounds one retention sweep, which deletes in batches and may take long.
+const retentionTimeout = 30 * time.Minute
+
+// busyWait is how long a delivery waits in memory for one of its subscription's slots, and
+// busySnooze how long it is put back in the queue when none freed up meanwhile.
+const (
+	busyWait   = 500 * time.Millisecond
+	busySnooze = 100 * time.Millisecond
+)
 
 // Config tunes delivery.
 type Config struct {
@@ -140,7 +153,7 @@ type deliverWorker struct {
 
 // Timeout leaves room for the request and for recording it.
 func (w *deliverWorker) Timeout(*river.Job[jobargs.Deliver]) time.Duration {
-	return w.d.cfg.Timeout + 30*time.Second
+	return JobTimeout(w.d.cfg.Timeout)
 }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[jobargs.Deliver]) error {
@@ -166,6 +179,11 @@ func (w *deadlineWorker) Work(ctx context.Context, job *river.Job[jobargs.Deadli
 type retentionWorker struct {
 	river.WorkerDefaults[jobargs.Retention]
 	d *Deliverer
+}
+
+// Timeout lets a long sweep finish; River's rescue leaves it alone as long.
+func (w *retentionWorker) Timeout(*river.Job[jobargs.Retention]) time.Duration {
+	return retentionTimeout
 }
 
 func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[jobargs.Retention]) error {
@@ -210,26 +228,40 @@ func (d *Deliverer) expire(ctx context.Context, id string) error {
 type slots struct {
 	mu  sync.Mutex
 	max int
-	n   map[string]int
+	sem map[string]chan struct{}
 }
 
-func newSlots(maxPerKey int) *slots { return &slots{max: max(maxPerKey, 1), n: map[string]int{}} }
+func newSlots(maxPerKey int) *slots {
+	return &slots{max: max(maxPerKey, 1), sem: map[string]chan struct{}{}}
+}
 
-func (s *slots) acquire(key string) (release func(), ok bool) {
+// acquire takes one of key's slots, waiting up to wait for one to free up. Waiting in memory
+// rather than snoozing the job at once spares the database a write per waiting job every
+// few milliseconds, which with a slow subscriber would take the single writer from ingest;
+// the bound keeps one slow subscriber from holding every worker for long.
+func (s *slots) acquire(ctx context.Context, key string, wait time.Duration) (release func(), ok bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.n[key] >= s.max {
+	sem := s.sem[key]
+	if sem == nil {
+		sem = make(chan struct{}, s.max)
+		s.sem[key] = sem
+	}
+	s.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, true
+	default:
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, true
+	case <-timer.C:
+		return nil, false
+	case <-ctx.Done():
 		return nil, false
 	}
-	s.n[key]++
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.n[key]--
-		if s.n[key] <= 0 {
-			delete(s.n, key)
-		}
-	}, true
 }
 
 func errorText(err error) string {

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -63,22 +64,43 @@ func TestRetryDelay(t *testing.T) {
 
 func TestSlots(t *testing.T) {
 	t.Parallel()
+	ctx := t.Context()
 	s := newSlots(2)
-	r1, ok := s.acquire("a")
+	r1, ok := s.acquire(ctx, "a", 0)
 	require.True(t, ok)
-	r2, ok := s.acquire("a")
+	r2, ok := s.acquire(ctx, "a", 0)
 	require.True(t, ok)
-	_, ok = s.acquire("a")
-	require.False(t, ok, "a third request to the same subscription waits")
-	rb, ok := s.acquire("b")
+	_, ok = s.acquire(ctx, "a", time.Millisecond)
+	require.False(t, ok, "a third request to the same subscription waits, then gives up")
+	rb, ok := s.acquire(ctx, "b", 0)
 	require.True(t, ok, "other subscriptions are unaffected")
+
+	// A waiter takes the slot the moment one is released, without a round through the queue.
+	got := make(chan func(), 1)
+	go func() {
+		r, ok := s.acquire(ctx, "a", time.Minute)
+		if ok {
+			got <- r
+		}
+		close(got)
+	}()
 	r1()
-	r3, ok := s.acquire("a")
-	require.True(t, ok)
+	r3, ok := <-got
+	require.True(t, ok, "the waiter got the released slot")
 	r2()
 	r3()
 	rb()
-	require.Empty(t, s.n, "released keys are forgotten")
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	r4, ok := s.acquire(cancelled, "a", time.Minute)
+	require.True(t, ok, "free slots are taken even by an ending job")
+	r5, ok := s.acquire(cancelled, "a", time.Minute)
+	require.True(t, ok)
+	_, ok = s.acquire(cancelled, "a", time.Minute)
+	require.False(t, ok, "a cancelled job does not wait")
+	r4()
+	r5()
 }
 
 func TestJudge(t *testing.T) {

@@ -69,8 +69,11 @@ func (d *Deliverer) deliver(ctx context.Context, id string) error {
 	attempt := del.Attempts + 1
 	// The cap is on requests in flight: the slot is held for the request only, not while the
 	// outcome is recorded.
-	release, ok := d.slots.acquire(sub.GetId())
+	release, ok := d.slots.acquire(ctx, sub.GetId(), busyWait)
 	if !ok {
+		if ctx.Err() != nil {
+			return ctx.Err() // shutting down: not an attempt
+		}
 		return river.JobSnooze(busySnooze)
 	}
 	started := d.now()
@@ -97,7 +100,7 @@ func (d *Deliverer) deliver(ctx context.Context, id string) error {
 		o.Now = now
 	}
 	// Record even if the job's context ends now: the request was made.
-	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RecordTimeout)
 	defer cancel()
 	disabled, err := d.store.RecordAttempt(recordCtx, del, o)
 	if errors.Is(err, storage.ErrPreconditionFailed) {

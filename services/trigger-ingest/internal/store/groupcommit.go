@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/accessflow/accessflow/pkg/storage"
 )
 
@@ -27,6 +29,8 @@ const groupTimeout = 30 * time.Second
 // waiting writer to lead the rest, so that no caller leads forever under sustained load.
 type groupCommit struct {
 	backend storage.Backend
+	// solo runs each write in its own transaction (PostgreSQL).
+	solo bool
 
 	mu      sync.Mutex
 	queue   []*groupWrite
@@ -42,6 +46,9 @@ type groupWrite struct {
 
 // do runs fn in a shared transaction and returns its error, or the commit's.
 func (g *groupCommit) do(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	if g.solo {
+		return g.backend.InTx(context.WithoutCancel(ctx), fn)
+	}
 	w := &groupWrite{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1), promote: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, w)
@@ -86,24 +93,33 @@ func (g *groupCommit) commit(group []*groupWrite) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	err := g.backend.InTx(ctx, func(_ context.Context, tx storage.Tx) error {
+		// The group's jobs are inserted together, in one statement before the commit: they
+		// commit with the writes that caused them, as ever.
+		var jobs []river.InsertManyParams
 		if len(group) == 1 {
-			errs[0] = group[0].fn(group[0].ctx, tx)
-			return errs[0]
+			btx := &batchTx{Tx: tx}
+			if errs[0] = group[0].fn(group[0].ctx, btx); errs[0] != nil {
+				return errs[0]
+			}
+			return tx.InsertJobs(ctx, btx.jobs)
 		}
 		for i, w := range group {
 			if _, err := tx.Exec(ctx, `SAVEPOINT w`); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
-			if errs[i] = w.fn(w.ctx, tx); errs[i] != nil {
+			btx := &batchTx{Tx: tx}
+			if errs[i] = w.fn(w.ctx, btx); errs[i] != nil {
 				if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
 					return fmt.Errorf("rollback to savepoint: %w", err)
 				}
+			} else {
+				jobs = append(jobs, btx.jobs...)
 			}
 			if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT w`); err != nil {
 				return fmt.Errorf("release savepoint: %w", err)
 			}
 		}
-		return nil
+		return tx.InsertJobs(ctx, jobs)
 	})
 	for i, w := range group {
 		switch {
@@ -115,4 +131,21 @@ func (g *groupCommit) commit(group []*groupWrite) {
 			w.done <- nil
 		}
 	}
+}
+
+// batchTx holds back the jobs a group's write enqueues, so that the group inserts them all in
+// one statement; a write rolled back to its savepoint drops its own.
+type batchTx struct {
+	storage.Tx
+	jobs []river.InsertManyParams
+}
+
+func (b *batchTx) InsertJob(_ context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	b.jobs = append(b.jobs, river.InsertManyParams{Args: args, InsertOpts: opts})
+	return nil
+}
+
+func (b *batchTx) InsertJobs(_ context.Context, jobs []river.InsertManyParams) error {
+	b.jobs = append(b.jobs, jobs...)
+	return nil
 }

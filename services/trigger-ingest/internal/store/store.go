@@ -25,13 +25,23 @@ var ErrLimitReached = errors.New("subscription limit reached")
 // Store is the trigger-ingest service's store.
 type Store struct {
 	backend storage.Backend
-	// group shares transactions among concurrent event and attempt writes.
-	group *groupCommit
+	// group shares transactions among concurrent event writes, attempts those among attempt
+	// writes (on SQLite the same single writer either way).
+	group, attempts *groupCommit
 }
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
 func New(backend storage.Backend) *Store {
-	return &Store{backend: backend, group: &groupCommit{backend: backend}}
+	return &Store{
+		backend: backend,
+		group:   &groupCommit{backend: backend},
+		// On PostgreSQL, attempts are recorded each in its own transaction: PostgreSQL flushes
+		// concurrent commits together itself, and in the shared transaction every delivery's
+		// statements queued behind ingest's on one connection's round trips (make bench:
+		// 200 events/s to 4 subscribers, p50 850 ms shared, 31 ms apart). Events keep the
+		// group commit, which carries ingest alone ~40 % further.
+		attempts: &groupCommit{backend: backend, solo: backend.Name() == storage.BackendPostgres},
+	}
 }
 
 // Reader runs queries outside a transaction, for the package functions that take a DBTX.

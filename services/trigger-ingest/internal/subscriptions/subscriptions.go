@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/ids"
 	"github.com/accessflow/accessflow/pkg/jsonpath"
+	"github.com/accessflow/accessflow/pkg/outbound"
 	"github.com/accessflow/accessflow/pkg/secrets"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/catalogue"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/credentials"
@@ -48,6 +50,7 @@ type Service struct {
 	ring      *secrets.Ring
 	planner   *fanout.Planner
 	validator protovalidate.Validator
+	guard     *outbound.Guard
 	now       func() time.Time
 }
 
@@ -57,13 +60,17 @@ type Option func(*Service)
 // WithClock sets the clock (default: the wall clock).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithGuard sets the outbound guard subscriber URLs are checked against when saved (default:
+// one that refuses every internal address).
+func WithGuard(g *outbound.Guard) Option { return func(s *Service) { s.guard = g } }
+
 // New returns the service.
 func New(st *store.Store, cat *catalogue.Catalogue, ring *secrets.Ring, planner *fanout.Planner, opts ...Option) (*Service, error) {
 	v, err := protovalidate.New()
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
 	}
-	s := &Service{store: st, cat: cat, ring: ring, planner: planner, validator: v, now: time.Now}
+	s := &Service{store: st, cat: cat, ring: ring, planner: planner, validator: v, guard: outbound.NewGuard(), now: time.Now}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -85,6 +92,9 @@ func (s *Service) CreateSubscription(ctx context.Context, req *triggerv1.CreateS
 	}
 	var creds credentials.Subscription
 	if err := normalize(sub, &creds, "subscription"); err != nil {
+		return nil, err
+	}
+	if err := s.checkTarget(ctx, sub, "subscription"); err != nil {
 		return nil, err
 	}
 	secret := webhooks.NewSecret()
@@ -284,6 +294,9 @@ func (s *Service) replace(ctx context.Context, id string, next func(prev *trigge
 		if err := normalize(sub, &creds, field); err != nil {
 			return err
 		}
+		if err := s.checkTarget(ctx, sub, field); err != nil {
+			return err
+		}
 		if rec.Secrets, err = credentials.SealSubscription(s.ring, sub.GetId(), creds); err != nil {
 			return err
 		}
@@ -291,6 +304,24 @@ func (s *Service) replace(ctx context.Context, id string, next func(prev *trigge
 		rec.Modified = s.now().UTC()
 		return nil
 	})
+}
+
+// checkTarget refuses an HTTP subscriber URL that can never be delivered to: a literal
+// loopback, private, link-local or metadata address, or a name the hosts file maps only to
+// such addresses. Names resolved by DNS are checked again at every dial.
+func (s *Service) checkTarget(ctx context.Context, sub *triggerv1.Subscription, field string) error {
+	if sub.GetType() != "HTTP" {
+		return nil
+	}
+	u, err := url.Parse(sub.GetHttpConfig().GetUrl())
+	if err != nil {
+		return nil // normalize reported it
+	}
+	if err := s.guard.CheckHost(ctx, u.Hostname()); err != nil {
+		return apierror.InvalidField(field+".httpConfig.url",
+			"cannot be delivered: %v; an operator may allow such a network with --outbound-allow-cidrs", err)
+	}
+	return nil
 }
 
 // present is the API form of a stored subscription: its trigger's name, secrets as null.
