@@ -1,0 +1,247 @@
+// Package workers runs the approval service's River jobs: flow timers (reminders,
+// escalations, timeouts, grant expiry, periodic reviews), action-flow starts in
+// action-execution, and event publication through trigger-ingest. A timer whose flow moved on
+// does nothing; calls to other services carry an idempotency key and the flow's
+// trackingNumber, so a retry never acts twice.
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
+	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
+	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
+	"github.com/accessflow/accessflow/pkg/logging"
+	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/pkg/tracking"
+	"github.com/accessflow/accessflow/services/approval/internal/engine"
+	"github.com/accessflow/accessflow/services/approval/internal/jobargs"
+	"github.com/accessflow/accessflow/services/approval/internal/store"
+)
+
+// Workers works the approval service's jobs. River needs them when the backend opens, before
+// the store exists: Attach binds the store and peers before any job runs.
+type Workers struct {
+	mu     sync.Mutex
+	store  *store.Store
+	peers  *service.Peers
+	logger *slog.Logger
+	now    func() time.Time
+
+	actions actionv1.ActionServiceClient
+	events  triggerv1.EventServiceClient
+}
+
+// New returns unattached workers.
+func New() *Workers { return &Workers{logger: logging.Discard(), now: time.Now} }
+
+// Attach binds the store the jobs read and write and the peers they call.
+func (w *Workers) Attach(st *store.Store, peers *service.Peers, logger *slog.Logger) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.store, w.peers, w.logger = st, peers, logger
+}
+
+// Add registers the workers.
+func (w *Workers) Add(workers *river.Workers) {
+	river.AddWorker(workers, river.WorkFunc(w.fire))
+	river.AddWorker(workers, river.WorkFunc(w.startAction))
+	river.AddWorker(workers, river.WorkFunc(w.publish))
+}
+
+func (w *Workers) attached() (*store.Store, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.store == nil {
+		return nil, errors.New("approval workers not attached")
+	}
+	return w.store, nil
+}
+
+// withTracking restores the flow's trackingNumber when the job's metadata had none.
+func withTracking(ctx context.Context, n string) context.Context {
+	if _, ok := tracking.FromContext(ctx); ok || n == "" {
+		return ctx
+	}
+	if tn, err := tracking.Parse(n); err == nil {
+		return tracking.NewContext(ctx, tn)
+	}
+	return ctx
+}
+
+// fire applies a timer to its flow, unless the flow moved on.
+func (w *Workers) fire(ctx context.Context, job *river.Job[jobargs.Timer]) error {
+	st, err := w.attached()
+	if err != nil {
+		return err
+	}
+	return st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		f, err := tx.Flow(ctx, job.Args.FlowID)
+		if err != nil {
+			return err
+		}
+		ctx = withTracking(ctx, f.GetTrackingNumber())
+		r := tx.Reader()
+		rel, err := r.Relationship(ctx, f.GetRelationshipId())
+		if err != nil {
+			return err
+		}
+		step := &engine.Step{Flow: f.Approval, Relationship: rel, Dir: r, Now: w.now().UTC().Truncate(time.Millisecond)}
+		fired, err := step.Fire(ctx, job.Args)
+		if err != nil || !fired {
+			return err
+		}
+		if err := tx.SaveFlow(ctx, f); err != nil {
+			return err
+		}
+		for _, t := range step.Effects.Timers {
+			if err := tx.InsertJob(ctx, t.Args, &river.InsertOpts{ScheduledAt: t.At}); err != nil {
+				return fmt.Errorf("schedule %s: %w", t.Args.What, err)
+			}
+		}
+		for _, a := range step.Effects.StartActions {
+			if err := tx.InsertJob(ctx, a, nil); err != nil {
+				return fmt.Errorf("start action flow: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (w *Workers) actionClient() (actionv1.ActionServiceClient, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.actions == nil {
+		conn, err := w.peers.Conn(service.ActionExecution, "af:action-flows:start")
+		if err != nil {
+			return nil, err
+		}
+		w.actions = actionv1.NewActionServiceClient(conn)
+	}
+	return w.actions, nil
+}
+
+func (w *Workers) eventClient() (triggerv1.EventServiceClient, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.events == nil {
+		conn, err := w.peers.Conn(service.TriggerIngest, "af:events:publish")
+		if err != nil {
+			return nil, err
+		}
+		w.events = triggerv1.NewEventServiceClient(conn)
+	}
+	return w.events, nil
+}
+
+// startAction starts the relationship's action chain for a flow, idempotently on
+// "<flow id>:<operation>", and records the action flow's id on the approval flow.
+func (w *Workers) startAction(ctx context.Context, job *river.Job[jobargs.StartAction]) error {
+	st, err := w.attached()
+	if err != nil {
+		return err
+	}
+	r := st.Read()
+	f, err := r.Approval(ctx, job.Args.FlowID)
+	if err != nil {
+		return err
+	}
+	ctx = withTracking(ctx, f.GetTrackingNumber())
+	rel, err := r.Relationship(ctx, f.GetRelationshipId())
+	if err != nil {
+		return err
+	}
+	recipient, err := flowIdentity(ctx, r, f.GetRequestee())
+	if err != nil {
+		return err
+	}
+	requester, err := flowIdentity(ctx, r, f.GetRequester())
+	if err != nil {
+		return err
+	}
+	chainID := rel.GetProvisioningChainId()
+	if job.Args.Operation == engine.Revoke {
+		chainID = rel.GetDeprovisioningChainId()
+	}
+	client, err := w.actionClient()
+	if err != nil {
+		return err
+	}
+	resp, err := client.StartActionFlow(ctx, &actionv1.StartActionFlowRequest{
+		ChainId:        chainID,
+		IdempotencyKey: f.GetId() + ":" + job.Args.Operation,
+		Context: &actionv1.FlowContext{
+			Operation: job.Args.Operation,
+			Recipient: recipient,
+			Requester: requester,
+			Relationship: &actionv1.Relationship{
+				Id: rel.GetId(), Name: rel.GetName(), SourceId: rel.GetSourceId(),
+				TargetKind: rel.GetTargetKind(), TargetId: rel.GetTargetId(), TargetName: rel.GetTargetName(),
+			},
+			ApprovalFlowId:  f.GetId(),
+			AccessRequestId: f.GetAccessRequestId(),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("start %s action flow of approval %s: %w", job.Args.Operation, f.GetId(), err)
+	}
+	return st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		f, err := tx.Flow(ctx, job.Args.FlowID)
+		if err != nil {
+			return err
+		}
+		if f.ActionFlowIds == nil {
+			f.ActionFlowIds = map[string]string{}
+		}
+		f.ActionFlowIds[job.Args.Operation] = resp.GetFlow().GetId()
+		return tx.SaveFlow(ctx, f)
+	})
+}
+
+// flowIdentity is an identity as action flows see it: the stored identity when it still
+// exists, else what the approval recorded.
+func flowIdentity(ctx context.Context, r *store.Reader, a *approvalv1.ApprovalIdentity) (*actionv1.Identity, error) {
+	out := &actionv1.Identity{Id: a.GetIdentityId(), Name: a.GetName(), Email: a.GetEmail()}
+	ident, err := r.Identity(ctx, a.GetIdentityId())
+	if err != nil {
+		return out, nil //nolint:nilerr // a deleted identity still has a recorded name
+	}
+	out.Name, out.Email, out.Attributes = ident.GetName(), ident.GetEmail(), ident.GetAttributes()
+	if out.Attributes == nil {
+		out.Attributes = &structpb.Struct{}
+	}
+	return out, nil
+}
+
+// publish publishes an event; an event trigger-ingest refuses (unknown trigger, invalid
+// payload) is logged and dropped, anything else is retried.
+func (w *Workers) publish(ctx context.Context, job *river.Job[jobargs.Publish]) error {
+	client, err := w.eventClient()
+	if err != nil {
+		return err
+	}
+	ev := &structpb.Struct{}
+	if err := ev.UnmarshalJSON(job.Args.Event); err != nil {
+		return river.JobCancel(fmt.Errorf("decode %s event: %w", job.Args.TriggerID, err))
+	}
+	_, err = client.PublishEvent(ctx, &triggerv1.PublishEventRequest{TriggerId: job.Args.TriggerID, Event: ev, IdempotencyKey: job.Args.Key})
+	switch status.Code(err) {
+	case codes.OK:
+		return nil
+	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition:
+		w.logger.WarnContext(ctx, "event refused by trigger-ingest: dropped", "trigger", job.Args.TriggerID, "key", job.Args.Key, "error", err)
+		return river.JobCancel(err)
+	default:
+		return fmt.Errorf("publish %s: %w", job.Args.TriggerID, err)
+	}
+}
