@@ -5,6 +5,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
+	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
 )
@@ -38,5 +39,8 @@ var routes = []struct {
 	}},
 	{"accessflow.trigger.v1.EventSourceService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 		return triggerv1.RegisterEventSourceServiceHandler(ctx, mux, b.Trigger)
+	}},
+	{"accessflow.approval.v1.ApprovalService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return approvalv1.RegisterApprovalServiceHandler(ctx, mux, b.Approval)
 	}},
 }

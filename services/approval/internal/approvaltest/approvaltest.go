@@ -1,0 +1,225 @@
+// Package approvaltest serves the approval service in-process for tests and benchmarks, opened
+// by the service runner (service.Open with approval.Spec: migrations, River jobs, token auth,
+// audit) on SQLite or PostgreSQL, with gRPC test doubles of action-execution's ActionService
+// and trigger-ingest's EventService on loopback listeners that record every call. It can stop
+// the service and open it again on the same database (a restart).
+package approvaltest
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
+	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
+	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
+	"github.com/accessflow/accessflow/pkg/auth"
+	"github.com/accessflow/accessflow/pkg/grpcserver"
+	"github.com/accessflow/accessflow/pkg/ids"
+	"github.com/accessflow/accessflow/pkg/logging"
+	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/storage/storagetest"
+	"github.com/accessflow/accessflow/services/approval"
+)
+
+// Actions is a test double of action-execution's ActionService: it records StartActionFlow
+// calls and answers idempotently on the key, as the real service does.
+type Actions struct {
+	actionv1.UnimplementedActionServiceServer
+
+	mu    sync.Mutex
+	calls []*actionv1.StartActionFlowRequest
+	flows map[string]string
+}
+
+// StartActionFlow records the call and answers the flow of its key.
+func (a *Actions) StartActionFlow(_ context.Context, req *actionv1.StartActionFlowRequest) (*actionv1.StartActionFlowResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls = append(a.calls, req)
+	if a.flows == nil {
+		a.flows = map[string]string{}
+	}
+	id, seen := a.flows[req.GetIdempotencyKey()]
+	if !seen {
+		id = ids.New()
+		a.flows[req.GetIdempotencyKey()] = id
+	}
+	return &actionv1.StartActionFlowResponse{Flow: &actionv1.ActionFlow{Id: id, ChainId: req.GetChainId(), Status: "PENDING"}, Created: !seen}, nil
+}
+
+// Calls returns the StartActionFlow calls so far.
+func (a *Actions) Calls() []*actionv1.StartActionFlowRequest {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]*actionv1.StartActionFlowRequest(nil), a.calls...)
+}
+
+// FlowID returns the action flow started for an idempotency key.
+func (a *Actions) FlowID(key string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.flows[key]
+}
+
+// CallsFor returns the calls for one approval flow.
+func (a *Actions) CallsFor(flowID string) []*actionv1.StartActionFlowRequest {
+	var out []*actionv1.StartActionFlowRequest
+	for _, c := range a.Calls() {
+		if c.GetContext().GetApprovalFlowId() == flowID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Events is a test double of trigger-ingest's EventService that records published events.
+type Events struct {
+	triggerv1.UnimplementedEventServiceServer
+
+	mu     sync.Mutex
+	events []*triggerv1.PublishEventRequest
+}
+
+// PublishEvent records the event.
+func (e *Events) PublishEvent(_ context.Context, req *triggerv1.PublishEventRequest) (*triggerv1.PublishEventResponse, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.events = append(e.events, req)
+	return &triggerv1.PublishEventResponse{Id: ids.New()}, nil
+}
+
+// Published returns the events published for a trigger.
+func (e *Events) Published(trigger string) []*triggerv1.PublishEventRequest {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []*triggerv1.PublishEventRequest
+	for _, ev := range e.events {
+		if ev.GetTriggerId() == trigger {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// Server is the approval service serving on one backend, with its peers' doubles.
+type Server struct {
+	Backend string
+	Actions *Actions
+	Events  *Events
+	// Addr is the service's loopback address.
+	Addr string
+
+	tb     testing.TB
+	cfg    service.Config
+	issuer *auth.Issuer
+	stop   func()
+}
+
+// Start serves the approval service on backend (storage.BackendSQLite or BackendPostgres,
+// which skips without ACCESSFLOW_TEST_DATABASE_URL) until tb ends.
+func Start(tb testing.TB, backend string) *Server {
+	tb.Helper()
+	s := &Server{Backend: backend, Actions: &Actions{}, Events: &Events{}, tb: tb}
+	peers := grpc.NewServer()
+	actionv1.RegisterActionServiceServer(peers, s.Actions)
+	triggerv1.RegisterEventServiceServer(peers, s.Events)
+	lis, err := (&net.ListenConfig{}).Listen(tb.Context(), "tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	go func() { _ = peers.Serve(lis) }()
+	tb.Cleanup(peers.Stop)
+
+	s.cfg = service.DefaultConfig()
+	s.cfg.Storage.DataDir = tb.TempDir()
+	if backend == storage.BackendPostgres {
+		s.cfg.Storage.DatabaseURL = storagetest.NewPostgresDatabase(tb, "approvalsvc", nil, func(context.Context, string) error { return nil })
+		s.cfg.SecretKeys = "test=" + strings.Repeat("ab", 32)
+	}
+	s.cfg.Targets = service.Targets{service.ActionExecution: lis.Addr().String(), service.TriggerIngest: lis.Addr().String()}
+	keys, err := s.cfg.KeySet()
+	require.NoError(tb, err)
+	s.issuer, err = auth.NewIssuer(keys, s.cfg.Auth.Issuer, s.cfg.Auth.Audience)
+	require.NoError(tb, err)
+	s.Restart()
+	tb.Cleanup(func() { s.stop() })
+	return s
+}
+
+// Restart stops the service (when running) and opens it again on the same database and port.
+func (s *Server) Restart() {
+	tb := s.tb
+	tb.Helper()
+	if s.stop != nil {
+		s.stop()
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	svc, err := service.Open(tb.Context(), approval.Spec(), s.cfg, logging.Discard(), grpcserver.WithDrainTimeout(time.Second))
+	require.NoError(tb, err)
+	var lis net.Listener
+	require.Eventually(tb, func() bool {
+		lis, err = (&net.ListenConfig{}).Listen(tb.Context(), "tcp", addr)
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond, "listen on %s", addr)
+	s.Addr = lis.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, lis) }()
+	s.stop = func() {
+		cancel()
+		require.NoError(tb, <-done)
+		s.stop = func() {}
+	}
+	conn := s.Conn("approvaltest-health")
+	health := healthpb.NewHealthClient(conn)
+	require.Eventually(tb, func() bool {
+		resp, err := health.Check(tb.Context(), &healthpb.HealthCheckRequest{})
+		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+	}, 30*time.Second, 5*time.Millisecond, "the service turns SERVING")
+}
+
+// Conn is a connection whose calls carry a token with every scope, subject "client:<subject>"
+// and the given user levels (none: an administrator client).
+func (s *Server) Conn(subject string, levels ...string) *grpc.ClientConn {
+	tb := s.tb
+	tb.Helper()
+	conn, err := grpc.NewClient(s.Addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(&userToken{issuer: s.issuer, subject: "client:" + subject, levels: levels, scopes: auth.NewRules().Scopes()}))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// Client is an ApprovalService client acting as subject with levels.
+func (s *Server) Client(subject string, levels ...string) approvalv1.ApprovalServiceClient {
+	return approvalv1.NewApprovalServiceClient(s.Conn(subject, levels...))
+}
+
+type userToken struct {
+	issuer  *auth.Issuer
+	subject string
+	levels  []string
+	scopes  []string
+}
+
+func (u *userToken) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	tok, _, err := u.issuer.Issue(u.subject, strings.TrimPrefix(u.subject, "client:"), u.scopes, u.levels, time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"authorization": "Bearer " + tok}, nil
+}
+
+func (*userToken) RequireTransportSecurity() bool { return false }
