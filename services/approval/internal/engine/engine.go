@@ -51,8 +51,11 @@ const (
 	Revoke = "REVOKE"
 )
 
-// ErrClosed reports a decision on a flow that is no longer open.
-var ErrClosed = fmt.Errorf("approval is closed: %w", storage.ErrPreconditionFailed)
+// Closed reports a decision on a flow that is no longer open: FAILED_PRECONDITION (HTTP 400;
+// not 412, which answers a failed If-Match).
+func Closed(f *approvalv1.Approval) error {
+	return status.Errorf(codes.FailedPrecondition, "approval %s is %s and takes no more decisions", f.GetId(), f.GetStatus())
+}
 
 // Directory is what the engine reads: identities, groups and chains.
 type Directory interface {
@@ -407,7 +410,7 @@ func (s *Step) endGrant(reason string) {
 func (s *Step) Decide(ctx context.Context, actor *approvalv1.Identity, approve bool, comment, callerSubject string) error {
 	f := s.Flow
 	if !Open(f) {
-		return fmt.Errorf("approval %s is %s: %w", f.GetId(), f.GetStatus(), ErrClosed)
+		return Closed(f)
 	}
 	if err := s.notSelf(actor.GetId()); err != nil {
 		return err
@@ -559,7 +562,7 @@ func (s *Step) levelApproved(ctx context.Context) error {
 func (s *Step) Reassign(from, to, actor *approvalv1.Identity, comment, callerSubject string) error {
 	f := s.Flow
 	if !Open(f) {
-		return fmt.Errorf("approval %s is %s: %w", f.GetId(), f.GetStatus(), ErrClosed)
+		return Closed(f)
 	}
 	a := s.assignmentOf(from.GetId())
 	if a == nil {

@@ -209,7 +209,7 @@ func (s *Service) CancelAccessRequest(ctx context.Context, req *approvalv1.Cance
 			}
 		}
 		if cancelled == 0 {
-			return fmt.Errorf("access request %s has no pending approval: %w", ar.GetId(), engine.ErrClosed)
+			return status.Errorf(codes.FailedPrecondition, "access request %s has no pending approval to cancel", ar.GetId())
 		}
 		return nil
 	})
