@@ -121,7 +121,7 @@ func (r *Reader) Chain(ctx context.Context, id string) (*approvalv1.ApprovalChai
 // Chains returns a page of a relationship's chains: the default first, then by priority.
 func (r *Reader) Chains(ctx context.Context, relationshipID string, q Query) ([]*approvalv1.ApprovalChain, error) {
 	q.Filters = append([]collection.Condition{{Field: "relationshipId", Op: collection.OpEq, Values: []any{relationshipID}}}, q.Filters...)
-	return page(ctx, r.q, "chains", "group_id, priority, id", chainColumns, q, func() *approvalv1.ApprovalChain { return &approvalv1.ApprovalChain{} })
+	return page(ctx, r.q, "chains", "CASE WHEN group_id = '' THEN 0 ELSE 1 END, priority, id", chainColumns, q, func() *approvalv1.ApprovalChain { return &approvalv1.ApprovalChain{} })
 }
 
 // CountChains counts a relationship's chains that q's filters select.
@@ -137,7 +137,7 @@ func (t *Tx) DeleteChain(ctx context.Context, id string) error {
 
 // AllChains returns every chain of a relationship (the default first, then by priority).
 func (r *Reader) AllChains(ctx context.Context, relationshipID string) ([]*approvalv1.ApprovalChain, error) {
-	return listDocs(ctx, r.q, "chains", `SELECT doc FROM chains WHERE relationship_id = $1 ORDER BY group_id, priority, id`,
+	return listDocs(ctx, r.q, "chains", `SELECT doc FROM chains WHERE relationship_id = $1 ORDER BY CASE WHEN group_id = '' THEN 0 ELSE 1 END, priority, id`,
 		[]any{relationshipID}, func() *approvalv1.ApprovalChain { return &approvalv1.ApprovalChain{} })
 }
 
