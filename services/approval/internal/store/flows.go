@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	"github.com/accessflow/accessflow/pkg/collection"
@@ -64,6 +65,17 @@ var flowColumns = map[string]string{
 type Flow struct {
 	*approvalv1.Approval
 	Rev int64
+	// assignees are the pending approvers as read, so that a write that leaves them alone
+	// leaves their rows alone.
+	assignees []string
+}
+
+func assigneesOf(f *approvalv1.Approval) []string {
+	out := make([]string, len(f.GetApprovers()))
+	for i, a := range f.GetApprovers() {
+		out[i] = a.GetIdentityId()
+	}
+	return out
 }
 
 // InsertFlow stores a new flow and its pending assignees.
@@ -96,7 +108,7 @@ func (t *Tx) Flow(ctx context.Context, id string) (Flow, error) {
 	if err != nil {
 		return Flow{}, err
 	}
-	return Flow{Approval: f, Rev: rev}, nil
+	return Flow{Approval: f, Rev: rev, assignees: assigneesOf(f)}, nil
 }
 
 // SaveFlow writes f back if nobody wrote it since it was read at f.Rev; otherwise the
@@ -113,6 +125,9 @@ func (t *Tx) SaveFlow(ctx context.Context, f Flow) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("approval %q: %w", f.GetId(), errStale)
+	}
+	if slices.Equal(f.assignees, assigneesOf(f.Approval)) {
+		return nil
 	}
 	return t.setAssignees(ctx, f.Approval)
 }
