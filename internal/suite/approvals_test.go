@@ -145,9 +145,9 @@ func (a *approvals) request(t *testing.T, rel string) string {
 	resp := a.do(t, http.MethodPost, "/v1/access-requests",
 		`{"requestType": "GRANT", "requesterId": "alice", "recipientId": "alice", "relationshipIds": ["`+rel+`"], "comment": "needs it"}`)
 	require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
-	ids := resp.json(t)["approvalIds"].([]any)
-	require.Len(t, ids, 1)
-	return ids[0].(string)
+	flows := resp.json(t)["approvalIds"].([]any)
+	require.Len(t, flows, 1)
+	return flows[0].(string)
 }
 
 func (a *approvals) flow(t *testing.T, id string) map[string]any {

@@ -58,8 +58,10 @@ func setup(t *testing.T, backend string, tune func(levels []*approvalv1.Approval
 	require.NoError(t, err)
 	levels := []*approvalv1.ApprovalLevel{
 		{Name: "manager", Approvers: []*approvalv1.Approver{{Type: "MANAGER_OF_RECIPIENT"}}},
-		{Name: "approvers", Approvers: []*approvalv1.Approver{{Type: "GROUP", Id: "approvers"}},
-			ApprovalCriteria: &approvalv1.ApprovalCriteria{Type: "PARALLEL", Approval: &approvalv1.Threshold{CalculationType: "COUNT", Value: 2}}},
+		{
+			Name: "approvers", Approvers: []*approvalv1.Approver{{Type: "GROUP", Id: "approvers"}},
+			ApprovalCriteria: &approvalv1.ApprovalCriteria{Type: "PARALLEL", Approval: &approvalv1.Threshold{CalculationType: "COUNT", Value: 2}},
+		},
 	}
 	if tune != nil {
 		tune(levels, fb.GetApprovalChain().GetId())
@@ -271,8 +273,8 @@ func TestRestartBetweenLevels(t *testing.T) {
 		w.admin = w.srv.Client("admin")
 		f := w.flow(t, id)
 		require.Equal(t, int32(1), f.GetLevel())
-		require.Equal(t, len(before.GetHistory()), len(f.GetHistory()), "no state lost")
-		f = w.waitFor(t, id, "approved by timeout after the restart", func(f *approvalv1.Approval) bool {
+		require.Len(t, f.GetHistory(), len(before.GetHistory()), "no state lost")
+		w.waitFor(t, id, "approved by timeout after the restart", func(f *approvalv1.Approval) bool {
 			return f.GetStatus() == "APPROVED" && f.GetActionFlowIds()["GRANT"] != ""
 		})
 		require.Len(t, w.srv.Actions.CallsFor(id), 1)

@@ -42,8 +42,10 @@ func newBenchWorld(b *testing.B, backend string) *benchWorld {
 			Name: "bench", SourceId: "s", TargetKind: "GROUP", TargetId: "t", ProvisioningChainId: "p", DeprovisioningChainId: "d", Requestable: true,
 		}})
 		require.NoError(b, err)
-		_, err = w.admin.CreateApprovalChain(ctx, &approvalv1.CreateApprovalChainRequest{RelationshipId: rel.GetRelationship().GetId(),
-			ApprovalChain: &approvalv1.ApprovalChain{Name: "default", Levels: levels}})
+		_, err = w.admin.CreateApprovalChain(ctx, &approvalv1.CreateApprovalChainRequest{
+			RelationshipId: rel.GetRelationship().GetId(),
+			ApprovalChain:  &approvalv1.ApprovalChain{Name: "default", Levels: levels},
+		})
 		require.NoError(b, err)
 		return rel.GetRelationship().GetId()
 	}

@@ -294,8 +294,10 @@ func (s *Step) eligible(ctx context.Context, id string, reason *string) (*approv
 		if !excluded(id) {
 			if id != original {
 				*reason = fmt.Sprintf("%s; substitute for %s (self-approval)", *reason, original)
-				s.record(&approvalv1.Decision{Action: "SUBSTITUTE", Level: s.Flow.GetLevel(),
-					Comment: fmt.Sprintf("%s is the recipient or requester: replaced by manager %s", original, id)})
+				s.record(&approvalv1.Decision{
+					Action: "SUBSTITUTE", Level: s.Flow.GetLevel(),
+					Comment: fmt.Sprintf("%s is the recipient or requester: replaced by manager %s", original, id),
+				})
 			}
 			return ident, nil
 		}
@@ -304,8 +306,10 @@ func (s *Step) eligible(ctx context.Context, id string, reason *string) (*approv
 		}
 		id = ident.GetManagerId()
 	}
-	s.record(&approvalv1.Decision{Action: "SUBSTITUTE", Level: s.Flow.GetLevel(),
-		Comment: fmt.Sprintf("%s is the recipient or requester and has no eligible manager: dropped", original)})
+	s.record(&approvalv1.Decision{
+		Action: "SUBSTITUTE", Level: s.Flow.GetLevel(),
+		Comment: fmt.Sprintf("%s is the recipient or requester and has no eligible manager: dropped", original),
+	})
 	return nil, nil
 }
 
@@ -359,7 +363,7 @@ func (s *Step) approveFlow(ctx context.Context) error {
 	if expires > 0 {
 		g.ExpiresAt = timestamppb.New(s.Now.Add(expires))
 	}
-	if end := f.GetGrant().GetExpiresAt(); end != nil && (g.ExpiresAt == nil || end.AsTime().Before(g.ExpiresAt.AsTime())) {
+	if end := f.GetGrant().GetExpiresAt(); end != nil && (g.GetExpiresAt() == nil || end.AsTime().Before(g.GetExpiresAt().AsTime())) {
 		g.ExpiresAt = end // the request's end date, set when the flow was created
 	}
 	if audit > 0 {
@@ -367,10 +371,10 @@ func (s *Step) approveFlow(ctx context.Context) error {
 		g.ReviewAt = timestamppb.New(s.Now.Add(audit))
 	}
 	f.Grant = g
-	if g.ExpiresAt != nil {
+	if g.GetExpiresAt() != nil {
 		s.timer(jobargs.Expire, g.GetExpiresAt().AsTime().Sub(s.Now), 0, g.GetGranted().AsTime().UnixMicro())
 	}
-	if g.ReviewAt != nil {
+	if g.GetReviewAt() != nil {
 		s.timer(jobargs.Review, audit, 0, g.GetReviewAt().AsTime().UnixMicro())
 	}
 	return nil
@@ -580,8 +584,10 @@ func (s *Step) Reassign(from, to, actor *approvalv1.Identity, comment, callerSub
 	f.Assignments = append(f.Assignments, &approvalv1.Assignment{
 		Approver: ApprovalIdentity(to), Status: assignPending, Reason: "reassigned from " + from.GetId() + " by " + actor.GetId(),
 	})
-	s.record(&approvalv1.Decision{Action: "REASSIGN", Level: f.GetLevel(), Actor: ApprovalIdentity(actor), CallerSubject: callerSubject,
-		Comment: comment, ReassignedTo: ApprovalIdentity(to)})
+	s.record(&approvalv1.Decision{
+		Action: "REASSIGN", Level: f.GetLevel(), Actor: ApprovalIdentity(actor), CallerSubject: callerSubject,
+		Comment: comment, ReassignedTo: ApprovalIdentity(to),
+	})
 	s.syncApprovers()
 	return nil
 }

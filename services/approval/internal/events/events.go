@@ -67,8 +67,10 @@ func optional(s string) *string {
 }
 
 func newItem(rel *approvalv1.Relationship, op, comment string) item {
-	return item{ID: rel.GetId(), Name: rel.GetName(), Description: optional(rel.GetDescription()), Type: itemType(rel.GetTargetKind()),
-		Operation: operation(op), Comment: optional(comment)}
+	return item{
+		ID: rel.GetId(), Name: rel.GetName(), Description: optional(rel.GetDescription()), Type: itemType(rel.GetTargetKind()),
+		Operation: operation(op), Comment: optional(comment),
+	}
 }
 
 // Requested is the idn:access-requested event of a new request, published once per request.

@@ -10,6 +10,7 @@ import (
 
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	"github.com/accessflow/accessflow/pkg/apierror"
+	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/approval/internal/store"
 )
@@ -56,7 +57,7 @@ func (s *Service) PutIdentity(ctx context.Context, req *approvalv1.PutIdentityRe
 			return err
 		}
 		id.Created = created
-		if id.Created == nil {
+		if id.GetCreated() == nil {
 			id.Created = id.GetModified()
 		}
 		return tx.PutIdentity(ctx, id)
@@ -79,7 +80,7 @@ func (s *Service) GetIdentity(ctx context.Context, req *approvalv1.GetIdentityRe
 // ListIdentities lists identities by name. Filters: id (eq, in), name (eq, sw), subject (eq),
 // managerId (eq).
 func (s *Service) ListIdentities(ctx context.Context, req *approvalv1.ListIdentitiesRequest) (*approvalv1.ListIdentitiesResponse, error) {
-	q, err := query(req.GetFilters(), store.IdentityFilterFields, req.Limit, req.GetOffset())
+	q, err := query(req.GetFilters(), store.IdentityFilterFields, collection.NewPage(req.Limit, req.GetOffset()))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func (s *Service) PutGroup(ctx context.Context, req *approvalv1.PutGroupRequest)
 			return err
 		}
 		g.Created = created
-		if g.Created == nil {
+		if g.GetCreated() == nil {
 			g.Created = g.GetModified()
 		}
 		return tx.PutGroup(ctx, g)
@@ -141,7 +142,7 @@ func (s *Service) GetGroup(ctx context.Context, req *approvalv1.GetGroupRequest)
 
 // ListGroups lists groups by name. Filters: id (eq, in), name (eq, sw).
 func (s *Service) ListGroups(ctx context.Context, req *approvalv1.ListGroupsRequest) (*approvalv1.ListGroupsResponse, error) {
-	q, err := query(req.GetFilters(), store.GroupFilterFields, req.Limit, req.GetOffset())
+	q, err := query(req.GetFilters(), store.GroupFilterFields, collection.NewPage(req.Limit, req.GetOffset()))
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +227,7 @@ func (s *Service) GetRelationship(ctx context.Context, req *approvalv1.GetRelati
 // ListRelationships lists relationships by name. Filters: id (eq, in), name (eq, sw),
 // sourceId (eq, in).
 func (s *Service) ListRelationships(ctx context.Context, req *approvalv1.ListRelationshipsRequest) (*approvalv1.ListRelationshipsResponse, error) {
-	q, err := query(req.GetFilters(), store.RelationshipFilterFields, req.Limit, req.GetOffset())
+	q, err := query(req.GetFilters(), store.RelationshipFilterFields, collection.NewPage(req.Limit, req.GetOffset()))
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +372,7 @@ func (s *Service) GetApprovalChain(ctx context.Context, req *approvalv1.GetAppro
 // ListApprovalChains lists a relationship's chains: the default first, then by priority.
 // Filters: id (eq, in), groupId (eq).
 func (s *Service) ListApprovalChains(ctx context.Context, req *approvalv1.ListApprovalChainsRequest) (*approvalv1.ListApprovalChainsResponse, error) {
-	q, err := query(req.GetFilters(), store.ChainFilterFields, req.Limit, req.GetOffset())
+	q, err := query(req.GetFilters(), store.ChainFilterFields, collection.NewPage(req.Limit, req.GetOffset()))
 	if err != nil {
 		return nil, err
 	}

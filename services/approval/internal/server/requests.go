@@ -12,6 +12,7 @@ import (
 
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	"github.com/accessflow/accessflow/pkg/apierror"
+	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/approval/internal/engine"
 	"github.com/accessflow/accessflow/services/approval/internal/events"
@@ -158,7 +159,7 @@ func (s *Service) GetAccessRequest(ctx context.Context, req *approvalv1.GetAcces
 
 // ListAccessRequests lists access requests, newest first.
 func (s *Service) ListAccessRequests(ctx context.Context, req *approvalv1.ListAccessRequestsRequest) (*approvalv1.ListAccessRequestsResponse, error) {
-	q, err := query(req.GetFilters(), store.RequestFilterFields, req.Limit, req.GetOffset())
+	q, err := query(req.GetFilters(), store.RequestFilterFields, collection.NewPage(req.Limit, req.GetOffset()))
 	if err != nil {
 		return nil, err
 	}

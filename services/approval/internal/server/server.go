@@ -71,12 +71,12 @@ func setCount(ctx context.Context, want bool, count func() (int, error)) error {
 	return grpc.SetHeader(ctx, metadata.Pairs(collection.TotalCountHeader, strconv.Itoa(n)))
 }
 
-func query(filters string, allowed collection.Allowed, limit *int32, offset int32) (store.Query, error) {
+func query(filters string, allowed collection.Allowed, page collection.Page) (store.Query, error) {
 	conds, err := collection.ParseFilters(filters, allowed)
 	if err != nil {
 		return store.Query{}, err
 	}
-	return store.Query{Filters: conds, Page: collection.NewPage(limit, offset)}, nil
+	return store.Query{Filters: conds, Page: page}, nil
 }
 
 // caller is who is calling: its token subject, whether it is an administrator, and the
@@ -260,9 +260,9 @@ func (s *Service) CommentApproval(ctx context.Context, req *approvalv1.CommentAp
 	return &approvalv1.CommentApprovalResponse{Approval: f}, nil
 }
 
-func (s *Service) bulk(ctx context.Context, ids []string, approve bool, comment string) []*approvalv1.BulkResult {
-	out := make([]*approvalv1.BulkResult, len(ids))
-	for i, id := range ids {
+func (s *Service) bulk(ctx context.Context, flowIDs []string, approve bool, comment string) []*approvalv1.BulkResult {
+	out := make([]*approvalv1.BulkResult, len(flowIDs))
+	for i, id := range flowIDs {
 		_, err := s.decide(ctx, id, approve, comment, "")
 		st, _ := apierror.ToStatus(err)
 		out[i] = &approvalv1.BulkResult{Id: id, Status: "OK"}
@@ -307,7 +307,7 @@ func (s *Service) GetApproval(ctx context.Context, req *approvalv1.GetApprovalRe
 // ListApprovals lists flows: pending for an approver, or by requester, requestee or filters.
 func (s *Service) ListApprovals(ctx context.Context, req *approvalv1.ListApprovalsRequest) (*approvalv1.ListApprovalsResponse, error) {
 	r := s.store.Read()
-	q, err := query(req.GetFilters(), store.ApprovalFilterFields, req.Limit, req.GetOffset())
+	q, err := query(req.GetFilters(), store.ApprovalFilterFields, collection.NewPage(req.Limit, req.GetOffset()))
 	if err != nil {
 		return nil, err
 	}

@@ -200,4 +200,3 @@ func (r *Reader) FlowIDsOfRequest(ctx context.Context, requestID string) ([]stri
 	}
 	return out, rows.Err()
 }
-

@@ -140,4 +140,3 @@ func (r *Reader) AllChains(ctx context.Context, relationshipID string) ([]*appro
 	return listDocs(ctx, r.q, "chains", `SELECT doc FROM chains WHERE relationship_id = $1 ORDER BY CASE WHEN group_id = '' THEN 0 ELSE 1 END, priority, id`,
 		[]any{relationshipID}, func() *approvalv1.ApprovalChain { return &approvalv1.ApprovalChain{} })
 }
-

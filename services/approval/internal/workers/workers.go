@@ -217,7 +217,7 @@ func flowIdentity(ctx context.Context, r *store.Reader, a *approvalv1.ApprovalId
 		return out, nil //nolint:nilerr // a deleted identity still has a recorded name
 	}
 	out.Name, out.Email, out.Attributes = ident.GetName(), ident.GetEmail(), ident.GetAttributes()
-	if out.Attributes == nil {
+	if out.GetAttributes() == nil {
 		out.Attributes = &structpb.Struct{}
 	}
 	return out, nil

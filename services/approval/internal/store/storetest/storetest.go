@@ -66,7 +66,9 @@ func testIdentities(t *testing.T, s *store.Store) {
 	got, err = s.Read().Identity(ctx, "alice")
 	require.NoError(t, err)
 	require.Equal(t, "Alice", got.GetName())
-	err = inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.PutIdentity(ctx, identity("bob", "client:alice")) })
+	err = inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+		return tx.PutIdentity(ctx, identity("bob", "client:alice"))
+	})
 	require.ErrorIs(t, err, storage.ErrConflict)
 	for _, id := range []string{"bob", "carol"} {
 		require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.PutIdentity(ctx, identity(id, "")) }))
@@ -125,8 +127,10 @@ func testGroups(t *testing.T, s *store.Store) {
 }
 
 func relationship() *approvalv1.Relationship {
-	return &approvalv1.Relationship{Id: ids.New(), Name: "member of sales", SourceId: "corp-ad", TargetKind: "GROUP", TargetId: "cn=sales",
-		ProvisioningChainId: "p", DeprovisioningChainId: "d", Requestable: true, Created: when, Modified: when}
+	return &approvalv1.Relationship{
+		Id: ids.New(), Name: "member of sales", SourceId: "corp-ad", TargetKind: "GROUP", TargetId: "cn=sales",
+		ProvisioningChainId: "p", DeprovisioningChainId: "d", Requestable: true, Created: when, Modified: when,
+	}
 }
 
 func testRelationshipsAndChains(t *testing.T, s *store.Store) {
@@ -134,8 +138,10 @@ func testRelationshipsAndChains(t *testing.T, s *store.Store) {
 	rel := relationship()
 	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.CreateRelationship(ctx, rel) }))
 	chain := func(group string, priority int32) *approvalv1.ApprovalChain {
-		return &approvalv1.ApprovalChain{Id: ids.New(), RelationshipId: rel.GetId(), Name: "c" + group, GroupId: group, Priority: priority,
-			Levels: []*approvalv1.ApprovalLevel{{Approvers: []*approvalv1.Approver{{Type: "MANAGER_OF_RECIPIENT"}}}}, Created: when, Modified: when}
+		return &approvalv1.ApprovalChain{
+			Id: ids.New(), RelationshipId: rel.GetId(), Name: "c" + group, GroupId: group, Priority: priority,
+			Levels: []*approvalv1.ApprovalLevel{{Approvers: []*approvalv1.Approver{{Type: "MANAGER_OF_RECIPIENT"}}}}, Created: when, Modified: when,
+		}
 	}
 	late, def, early := chain("g1", 5), chain("", 0), chain("g2", 1)
 	for _, c := range []*approvalv1.ApprovalChain{late, def, early} {
@@ -165,9 +171,11 @@ func testRelationshipsAndChains(t *testing.T, s *store.Store) {
 }
 
 func newFlow(rel, request string, assignees ...string) *approvalv1.Approval {
-	f := &approvalv1.Approval{Id: ids.New(), Status: "PENDING", AccessRequestId: request, RelationshipId: rel, Operation: "GRANT",
+	f := &approvalv1.Approval{
+		Id: ids.New(), Status: "PENDING", AccessRequestId: request, RelationshipId: rel, Operation: "GRANT",
 		Requester: &approvalv1.ApprovalIdentity{IdentityId: "alice"}, Requestee: &approvalv1.ApprovalIdentity{IdentityId: "alice"},
-		CreatedDate: when, ModifiedDate: when}
+		CreatedDate: when, ModifiedDate: when,
+	}
 	for _, a := range assignees {
 		f.Approvers = append(f.Approvers, &approvalv1.ApprovalIdentity{IdentityId: a})
 	}
