@@ -82,6 +82,8 @@ type approvals struct {
 	*running
 	actions *actionDouble
 	issuer  *auth.Issuer
+	// source is a real policy-service source the relationships are on.
+	source string
 }
 
 // as calls the gateway with a user token of subject client:<who> and the APPROVER level.
@@ -110,6 +112,9 @@ func startApprovals(t *testing.T, storeCfg storage.Config) *approvals {
 	}
 	resp := a.do(t, http.MethodPut, "/v1/approval-groups/approvers", `{"name": "approvers", "memberIds": ["g1", "g2", "g3"]}`)
 	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	resp = a.do(t, http.MethodPost, "/v3/sources", corpLDAP)
+	require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
+	a.source = resp.json(t)["id"].(string)
 	return a
 }
 
@@ -117,7 +122,7 @@ func startApprovals(t *testing.T, storeCfg storage.Config) *approvals {
 // chain of the levels levels(fallbackChainID) returns (JSON); it returns the relationship's id.
 func (a *approvals) relationship(t *testing.T, levels func(fallback string) string) string {
 	t.Helper()
-	resp := a.do(t, http.MethodPost, "/v1/approvable-relationships", `{"name": "member of sales `+ids.New()[:6]+`", "sourceId": "corp-ad",
+	resp := a.do(t, http.MethodPost, "/v1/approvable-relationships", `{"name": "member of sales `+ids.New()[:6]+`", "sourceId": "`+a.source+`",
 		"targetKind": "GROUP", "targetId": "cn=sales", "targetName": "sales", "provisioningChainId": "prov-chain",
 		"deprovisioningChainId": "deprov-chain", "requestable": true, "revocable": true}`)
 	require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
@@ -303,6 +308,9 @@ func TestApprovalsREST(t *testing.T) {
 				`{"name": "bad", "groupId": "approvers", "levels": [{"approvers": [{"type": "USER", "id": "ghost"}]}]}`)
 			requireError(t, badChain, http.StatusBadRequest, "400.1 Bad Request Content", "approvalChain.levels[0].approvers[0].id")
 			require.Empty(t, a.actions.operations(id))
+			noSource := a.do(t, http.MethodPost, "/v1/approvable-relationships", `{"name": "x", "sourceId": "`+ids.New()+`", "targetKind": "ROLE",
+				"targetId": "admin", "provisioningChainId": "p", "deprovisioningChainId": "d"}`)
+			requireError(t, noSource, http.StatusBadRequest, "400.1 Bad Request Content", "relationship.sourceId")
 		})
 	}
 	t.Run("sqlite", func(t *testing.T) {

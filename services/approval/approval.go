@@ -11,6 +11,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/service"
 	"github.com/accessflow/accessflow/services/approval/internal/server"
+	"github.com/accessflow/accessflow/services/approval/internal/sources"
 	"github.com/accessflow/accessflow/services/approval/internal/store"
 	"github.com/accessflow/accessflow/services/approval/internal/workers"
 )
@@ -39,7 +40,7 @@ func Spec() service.Spec {
 		Register: func(srv *grpcserver.Server, deps service.Deps) error {
 			st := store.New(deps.Backend)
 			w.Attach(st, deps.Peers, deps.Logger)
-			srv.Register(&approvalv1.ApprovalService_ServiceDesc, server.New(st))
+			srv.Register(&approvalv1.ApprovalService_ServiceDesc, server.New(st, server.WithSources(sources.New(deps.Peers))))
 			return nil
 		},
 	}

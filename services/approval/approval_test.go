@@ -343,3 +343,34 @@ func TestNoSelfApproval(t *testing.T) {
 		require.Equal(t, codes.InvalidArgument, status.Code(err))
 	})
 }
+
+// TestRelationshipSourceAndGroupChains: a relationship's source must exist in the policy
+// service; a recipient in a group gets the group's chain (the lowest priority that matches),
+// others the default.
+func TestRelationshipSourceAndGroupChains(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		w := setup(t, backend, nil)
+		ctx := t.Context()
+		_, err := w.admin.CreateRelationship(ctx, &approvalv1.CreateRelationshipRequest{Relationship: &approvalv1.Relationship{
+			Name: "x", SourceId: "nowhere", TargetKind: "ROLE", TargetId: "admin", ProvisioningChainId: "p", DeprovisioningChainId: "d",
+		}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err))
+		require.Equal(t, "relationship.sourceId", fieldOf(err))
+
+		_, err = w.admin.PutGroup(ctx, &approvalv1.PutGroupRequest{Id: "sales", Group: &approvalv1.Group{Name: "sales", MemberIds: []string{"alice"}}})
+		require.NoError(t, err)
+		salesChain, err := w.admin.CreateApprovalChain(ctx, &approvalv1.CreateApprovalChainRequest{RelationshipId: w.rel, ApprovalChain: &approvalv1.ApprovalChain{
+			Name: "sales", GroupId: "sales", Priority: 10,
+			Levels: []*approvalv1.ApprovalLevel{{Approvers: []*approvalv1.Approver{{Type: "USER", Id: "g3"}}}},
+		}})
+		require.NoError(t, err)
+		f := w.flow(t, w.request(t, "alice"))
+		require.Equal(t, salesChain.GetApprovalChain().GetId(), f.GetChainId())
+		require.Equal(t, []string{"g3"}, pendingIDs(f))
+
+		_, err = w.admin.PutGroup(ctx, &approvalv1.PutGroupRequest{Id: "sales", Group: &approvalv1.Group{Name: "sales"}})
+		require.NoError(t, err)
+		f = w.flow(t, w.request(t, "alice"))
+		require.Equal(t, w.chain, f.GetChainId(), "no longer a member: the default chain")
+	})
+}

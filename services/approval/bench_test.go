@@ -39,7 +39,7 @@ func newBenchWorld(b *testing.B, backend string) *benchWorld {
 	require.NoError(b, err)
 	relationship := func(levels ...*approvalv1.ApprovalLevel) string {
 		rel, err := w.admin.CreateRelationship(ctx, &approvalv1.CreateRelationshipRequest{Relationship: &approvalv1.Relationship{
-			Name: "bench", SourceId: "s", TargetKind: "GROUP", TargetId: "t", ProvisioningChainId: "p", DeprovisioningChainId: "d", Requestable: true,
+			Name: "bench", SourceId: "corp-ad", TargetKind: "GROUP", TargetId: "t", ProvisioningChainId: "p", DeprovisioningChainId: "d", Requestable: true,
 		}})
 		require.NoError(b, err)
 		_, err = w.admin.CreateApprovalChain(ctx, &approvalv1.CreateApprovalChainRequest{

@@ -15,11 +15,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
+	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
@@ -111,11 +114,28 @@ func (e *Events) Published(trigger string) []*triggerv1.PublishEventRequest {
 	return out
 }
 
+// Sources is a test double of the policy service's SourceService: the sources in Known exist.
+type Sources struct {
+	policyv1.UnimplementedSourceServiceServer
+
+	Known map[string]bool
+}
+
+// GetSource answers the known sources and NotFound for the others.
+func (s *Sources) GetSource(_ context.Context, req *policyv1.GetSourceRequest) (*policyv1.GetSourceResponse, error) {
+	if !s.Known[req.GetId()] {
+		return nil, status.Errorf(codes.NotFound, "source %q not found", req.GetId())
+	}
+	return &policyv1.GetSourceResponse{Source: &policyv1.Source{Id: req.GetId(), Name: req.GetId()}}, nil
+}
+
 // Server is the approval service serving on one backend, with its peers' doubles.
 type Server struct {
 	Backend string
 	Actions *Actions
 	Events  *Events
+	// Sources are the policy service's sources ("corp-ad" exists).
+	Sources *Sources
 	// Addr is the service's loopback address.
 	Addr string
 
@@ -129,10 +149,11 @@ type Server struct {
 // which skips without ACCESSFLOW_TEST_DATABASE_URL) until tb ends.
 func Start(tb testing.TB, backend string) *Server {
 	tb.Helper()
-	s := &Server{Backend: backend, Actions: &Actions{}, Events: &Events{}, tb: tb}
+	s := &Server{Backend: backend, Actions: &Actions{}, Events: &Events{}, Sources: &Sources{Known: map[string]bool{"corp-ad": true}}, tb: tb}
 	peers := grpc.NewServer()
 	actionv1.RegisterActionServiceServer(peers, s.Actions)
 	triggerv1.RegisterEventServiceServer(peers, s.Events)
+	policyv1.RegisterSourceServiceServer(peers, s.Sources)
 	lis, err := (&net.ListenConfig{}).Listen(tb.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(tb, err)
 	go func() { _ = peers.Serve(lis) }()
@@ -144,7 +165,7 @@ func Start(tb testing.TB, backend string) *Server {
 		s.cfg.Storage.DatabaseURL = storagetest.NewPostgresDatabase(tb, "approvalsvc", nil, func(context.Context, string) error { return nil })
 		s.cfg.SecretKeys = "test=" + strings.Repeat("ab", 32)
 	}
-	s.cfg.Targets = service.Targets{service.ActionExecution: lis.Addr().String(), service.TriggerIngest: lis.Addr().String()}
+	s.cfg.Targets = service.Targets{service.ActionExecution: lis.Addr().String(), service.TriggerIngest: lis.Addr().String(), service.Policy: lis.Addr().String()}
 	keys, err := s.cfg.KeySet()
 	require.NoError(tb, err)
 	s.issuer, err = auth.NewIssuer(keys, s.cfg.Auth.Issuer, s.cfg.Auth.Audience)

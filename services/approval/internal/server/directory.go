@@ -178,11 +178,23 @@ func checkRelationship(ctx context.Context, r *store.Reader, rel *approvalv1.Rel
 	return nil
 }
 
-// CreateRelationship creates an approvable relationship.
+// checkSource asks the policy service whether the relationship's source exists (before any
+// transaction: a read, nothing to undo).
+func (s *Service) checkSource(ctx context.Context, rel *approvalv1.Relationship) error {
+	if s.sources == nil {
+		return nil
+	}
+	return s.sources.Check(ctx, "relationship.sourceId", rel.GetSourceId())
+}
+
+// CreateRelationship creates an approvable relationship on an existing source.
 func (s *Service) CreateRelationship(ctx context.Context, req *approvalv1.CreateRelationshipRequest) (*approvalv1.CreateRelationshipResponse, error) {
 	rel := proto.CloneOf(req.GetRelationship())
 	rel.Id = newID()
 	rel.Created, rel.Modified = s.timestamp(), s.timestamp()
+	if err := s.checkSource(ctx, rel); err != nil {
+		return nil, err
+	}
 	err := s.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if err := checkRelationship(ctx, tx.Reader(), rel); err != nil {
 			return err
@@ -200,6 +212,9 @@ func (s *Service) UpdateRelationship(ctx context.Context, req *approvalv1.Update
 	rel := proto.CloneOf(req.GetRelationship())
 	rel.Id = req.GetId()
 	rel.Modified = s.timestamp()
+	if err := s.checkSource(ctx, rel); err != nil {
+		return nil, err
+	}
 	var out *approvalv1.Relationship
 	err := s.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if err := checkRelationship(ctx, tx.Reader(), rel); err != nil {

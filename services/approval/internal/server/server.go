@@ -36,8 +36,15 @@ import (
 type Service struct {
 	approvalv1.UnimplementedApprovalServiceServer
 
-	store *store.Store
-	now   func() time.Time
+	store   *store.Store
+	now     func() time.Time
+	sources SourceChecker
+}
+
+// SourceChecker checks that a source exists: nil, an InvalidArgument naming field, or the
+// error of asking.
+type SourceChecker interface {
+	Check(ctx context.Context, field, id string) error
 }
 
 // Option configures a Service.
@@ -45,6 +52,9 @@ type Option func(*Service)
 
 // WithClock sets the clock (default: the wall clock).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithSources checks relationships' sources with c (default: not checked).
+func WithSources(c SourceChecker) Option { return func(s *Service) { s.sources = c } }
 
 // New returns the service.
 func New(st *store.Store, opts ...Option) *Service {
