@@ -312,6 +312,28 @@ func TestApprovalsREST(t *testing.T) {
 				"targetId": "admin", "provisioningChainId": "p", "deprovisioningChainId": "d"}`)
 			requireError(t, noSource, http.StatusBadRequest, "400.1 Bad Request Content", "relationship.sourceId")
 		})
+
+		// The real trigger-ingest validates the pre-approval input against its catalogue and
+		// invokes a real subscriber, whose denial rejects the flow before any human level.
+		t.Run("pre-approval", func(t *testing.T) {
+			deny := newSubscriber(t, func(int, *http.Request, []byte) (int, string) {
+				return http.StatusOK, `{"approved": false, "comment": "SOD violation", "approver": "AcmeCorpExternalIntegration"}`
+			})
+			a.subscribe(t, "idn:access-request-pre-approval", "pre-approval", deny.URL, "", map[string]any{"responseDeadline": "PT5S"})
+			rel := a.relationship(t, func(string) string { return twoLevels("", "") })
+			resp := a.do(t, http.MethodPut, "/v1/approvable-relationships/"+rel, `{"name": "pre-approved sales", "sourceId": "`+a.source+`",
+				"targetKind": "GROUP", "targetId": "cn=sales", "provisioningChainId": "prov-chain", "deprovisioningChainId": "deprov-chain",
+				"requestable": true, "preApproval": true}`)
+			require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+			id := a.request(t, rel)
+			f := a.waitFor(t, id, "denied by the pre-approval subscriber", func(f map[string]any) bool { return f["status"] == "REJECTED" })
+			history, _ := json.Marshal(f["history"])
+			require.Contains(t, string(history), `"action":"PRE_REJECT"`)
+			require.Contains(t, string(history), `"comment":"SOD violation"`)
+			require.Len(t, deny.received(), 1)
+			require.Contains(t, string(deny.received()[0].body), `"accessRequestId"`)
+			require.Empty(t, a.actions.operations(id))
+		})
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		run(t, startApprovals(t, storage.Config{SQLiteSynchronous: "NORMAL"}))

@@ -1,6 +1,7 @@
 package approval_test
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -372,5 +373,59 @@ func TestRelationshipSourceAndGroupChains(t *testing.T) {
 		require.NoError(t, err)
 		f = w.flow(t, w.request(t, "alice"))
 		require.Equal(t, w.chain, f.GetChainId(), "no longer a member: the default chain")
+	})
+}
+
+// TestPreApproval: a relationship with preApproval asks the idn:access-request-pre-approval
+// trigger before the human levels: no subscriber skips the step, a denial rejects (no action
+// flow), an approval after a wait starts the levels, and a failed invocation fails the flow with
+// the reason recorded.
+func TestPreApproval(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		w := setup(t, backend, nil)
+		ctx := t.Context()
+		rel, err := w.admin.GetRelationship(ctx, &approvalv1.GetRelationshipRequest{Id: w.rel})
+		require.NoError(t, err)
+		r := rel.GetRelationship()
+		r.PreApproval = true
+		_, err = w.admin.UpdateRelationship(ctx, &approvalv1.UpdateRelationshipRequest{Id: w.rel, Relationship: r})
+		require.NoError(t, err)
+		lastAction := func(f *approvalv1.Approval) string { return f.GetHistory()[len(f.GetHistory())-1].GetAction() }
+
+		id := w.request(t, "alice")
+		require.Equal(t, "PRE_APPROVAL", w.flow(t, id).GetStatus())
+		f := w.waitFor(t, id, "no subscriber: the levels start", func(f *approvalv1.Approval) bool { return f.GetStatus() == "PENDING" })
+		require.Equal(t, []string{"mgr"}, pendingIDs(f))
+		require.Equal(t, "PRE_APPROVAL_SKIPPED", f.GetHistory()[1].GetAction())
+
+		w.srv.Events.SetPreApproval(func() (string, map[string]any) {
+			return "SUCCEEDED", map[string]any{"approved": false, "comment": "SOD violation", "approver": "AcmeCorpExternalIntegration"}
+		})
+		id = w.request(t, "alice")
+		f = w.waitFor(t, id, "denied", func(f *approvalv1.Approval) bool { return f.GetStatus() == "REJECTED" })
+		require.Equal(t, "PRE_REJECT", lastAction(f))
+		require.Equal(t, "SOD violation", f.GetHistory()[len(f.GetHistory())-1].GetComment())
+		require.Equal(t, "AcmeCorpExternalIntegration", f.GetRejectedBy()[0].GetName())
+
+		var asked atomic.Int32
+		w.srv.Events.SetPreApproval(func() (string, map[string]any) {
+			if asked.Add(1) < 3 {
+				return "AWAITING_RESPONSE", nil
+			}
+			return "SUCCEEDED", map[string]any{"approved": true, "comment": "fine", "approver": "AcmeCorpExternalIntegration"}
+		})
+		id = w.request(t, "alice")
+		f = w.waitFor(t, id, "approved after waiting", func(f *approvalv1.Approval) bool { return f.GetStatus() == "PENDING" })
+		require.GreaterOrEqual(t, asked.Load(), int32(3))
+		require.Equal(t, []string{"mgr"}, pendingIDs(f))
+		w.approve(t, "mgr", id)
+		w.approve(t, "g1", id)
+		require.Equal(t, "APPROVED", w.approve(t, "g2", id).GetStatus())
+
+		w.srv.Events.SetPreApproval(func() (string, map[string]any) { return "FAILED", nil })
+		id = w.request(t, "alice")
+		f = w.waitFor(t, id, "failed", func(f *approvalv1.Approval) bool { return f.GetStatus() == "FAILED" })
+		require.Contains(t, f.GetHistory()[len(f.GetHistory())-1].GetComment(), "deadline passed")
+		require.Empty(t, w.srv.Actions.CallsFor(id))
 	})
 }

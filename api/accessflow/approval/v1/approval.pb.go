@@ -267,7 +267,12 @@ type Relationship struct {
 	// When the relationship was created.
 	Created *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=created,proto3" json:"created,omitempty"`
 	// When the relationship last changed.
-	Modified      *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=modified,proto3" json:"modified,omitempty"`
+	Modified *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=modified,proto3" json:"modified,omitempty"`
+	// Whether a GRANT request asks the idn:access-request-pre-approval trigger (through
+	// trigger-ingest) before the human levels: a subscriber's denial rejects the flow, its
+	// approval lets the levels start, no subscriber skips the step, and no answer by the
+	// invocation's deadline fails the flow with the reason recorded.
+	PreApproval   bool `protobuf:"varint,17,opt,name=pre_approval,json=preApproval,proto3" json:"pre_approval,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -412,6 +417,13 @@ func (x *Relationship) GetModified() *timestamppb.Timestamp {
 		return x.Modified
 	}
 	return nil
+}
+
+func (x *Relationship) GetPreApproval() bool {
+	if x != nil {
+		return x.PreApproval
+	}
+	return false
 }
 
 // ApprovalChain is how a relationship is approved: ordered levels, each of which must approve.
@@ -1360,7 +1372,8 @@ type Decision struct {
 	// Decision ID.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// APPROVE, REJECT, REASSIGN, COMMENT, CANCEL, AUTO_APPROVE, SUBSTITUTE, LEVEL_STARTED,
-	// REMIND, ESCALATE, TIMEOUT, EXPIRE, REVIEW_STARTED, REVIEW_APPROVE, REVIEW_REJECT, FAIL.
+	// REMIND, ESCALATE, TIMEOUT, EXPIRE, REVIEW_STARTED, REVIEW_APPROVE, REVIEW_REJECT, FAIL,
+	// PRE_APPROVAL_REQUESTED, PRE_APPROVE, PRE_REJECT, PRE_APPROVAL_SKIPPED.
 	Action string `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
 	// The level the decision applies to (0-based), or -1 for the flow as a whole.
 	Level int32 `protobuf:"varint,3,opt,name=level,proto3" json:"level,omitempty"`
@@ -1585,8 +1598,9 @@ type Approval struct {
 	Operation string `protobuf:"bytes,3,opt,name=operation,proto3" json:"operation,omitempty"`
 	// Whether the flow removes access.
 	IsRevoke bool `protobuf:"varint,4,opt,name=is_revoke,json=isRevoke,proto3" json:"is_revoke,omitempty"`
-	// PENDING, APPROVED, REJECTED, EXPIRED, CANCELLED, FAILED, REVIEW_PENDING (a periodic review
-	// is open) or ENDED (an approved grant that expired or failed review).
+	// PRE_APPROVAL (waiting for the pre-approval trigger), PENDING, APPROVED, REJECTED, EXPIRED,
+	// CANCELLED, FAILED, REVIEW_PENDING (a periodic review is open) or ENDED (an approved grant
+	// that expired or failed review).
 	Status string `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
 	// Display name: operation, relationship and recipient.
 	Name string `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
@@ -1927,7 +1941,7 @@ const file_accessflow_approval_v1_approval_proto_rawDesc = "" +
 	"\n" +
 	"member_ids\x18\x04 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\xe8\a\x18\x01\"\ar\x05\x10\x01\x18\x80\x02R\tmemberIds\x129\n" +
 	"\acreated\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\acreated\x12;\n" +
-	"\bmodified\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified\"\x95\x06\n" +
+	"\bmodified\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified\"\xb8\x06\n" +
 	"\fRelationship\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
@@ -1952,7 +1966,8 @@ const file_accessflow_approval_v1_approval_proto_rawDesc = "" +
 	"\trevocable\x18\r \x01(\bR\trevocable\x128\n" +
 	"\x18request_comment_required\x18\x0e \x01(\bR\x16requestCommentRequired\x129\n" +
 	"\acreated\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\acreated\x12;\n" +
-	"\bmodified\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified\"\x81\x03\n" +
+	"\bmodified\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bmodified\x12!\n" +
+	"\fpre_approval\x18\x11 \x01(\bR\vpreApproval\"\x81\x03\n" +
 	"\rApprovalChain\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
 	"\x0frelationship_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0erelationshipId\x12\x1e\n" +

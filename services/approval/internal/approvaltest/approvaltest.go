@@ -7,6 +7,7 @@ package approvaltest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
@@ -85,20 +87,70 @@ func (a *Actions) CallsFor(flowID string) []*actionv1.StartActionFlowRequest {
 	return out
 }
 
-// Events is a test double of trigger-ingest's EventService that records published events.
+// Events is a test double of trigger-ingest's EventService that records published events
+// (idempotently on their keys) and plays a pre-approval subscriber: PreApproval, when set,
+// gives the delivery of each idn:access-request-pre-approval event (status and output); unset,
+// the trigger has no subscriber.
 type Events struct {
 	triggerv1.UnimplementedEventServiceServer
 
-	mu     sync.Mutex
-	events []*triggerv1.PublishEventRequest
+	mu          sync.Mutex
+	events      []*triggerv1.PublishEventRequest
+	keys        map[string]string
+	preApproval map[string]bool // event ids of pre-approval events
+	PreApproval func() (status string, output map[string]any)
 }
 
-// PublishEvent records the event.
+// SetPreApproval sets the pre-approval subscriber's behaviour.
+func (e *Events) SetPreApproval(fn func() (string, map[string]any)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.PreApproval = fn
+}
+
+// PublishEvent records the event once per idempotency key.
 func (e *Events) PublishEvent(_ context.Context, req *triggerv1.PublishEventRequest) (*triggerv1.PublishEventResponse, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.keys == nil {
+		e.keys, e.preApproval = map[string]string{}, map[string]bool{}
+	}
+	if id, ok := e.keys[req.GetIdempotencyKey()]; ok && req.GetIdempotencyKey() != "" {
+		return &triggerv1.PublishEventResponse{Id: id}, nil
+	}
+	id := ids.New()
+	e.keys[req.GetIdempotencyKey()] = id
 	e.events = append(e.events, req)
-	return &triggerv1.PublishEventResponse{Id: ids.New()}, nil
+	if req.GetTriggerId() == "idn:access-request-pre-approval" {
+		e.preApproval[id] = true
+	}
+	return &triggerv1.PublishEventResponse{Id: id}, nil
+}
+
+// ListDeliveries answers the delivery of a pre-approval event (filters: eventId eq "<id>").
+func (e *Events) ListDeliveries(_ context.Context, req *triggerv1.ListDeliveriesRequest) (*triggerv1.ListDeliveriesResponse, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var id string
+	if _, err := fmt.Sscanf(req.GetFilters(), "eventId eq %q", &id); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "filters: %v", err)
+	}
+	if !e.preApproval[id] || e.PreApproval == nil {
+		return &triggerv1.ListDeliveriesResponse{}, nil
+	}
+	st, out := e.PreApproval()
+	d := &triggerv1.Delivery{Id: ids.New(), EventId: id, TriggerId: "idn:access-request-pre-approval", Status: st}
+	if st == "FAILED" {
+		d.Error = "deadline passed"
+	}
+	if out != nil {
+		v, err := structpb.NewValue(out)
+		if err != nil {
+			return nil, err
+		}
+		d.Output = v
+	}
+	return &triggerv1.ListDeliveriesResponse{Deliveries: []*triggerv1.Delivery{d}}, nil
 }
 
 // Published returns the events published for a trigger.

@@ -26,6 +26,7 @@ import (
 
 // Flow statuses.
 const (
+	StatusPreApproval   = "PRE_APPROVAL"
 	StatusPending       = "PENDING"
 	StatusApproved      = "APPROVED"
 	StatusRejected      = "REJECTED"
@@ -76,6 +77,8 @@ type Effects struct {
 	StartActions []jobargs.StartAction
 	// Decisions are the human approve/reject decisions made, for the post-approval event.
 	Decisions []*approvalv1.Decision
+	// PreApprovals ask the pre-approval trigger.
+	PreApprovals []jobargs.PreApproval
 }
 
 // Step is one change of one flow: the flow (modified in place), what it needs to read, and
@@ -122,6 +125,21 @@ func (s *Step) Start(ctx context.Context, chain *approvalv1.ApprovalChain) error
 	s.Flow.ChainId = chain.GetId()
 	s.Flow.Status = StatusPending
 	s.Flow.CreatedDate, s.Flow.ModifiedDate = s.ts(), s.ts()
+	if s.Relationship.GetPreApproval() && s.Flow.GetOperation() == Grant {
+		s.Flow.Status = StatusPreApproval
+		s.record(&approvalv1.Decision{Action: "PRE_APPROVAL_REQUESTED", Level: -1, Comment: "asking the idn:access-request-pre-approval trigger"})
+		s.Effects.PreApprovals = append(s.Effects.PreApprovals, jobargs.PreApproval{FlowID: s.Flow.GetId()})
+		return nil
+	}
+	return s.startLevels(ctx)
+}
+
+// startLevels starts the chain's first level, or approves when it has none.
+func (s *Step) startLevels(ctx context.Context) error {
+	chain, err := s.loadChain(ctx)
+	if err != nil {
+		return err
+	}
 	if len(chain.GetLevels()) == 0 {
 		s.record(&approvalv1.Decision{Action: "AUTO_APPROVE", Level: -1, Comment: "the chain has no levels"})
 		return s.approveFlow(ctx)
@@ -602,7 +620,7 @@ func (s *Step) Comment(author *approvalv1.Identity, comment, callerSubject strin
 // touched (a revoke request removes it).
 func (s *Step) Cancel(actor *approvalv1.Identity, comment, callerSubject string) bool {
 	f := s.Flow
-	if f.GetStatus() != StatusPending {
+	if f.GetStatus() != StatusPending && f.GetStatus() != StatusPreApproval {
 		return false
 	}
 	s.record(&approvalv1.Decision{Action: "CANCEL", Level: -1, Actor: ApprovalIdentity(actor), CallerSubject: callerSubject, Comment: comment})
@@ -677,4 +695,45 @@ func (s *Step) Fire(ctx context.Context, t jobargs.Timer) (bool, error) {
 		s.close(StatusExpired)
 	}
 	return true, nil
+}
+
+// PreApprovalAnswer is what the pre-approval trigger said.
+type PreApprovalAnswer struct {
+	// NoSubscriber: nobody subscribes to the trigger; the step is skipped.
+	NoSubscriber bool
+	// Failed is why no answer came (e.g. the invocation's deadline passed); the flow fails.
+	Failed string
+	// Approved, Comment and Approver are the subscriber's answer.
+	Approved bool
+	Comment  string
+	Approver string
+}
+
+// PreApproved applies the pre-approval answer to a flow waiting for it; false when the flow is
+// not waiting (any more).
+func (s *Step) PreApproved(ctx context.Context, a PreApprovalAnswer) (bool, error) {
+	f := s.Flow
+	if f.GetStatus() != StatusPreApproval {
+		return false, nil
+	}
+	external := &approvalv1.ApprovalIdentity{Name: a.Approver, Type: "EXTERNAL"}
+	switch {
+	case a.NoSubscriber:
+		s.record(&approvalv1.Decision{Action: "PRE_APPROVAL_SKIPPED", Level: -1, Comment: "idn:access-request-pre-approval has no subscriber"})
+	case a.Failed != "":
+		s.record(&approvalv1.Decision{Action: "FAIL", Level: -1, Comment: "pre-approval: " + a.Failed})
+		f.Status = StatusFailed
+		f.CompletedDate = s.ts()
+		return true, nil
+	case !a.Approved:
+		s.record(&approvalv1.Decision{Action: "PRE_REJECT", Level: -1, Actor: external, Comment: a.Comment})
+		f.RejectedBy = append(f.RejectedBy, external)
+		f.Status = StatusRejected
+		f.CompletedDate = s.ts()
+		return true, nil
+	default:
+		s.record(&approvalv1.Decision{Action: "PRE_APPROVE", Level: -1, Actor: external, Comment: a.Comment})
+	}
+	f.Status = StatusPending
+	return true, s.startLevels(ctx)
 }

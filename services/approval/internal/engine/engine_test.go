@@ -63,8 +63,10 @@ func start(t *testing.T, d *dir, requester string, level *approvalv1.ApprovalLev
 	chain := &approvalv1.ApprovalChain{Id: "c", Levels: []*approvalv1.ApprovalLevel{level}}
 	d.chains["c"] = chain
 	st := &Step{
-		Flow: &approvalv1.Approval{Id: "f", Operation: Grant, Requester: &approvalv1.ApprovalIdentity{IdentityId: requester},
-			Requestee: &approvalv1.ApprovalIdentity{IdentityId: "alice"}},
+		Flow: &approvalv1.Approval{
+			Id: "f", Operation: Grant, Requester: &approvalv1.ApprovalIdentity{IdentityId: requester},
+			Requestee: &approvalv1.ApprovalIdentity{IdentityId: "alice"},
+		},
 		Relationship: &approvalv1.Relationship{Id: "r"}, Dir: d, Now: t0,
 	}
 	require.NoError(t, st.Start(t.Context(), chain))
@@ -98,10 +100,14 @@ func TestRequireComment(t *testing.T) {
 		approve bool
 		fails   bool
 	}{
-		{"", true, false}, {"OFF", false, false},
-		{"APPROVAL", true, true}, {"APPROVAL", false, false},
-		{"REJECTION", false, true}, {"REJECTION", true, false},
-		{"ALL", true, true}, {"ALL", false, true},
+		{"", true, false},
+		{"OFF", false, false},
+		{"APPROVAL", true, true},
+		{"APPROVAL", false, false},
+		{"REJECTION", false, true},
+		{"REJECTION", true, false},
+		{"ALL", true, true},
+		{"ALL", false, true},
 	} {
 		err := requireComment(tc.rule, tc.approve, "")
 		require.Equal(t, tc.fails, err != nil, "%s approve=%v", tc.rule, tc.approve)

@@ -15,6 +15,7 @@ import (
 const (
 	TriggerAccessRequested = "idn:access-requested"
 	TriggerPostApproval    = "idn:access-request-post-approval"
+	TriggerPreApproval     = "idn:access-request-pre-approval"
 )
 
 type identityRef struct {
@@ -75,11 +76,21 @@ func newItem(rel *approvalv1.Relationship, op, comment string) item {
 
 // Requested is the idn:access-requested event of a new request, published once per request.
 func Requested(req *approvalv1.AccessRequest, requester, recipient *approvalv1.ApprovalIdentity, rels []*approvalv1.Relationship) (jobargs.Publish, error) {
+	return submitted(TriggerAccessRequested, req.GetId(), req, requester, recipient, rels)
+}
+
+// PreApprovalInput is the idn:access-request-pre-approval input of one flow: the request with
+// the flow's relationship; published once per flow (key "<flow id>:pre-approval").
+func PreApprovalInput(f *approvalv1.Approval, req *approvalv1.AccessRequest, rel *approvalv1.Relationship) (jobargs.Publish, error) {
+	return submitted(TriggerPreApproval, f.GetId()+":pre-approval", req, f.GetRequester(), f.GetRequestee(), []*approvalv1.Relationship{rel})
+}
+
+func submitted(trigger, key string, req *approvalv1.AccessRequest, requester, recipient *approvalv1.ApprovalIdentity, rels []*approvalv1.Relationship) (jobargs.Publish, error) {
 	items := make([]item, len(rels))
 	for i, rel := range rels {
 		items[i] = newItem(rel, req.GetRequestType(), req.GetComment())
 	}
-	return publish(TriggerAccessRequested, req.GetId(), map[string]any{
+	return publish(trigger, key, map[string]any{
 		"accessRequestId": req.GetId(),
 		"requestedFor":    ref(recipient),
 		"requestedItems":  items,

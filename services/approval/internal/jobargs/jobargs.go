@@ -73,3 +73,17 @@ func (Publish) Kind() string { return "approval_publish_event" }
 func (Publish) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: river.QueueDefault, MaxAttempts: 25}
 }
+
+// PreApproval asks the idn:access-request-pre-approval trigger about a flow and applies the
+// answer; it snoozes while the invocation awaits its subscriber's response.
+type PreApproval struct {
+	FlowID string `json:"flow_id"`
+}
+
+// Kind names the job.
+func (PreApproval) Kind() string { return "approval_pre_approval" }
+
+// InsertOpts puts the job on the default queue; River retries it with backoff.
+func (PreApproval) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: river.QueueDefault, MaxAttempts: 25}
+}

@@ -145,6 +145,11 @@ func apply(ctx context.Context, tx *store.Tx, st *engine.Step, request *approval
 			return fmt.Errorf("schedule %s: %w", t.Args.What, err)
 		}
 	}
+	for _, p := range st.Effects.PreApprovals {
+		if err := tx.InsertJob(ctx, p, nil); err != nil {
+			return fmt.Errorf("ask pre-approval: %w", err)
+		}
+	}
 	for _, a := range st.Effects.StartActions {
 		if err := tx.InsertJob(ctx, a, nil); err != nil {
 			return fmt.Errorf("start action flow: %w", err)

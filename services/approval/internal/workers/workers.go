@@ -25,6 +25,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/service"
 	"github.com/accessflow/accessflow/pkg/tracking"
 	"github.com/accessflow/accessflow/services/approval/internal/engine"
+	"github.com/accessflow/accessflow/services/approval/internal/events"
 	"github.com/accessflow/accessflow/services/approval/internal/jobargs"
 	"github.com/accessflow/accessflow/services/approval/internal/store"
 )
@@ -57,6 +58,7 @@ func (w *Workers) Add(workers *river.Workers) {
 	river.AddWorker(workers, river.WorkFunc(w.fire))
 	river.AddWorker(workers, river.WorkFunc(w.startAction))
 	river.AddWorker(workers, river.WorkFunc(w.publish))
+	river.AddWorker(workers, river.WorkFunc(w.preApproval))
 }
 
 func (w *Workers) attached() (*store.Store, error) {
@@ -104,18 +106,23 @@ func (w *Workers) fire(ctx context.Context, job *river.Job[jobargs.Timer]) error
 		if err := tx.SaveFlow(ctx, f); err != nil {
 			return err
 		}
-		for _, t := range step.Effects.Timers {
-			if err := tx.InsertJob(ctx, t.Args, &river.InsertOpts{ScheduledAt: t.At}); err != nil {
-				return fmt.Errorf("schedule %s: %w", t.Args.What, err)
-			}
-		}
-		for _, a := range step.Effects.StartActions {
-			if err := tx.InsertJob(ctx, a, nil); err != nil {
-				return fmt.Errorf("start action flow: %w", err)
-			}
-		}
-		return nil
+		return insertEffects(ctx, tx, step)
 	})
+}
+
+// insertEffects inserts the timers and action-flow starts a step caused.
+func insertEffects(ctx context.Context, tx *store.Tx, step *engine.Step) error {
+	for _, t := range step.Effects.Timers {
+		if err := tx.InsertJob(ctx, t.Args, &river.InsertOpts{ScheduledAt: t.At}); err != nil {
+			return fmt.Errorf("schedule %s: %w", t.Args.What, err)
+		}
+	}
+	for _, a := range step.Effects.StartActions {
+		if err := tx.InsertJob(ctx, a, nil); err != nil {
+			return fmt.Errorf("start action flow: %w", err)
+		}
+	}
+	return nil
 }
 
 func (w *Workers) actionClient() (actionv1.ActionServiceClient, error) {
@@ -135,7 +142,7 @@ func (w *Workers) eventClient() (triggerv1.EventServiceClient, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.events == nil {
-		conn, err := w.peers.Conn(service.TriggerIngest, "af:events:publish")
+		conn, err := w.peers.Conn(service.TriggerIngest, "af:events:publish", "sp:trigger-service-invocation-status:read")
 		if err != nil {
 			return nil, err
 		}
@@ -243,5 +250,102 @@ func (w *Workers) publish(ctx context.Context, job *river.Job[jobargs.Publish]) 
 		return river.JobCancel(err)
 	default:
 		return fmt.Errorf("publish %s: %w", job.Args.TriggerID, err)
+	}
+}
+
+// preApprovalPoll is how long the pre-approval job waits before asking again for an answer.
+const preApprovalPoll = 250 * time.Millisecond
+
+// preApproval publishes a flow's idn:access-request-pre-approval input (idempotently, so each
+// run finds the same event) and reads the invocation's outcome from the event's deliveries:
+// none (no subscriber), an answer, a failure (e.g. the deadline passed), or still waiting, in
+// which case the job snoozes and asks again.
+func (w *Workers) preApproval(ctx context.Context, job *river.Job[jobargs.PreApproval]) error {
+	st, err := w.attached()
+	if err != nil {
+		return err
+	}
+	r := st.Read()
+	f, err := r.Approval(ctx, job.Args.FlowID)
+	if err != nil || f.GetStatus() != engine.StatusPreApproval {
+		return err
+	}
+	ctx = withTracking(ctx, f.GetTrackingNumber())
+	req, err := r.Request(ctx, f.GetAccessRequestId())
+	if err != nil {
+		return err
+	}
+	rel, err := r.Relationship(ctx, f.GetRelationshipId())
+	if err != nil {
+		return err
+	}
+	answer, err := w.askPreApproval(ctx, f, req, rel)
+	if err != nil {
+		return err
+	}
+	if answer == nil {
+		return river.JobSnooze(preApprovalPoll)
+	}
+	return st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		f, err := tx.Flow(ctx, job.Args.FlowID)
+		if err != nil {
+			return err
+		}
+		step := &engine.Step{Flow: f.Approval, Relationship: rel, Dir: tx.Reader(), Now: w.now().UTC().Truncate(time.Millisecond)}
+		changed, err := step.PreApproved(ctx, *answer)
+		if err != nil || !changed {
+			return err
+		}
+		if err := tx.SaveFlow(ctx, f); err != nil {
+			return err
+		}
+		return insertEffects(ctx, tx, step)
+	})
+}
+
+// askPreApproval returns the pre-approval answer, or nil while the subscriber has not answered.
+func (w *Workers) askPreApproval(ctx context.Context, f *approvalv1.Approval, req *approvalv1.AccessRequest, rel *approvalv1.Relationship) (*engine.PreApprovalAnswer, error) {
+	pub, err := events.PreApprovalInput(f, req, rel)
+	if err != nil {
+		return nil, err
+	}
+	client, err := w.eventClient()
+	if err != nil {
+		return nil, err
+	}
+	ev := &structpb.Struct{}
+	if err := ev.UnmarshalJSON(pub.Event); err != nil {
+		return nil, err
+	}
+	published, err := client.PublishEvent(ctx, &triggerv1.PublishEventRequest{TriggerId: pub.TriggerID, Event: ev, IdempotencyKey: pub.Key})
+	switch status.Code(err) {
+	case codes.OK:
+	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition:
+		return &engine.PreApprovalAnswer{Failed: "trigger-ingest refused the pre-approval input: " + status.Convert(err).Message()}, nil
+	default:
+		return nil, fmt.Errorf("publish pre-approval input: %w", err)
+	}
+	deliveries, err := client.ListDeliveries(ctx, &triggerv1.ListDeliveriesRequest{Filters: fmt.Sprintf("eventId eq %q", published.GetId())})
+	if err != nil {
+		return nil, fmt.Errorf("pre-approval invocation status: %w", err)
+	}
+	if len(deliveries.GetDeliveries()) == 0 {
+		return &engine.PreApprovalAnswer{NoSubscriber: true}, nil
+	}
+	d := deliveries.GetDeliveries()[0]
+	switch d.GetStatus() {
+	case "SUCCEEDED":
+		out := d.GetOutput().GetStructValue().GetFields()
+		return &engine.PreApprovalAnswer{
+			Approved: out["approved"].GetBoolValue(), Comment: out["comment"].GetStringValue(), Approver: out["approver"].GetStringValue(),
+		}, nil
+	case "FAILED":
+		reason := d.GetError()
+		if reason == "" {
+			reason = "the subscriber did not answer"
+		}
+		return &engine.PreApprovalAnswer{Failed: reason}, nil
+	default:
+		return nil, nil
 	}
 }
