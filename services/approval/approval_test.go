@@ -393,9 +393,9 @@ func TestPreApproval(t *testing.T) {
 		lastAction := func(f *approvalv1.Approval) string { return f.GetHistory()[len(f.GetHistory())-1].GetAction() }
 
 		id := w.request(t, "alice")
-		require.Equal(t, "PRE_APPROVAL", w.flow(t, id).GetStatus())
 		f := w.waitFor(t, id, "no subscriber: the levels start", func(f *approvalv1.Approval) bool { return f.GetStatus() == "PENDING" })
 		require.Equal(t, []string{"mgr"}, pendingIDs(f))
+		require.Equal(t, "PRE_APPROVAL_REQUESTED", f.GetHistory()[0].GetAction())
 		require.Equal(t, "PRE_APPROVAL_SKIPPED", f.GetHistory()[1].GetAction())
 
 		w.srv.Events.SetPreApproval(func() (string, map[string]any) {
