@@ -197,34 +197,78 @@ type Server struct {
 	stop   func()
 }
 
+// Peers are the doubles of the services the approval service calls, on one loopback listener.
+type Peers struct {
+	Actions *Actions
+	Events  *Events
+	Sources *Sources
+	Addr    string
+}
+
+// Targets point every peer service at the doubles.
+func (p *Peers) Targets() service.Targets {
+	return service.Targets{service.ActionExecution: p.Addr, service.TriggerIngest: p.Addr, service.Policy: p.Addr}
+}
+
+// StartPeers serves the doubles until tb ends.
+func StartPeers(tb testing.TB) *Peers {
+	tb.Helper()
+	p := &Peers{Actions: &Actions{}, Events: &Events{}, Sources: &Sources{Known: map[string]bool{"corp-ad": true}}}
+	srv := grpc.NewServer()
+	actionv1.RegisterActionServiceServer(srv, p.Actions)
+	triggerv1.RegisterEventServiceServer(srv, p.Events)
+	policyv1.RegisterSourceServiceServer(srv, p.Sources)
+	lis, err := (&net.ListenConfig{}).Listen(tb.Context(), "tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	p.Addr = lis.Addr().String()
+	go func() { _ = srv.Serve(lis) }()
+	tb.Cleanup(srv.Stop)
+	return p
+}
+
 // Start serves the approval service on backend (storage.BackendSQLite or BackendPostgres,
 // which skips without ACCESSFLOW_TEST_DATABASE_URL) until tb ends.
 func Start(tb testing.TB, backend string) *Server {
 	tb.Helper()
-	s := &Server{Backend: backend, Actions: &Actions{}, Events: &Events{}, Sources: &Sources{Known: map[string]bool{"corp-ad": true}}, tb: tb}
-	peers := grpc.NewServer()
-	actionv1.RegisterActionServiceServer(peers, s.Actions)
-	triggerv1.RegisterEventServiceServer(peers, s.Events)
-	policyv1.RegisterSourceServiceServer(peers, s.Sources)
-	lis, err := (&net.ListenConfig{}).Listen(tb.Context(), "tcp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	go func() { _ = peers.Serve(lis) }()
-	tb.Cleanup(peers.Stop)
-
+	peers := StartPeers(tb)
+	s := &Server{Backend: backend, Actions: peers.Actions, Events: peers.Events, Sources: peers.Sources, tb: tb}
 	s.cfg = service.DefaultConfig()
 	s.cfg.Storage.DataDir = tb.TempDir()
 	if backend == storage.BackendPostgres {
 		s.cfg.Storage.DatabaseURL = storagetest.NewPostgresDatabase(tb, "approvalsvc", nil, func(context.Context, string) error { return nil })
-		s.cfg.SecretKeys = "test=" + strings.Repeat("ab", 32)
+		s.cfg.SecretKeys = TestSecretKeys
 	}
-	s.cfg.Targets = service.Targets{service.ActionExecution: lis.Addr().String(), service.TriggerIngest: lis.Addr().String(), service.Policy: lis.Addr().String()}
-	keys, err := s.cfg.KeySet()
-	require.NoError(tb, err)
-	s.issuer, err = auth.NewIssuer(keys, s.cfg.Auth.Issuer, s.cfg.Auth.Audience)
+	s.cfg.Targets = peers.Targets()
+	var err error
+	s.issuer, err = Issuer(s.cfg)
 	require.NoError(tb, err)
 	s.Restart()
 	tb.Cleanup(func() { s.stop() })
 	return s
+}
+
+// TestSecretKeys is a key ring for services on PostgreSQL in tests.
+var TestSecretKeys = "test=" + strings.Repeat("ab", 32)
+
+// Issuer mints tokens the service configured by cfg trusts (keys in its data dir).
+func Issuer(cfg service.Config) (*auth.Issuer, error) {
+	keys, err := cfg.KeySet()
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewIssuer(keys, cfg.Auth.Issuer, cfg.Auth.Audience)
+}
+
+// Dial connects to an approval service at addr with tokens from issuer for subject
+// "client:<subject>" with levels.
+func Dial(tb testing.TB, addr string, issuer *auth.Issuer, subject string, levels ...string) approvalv1.ApprovalServiceClient {
+	tb.Helper()
+	conn, err := grpc.NewClient(addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(&userToken{issuer: issuer, subject: "client:" + subject, levels: levels, scopes: auth.NewRules().Scopes()}))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = conn.Close() })
+	return approvalv1.NewApprovalServiceClient(conn)
 }
 
 // Restart stops the service (when running) and opens it again on the same database and port.
