@@ -334,6 +334,24 @@ func TestApprovalsREST(t *testing.T) {
 			require.Contains(t, string(deny.received()[0].body), `"accessRequestId"`)
 			require.Empty(t, a.actions.operations(id))
 		})
+
+		// An EXTERNAL approver comes from a real idn:access-request-dynamic-approver subscriber.
+		t.Run("external approver", func(t *testing.T) {
+			approver := newSubscriber(t, func(int, *http.Request, []byte) (int, string) {
+				return http.StatusOK, `{"id": "g3", "name": "g3", "type": "IDENTITY"}`
+			})
+			a.subscribe(t, "idn:access-request-dynamic-approver", "dynamic approver", approver.URL, "", map[string]any{"responseDeadline": "PT5S"})
+			rel := a.relationship(t, func(string) string {
+				return `[{"name": "manager", "approvers": [{"type": "MANAGER_OF_RECIPIENT"}]}, {"name": "external", "approvers": [{"type": "EXTERNAL"}]}]`
+			})
+			id := a.request(t, rel)
+			a.decide(t, "mgr", "approve", id)
+			f := a.waitFor(t, id, "the external approver is added", func(f map[string]any) bool { return len(approverIDs(f)) == 1 })
+			require.Equal(t, []string{"g3"}, approverIDs(f))
+			require.Equal(t, "APPROVED", a.decide(t, "g3", "approve", id)["status"])
+			a.waitFor(t, id, "provisioned", func(f map[string]any) bool { return actionFlow(f, "GRANT") != "" })
+			require.Equal(t, []string{"GRANT:prov-chain"}, a.actions.operations(id))
+		})
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		run(t, startApprovals(t, storage.Config{SQLiteSynchronous: "NORMAL"}))

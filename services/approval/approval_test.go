@@ -429,3 +429,39 @@ func TestPreApproval(t *testing.T) {
 		require.Empty(t, w.srv.Actions.CallsFor(id))
 	})
 }
+
+// TestExternalApprover: an EXTERNAL approver is asked of the idn:access-request-dynamic-approver
+// trigger when its level starts; the identity it names approves. A level whose only approver is
+// EXTERNAL fails when the trigger has no subscriber, and the recipient named by the trigger is
+// replaced by their manager.
+func TestExternalApprover(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		w := setup(t, backend, func(levels []*approvalv1.ApprovalLevel, _ string) {
+			levels[1].Approvers = []*approvalv1.Approver{{Type: "EXTERNAL"}}
+			levels[1].ApprovalCriteria = nil
+		})
+		w.srv.Events.SetAnswer("idn:access-request-dynamic-approver", func() (string, map[string]any) {
+			return "SUCCEEDED", map[string]any{"id": "g3", "name": "g3", "type": "IDENTITY"}
+		})
+		id := w.request(t, "alice")
+		w.approve(t, "mgr", id)
+		f := w.waitFor(t, id, "the external approver is added", func(f *approvalv1.Approval) bool { return len(f.GetApprovers()) == 1 })
+		require.Equal(t, []string{"g3"}, pendingIDs(f))
+		require.Equal(t, "APPROVED", w.approve(t, "g3", id).GetStatus())
+		w.waitFor(t, id, "provisioned", func(f *approvalv1.Approval) bool { return f.GetActionFlowIds()["GRANT"] != "" })
+
+		w.srv.Events.SetAnswer("idn:access-request-dynamic-approver", func() (string, map[string]any) {
+			return "SUCCEEDED", map[string]any{"id": "alice", "name": "alice", "type": "IDENTITY"}
+		})
+		id = w.request(t, "g1")
+		w.approve(t, "mgr", id)
+		f = w.waitFor(t, id, "the recipient is replaced", func(f *approvalv1.Approval) bool { return len(f.GetApprovers()) == 1 })
+		require.Equal(t, []string{"mgr"}, pendingIDs(f), "alice is the recipient: her manager approves instead")
+
+		w.srv.Events.SetAnswer("idn:access-request-dynamic-approver", nil)
+		id = w.request(t, "alice")
+		w.approve(t, "mgr", id)
+		f = w.waitFor(t, id, "no subscriber: nobody approves the level", func(f *approvalv1.Approval) bool { return f.GetStatus() == "FAILED" })
+		require.Empty(t, w.srv.Actions.CallsFor(id))
+	})
+}

@@ -663,7 +663,8 @@ type Approver struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// USER (id: an identity), GROUP (id: a group; any member, or the criteria's quorum),
 	// MANAGER_OF_RECIPIENT, MANAGER_OF_REQUESTER, RELATIONSHIP_OWNER, SOURCE_OWNER, or EXTERNAL
-	// (asks the idn:access-request-dynamic-approver trigger; not supported yet).
+	// (when the level starts, the idn:access-request-dynamic-approver trigger is asked, through
+	// trigger-ingest, for an identity or group to add; it must be one the service knows).
 	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
 	// The identity (USER) or group (GROUP) ID.
 	Id            string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
@@ -1373,7 +1374,8 @@ type Decision struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// APPROVE, REJECT, REASSIGN, COMMENT, CANCEL, AUTO_APPROVE, SUBSTITUTE, LEVEL_STARTED,
 	// REMIND, ESCALATE, TIMEOUT, EXPIRE, REVIEW_STARTED, REVIEW_APPROVE, REVIEW_REJECT, FAIL,
-	// PRE_APPROVAL_REQUESTED, PRE_APPROVE, PRE_REJECT, PRE_APPROVAL_SKIPPED.
+	// PRE_APPROVAL_REQUESTED, PRE_APPROVE, PRE_REJECT, PRE_APPROVAL_SKIPPED, EXTERNAL_REQUESTED,
+	// EXTERNAL_ADDED, EXTERNAL_SKIPPED.
 	Action string `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
 	// The level the decision applies to (0-based), or -1 for the flow as a whole.
 	Level int32 `protobuf:"varint,3,opt,name=level,proto3" json:"level,omitempty"`

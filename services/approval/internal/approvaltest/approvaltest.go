@@ -88,24 +88,32 @@ func (a *Actions) CallsFor(flowID string) []*actionv1.StartActionFlowRequest {
 }
 
 // Events is a test double of trigger-ingest's EventService that records published events
-// (idempotently on their keys) and plays a pre-approval subscriber: PreApproval, when set,
-// gives the delivery of each idn:access-request-pre-approval event (status and output); unset,
-// the trigger has no subscriber.
+// (idempotently on their keys) and plays REQUEST_RESPONSE subscribers: the answer set for a
+// trigger gives the delivery of each of its events (status and output); a trigger without one
+// has no subscriber.
 type Events struct {
 	triggerv1.UnimplementedEventServiceServer
 
-	mu          sync.Mutex
-	events      []*triggerv1.PublishEventRequest
-	keys        map[string]string
-	preApproval map[string]bool // event ids of pre-approval events
-	PreApproval func() (status string, output map[string]any)
+	mu      sync.Mutex
+	events  []*triggerv1.PublishEventRequest
+	keys    map[string]string
+	trigger map[string]string // trigger of each event id
+	answers map[string]func() (status string, output map[string]any)
 }
 
-// SetPreApproval sets the pre-approval subscriber's behaviour.
-func (e *Events) SetPreApproval(fn func() (string, map[string]any)) {
+// SetAnswer sets how trigger's subscriber answers (nil: no subscriber).
+func (e *Events) SetAnswer(trigger string, fn func() (string, map[string]any)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.PreApproval = fn
+	if e.answers == nil {
+		e.answers = map[string]func() (string, map[string]any){}
+	}
+	e.answers[trigger] = fn
+}
+
+// SetPreApproval sets the idn:access-request-pre-approval subscriber's answers.
+func (e *Events) SetPreApproval(fn func() (string, map[string]any)) {
+	e.SetAnswer("idn:access-request-pre-approval", fn)
 }
 
 // PublishEvent records the event once per idempotency key.
@@ -113,7 +121,7 @@ func (e *Events) PublishEvent(_ context.Context, req *triggerv1.PublishEventRequ
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.keys == nil {
-		e.keys, e.preApproval = map[string]string{}, map[string]bool{}
+		e.keys, e.trigger = map[string]string{}, map[string]string{}
 	}
 	if id, ok := e.keys[req.GetIdempotencyKey()]; ok && req.GetIdempotencyKey() != "" {
 		return &triggerv1.PublishEventResponse{Id: id}, nil
@@ -121,13 +129,11 @@ func (e *Events) PublishEvent(_ context.Context, req *triggerv1.PublishEventRequ
 	id := ids.New()
 	e.keys[req.GetIdempotencyKey()] = id
 	e.events = append(e.events, req)
-	if req.GetTriggerId() == "idn:access-request-pre-approval" {
-		e.preApproval[id] = true
-	}
+	e.trigger[id] = req.GetTriggerId()
 	return &triggerv1.PublishEventResponse{Id: id}, nil
 }
 
-// ListDeliveries answers the delivery of a pre-approval event (filters: eventId eq "<id>").
+// ListDeliveries answers the delivery of a REQUEST_RESPONSE event (filters: eventId eq "<id>").
 func (e *Events) ListDeliveries(_ context.Context, req *triggerv1.ListDeliveriesRequest) (*triggerv1.ListDeliveriesResponse, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -135,11 +141,12 @@ func (e *Events) ListDeliveries(_ context.Context, req *triggerv1.ListDeliveries
 	if _, err := fmt.Sscanf(req.GetFilters(), "eventId eq %q", &id); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "filters: %v", err)
 	}
-	if !e.preApproval[id] || e.PreApproval == nil {
+	answer := e.answers[e.trigger[id]]
+	if answer == nil {
 		return &triggerv1.ListDeliveriesResponse{}, nil
 	}
-	st, out := e.PreApproval()
-	d := &triggerv1.Delivery{Id: ids.New(), EventId: id, TriggerId: "idn:access-request-pre-approval", Status: st}
+	st, out := answer()
+	d := &triggerv1.Delivery{Id: ids.New(), EventId: id, TriggerId: e.trigger[id], Status: st}
 	if st == "FAILED" {
 		d.Error = "deadline passed"
 	}

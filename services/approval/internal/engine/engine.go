@@ -79,6 +79,8 @@ type Effects struct {
 	Decisions []*approvalv1.Decision
 	// PreApprovals ask the pre-approval trigger.
 	PreApprovals []jobargs.PreApproval
+	// DynamicApprovers ask the dynamic-approver trigger for a level's EXTERNAL approver.
+	DynamicApprovers []jobargs.DynamicApprover
 }
 
 // Step is one change of one flow: the flow (modified in place), what it needs to read, and
@@ -175,7 +177,12 @@ func (s *Step) enterLevel(ctx context.Context, i int) error {
 		action = "REVIEW_STARTED"
 	}
 	s.record(&approvalv1.Decision{Action: action, Level: f.GetLevel(), Comment: level.GetName()})
-	if len(assignments) == 0 {
+	external := slices.ContainsFunc(level.GetApprovers(), func(a *approvalv1.Approver) bool { return a.GetType() == "EXTERNAL" })
+	if external {
+		s.record(&approvalv1.Decision{Action: "EXTERNAL_REQUESTED", Level: f.GetLevel(), Comment: "asking the idn:access-request-dynamic-approver trigger"})
+		s.Effects.DynamicApprovers = append(s.Effects.DynamicApprovers, jobargs.DynamicApprover{FlowID: f.GetId(), Epoch: f.GetEpoch()})
+	}
+	if len(assignments) == 0 && !external {
 		f.Status = StatusFailed
 		f.CompletedDate = s.ts()
 		s.record(&approvalv1.Decision{Action: "FAIL", Level: f.GetLevel(), Comment: "no eligible approver for this level"})
@@ -270,6 +277,7 @@ func (s *Step) resolve(ctx context.Context, level *approvalv1.ApprovalLevel) ([]
 			if rel.GetSourceOwnerId() != "" {
 				err = add(rel.GetSourceOwnerId(), "SOURCE_OWNER")
 			}
+		case "EXTERNAL": // asked of the dynamic-approver trigger once the level has started
 		default:
 			s.record(&approvalv1.Decision{Action: "SUBSTITUTE", Level: f.GetLevel(), Comment: "approver type " + ap.GetType() + " is not supported"})
 		}
@@ -736,4 +744,74 @@ func (s *Step) PreApproved(ctx context.Context, a PreApprovalAnswer) (bool, erro
 	}
 	f.Status = StatusPending
 	return true, s.startLevels(ctx)
+}
+
+// ExternalAnswer is what the dynamic-approver trigger said.
+type ExternalAnswer struct {
+	// NoSubscriber: nobody subscribes to the trigger.
+	NoSubscriber bool
+	// Failed is why no answer came.
+	Failed string
+	// ID and Type (IDENTITY or GOVERNANCE_GROUP) name the approver to add; empty adds none.
+	ID, Name, Type string
+}
+
+// ExternalApprover adds the dynamic-approver trigger's answer to the level of epoch (false when
+// the flow moved on). The approver must be an identity or group the service knows; the
+// recipient and requester are replaced by their managers as for any approver. A level left
+// with no approver at all fails the flow.
+func (s *Step) ExternalApprover(ctx context.Context, epoch int64, a ExternalAnswer) (bool, error) {
+	f := s.Flow
+	if !Open(f) || f.GetEpoch() != epoch {
+		return false, nil
+	}
+	var candidates []string
+	switch {
+	case a.NoSubscriber:
+		s.record(&approvalv1.Decision{Action: "EXTERNAL_SKIPPED", Level: f.GetLevel(), Comment: "idn:access-request-dynamic-approver has no subscriber"})
+	case a.Failed != "":
+		s.record(&approvalv1.Decision{Action: "EXTERNAL_SKIPPED", Level: f.GetLevel(), Comment: "dynamic approver: " + a.Failed})
+	case a.ID == "":
+		s.record(&approvalv1.Decision{Action: "EXTERNAL_SKIPPED", Level: f.GetLevel(), Comment: "the dynamic approver added nobody"})
+	case a.Type == "GOVERNANCE_GROUP":
+		g, err := s.Dir.Group(ctx, a.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			s.record(&approvalv1.Decision{Action: "EXTERNAL_SKIPPED", Level: f.GetLevel(), Comment: "dynamic approver: unknown group " + a.ID})
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+		candidates = g.GetMemberIds()
+	default:
+		candidates = []string{a.ID}
+	}
+	serialLevel := f.GetApprovalCriteria().GetType() == "SERIAL"
+	for _, id := range candidates {
+		reason := "EXTERNAL"
+		ident, err := s.eligible(ctx, id, &reason)
+		if err != nil {
+			return false, err
+		}
+		if ident == nil || slices.ContainsFunc(f.GetAssignments(), func(x *approvalv1.Assignment) bool { return x.GetApprover().GetIdentityId() == ident.GetId() }) {
+			continue
+		}
+		st := assignPending
+		if serialLevel && len(f.GetApprovers()) > 0 {
+			st = assignWaiting
+		}
+		f.Assignments = append(f.Assignments, &approvalv1.Assignment{Approver: ApprovalIdentity(ident), Status: st, Reason: reason})
+		s.record(&approvalv1.Decision{Action: "EXTERNAL_ADDED", Level: f.GetLevel(), ReassignedTo: ApprovalIdentity(ident), Comment: a.Name})
+		s.syncApprovers()
+	}
+	if len(f.GetApprovers()) == 0 && !slices.ContainsFunc(f.GetAssignments(), func(x *approvalv1.Assignment) bool {
+		return x.GetStatus() == assignApproved || x.GetStatus() == assignWaiting
+	}) {
+		f.Epoch++
+		f.Status = StatusFailed
+		f.CompletedDate = s.ts()
+		s.record(&approvalv1.Decision{Action: "FAIL", Level: f.GetLevel(), Comment: "no eligible approver for this level"})
+	}
+	s.syncApprovers()
+	return true, nil
 }

@@ -16,6 +16,7 @@ const (
 	TriggerAccessRequested = "idn:access-requested"
 	TriggerPostApproval    = "idn:access-request-post-approval"
 	TriggerPreApproval     = "idn:access-request-pre-approval"
+	TriggerDynamicApprover = "idn:access-request-dynamic-approver"
 )
 
 type identityRef struct {
@@ -83,6 +84,12 @@ func Requested(req *approvalv1.AccessRequest, requester, recipient *approvalv1.A
 // the flow's relationship; published once per flow (key "<flow id>:pre-approval").
 func PreApprovalInput(f *approvalv1.Approval, req *approvalv1.AccessRequest, rel *approvalv1.Relationship) (jobargs.Publish, error) {
 	return submitted(TriggerPreApproval, f.GetId()+":pre-approval", req, f.GetRequester(), f.GetRequestee(), []*approvalv1.Relationship{rel})
+}
+
+// DynamicApproverInput is the idn:access-request-dynamic-approver input of one flow's level
+// (epoch), published once per level (key "<flow id>:dynamic-approver:<epoch>").
+func DynamicApproverInput(f *approvalv1.Approval, req *approvalv1.AccessRequest, rel *approvalv1.Relationship, epoch int64) (jobargs.Publish, error) {
+	return submitted(TriggerDynamicApprover, fmt.Sprintf("%s:dynamic-approver:%d", f.GetId(), epoch), req, f.GetRequester(), f.GetRequestee(), []*approvalv1.Relationship{rel})
 }
 
 func submitted(trigger, key string, req *approvalv1.AccessRequest, requester, recipient *approvalv1.ApprovalIdentity, rels []*approvalv1.Relationship) (jobargs.Publish, error) {

@@ -87,3 +87,19 @@ func (PreApproval) Kind() string { return "approval_pre_approval" }
 func (PreApproval) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: river.QueueDefault, MaxAttempts: 25}
 }
+
+// DynamicApprover asks the idn:access-request-dynamic-approver trigger for the EXTERNAL
+// approver of a flow's level (the level of Epoch) and adds the answer; it snoozes while the
+// invocation awaits its subscriber's response.
+type DynamicApprover struct {
+	FlowID string `json:"flow_id"`
+	Epoch  int64  `json:"epoch"`
+}
+
+// Kind names the job.
+func (DynamicApprover) Kind() string { return "approval_dynamic_approver" }
+
+// InsertOpts puts the job on the default queue; River retries it with backoff.
+func (DynamicApprover) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: river.QueueDefault, MaxAttempts: 25}
+}

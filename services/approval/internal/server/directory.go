@@ -300,8 +300,6 @@ func checkChain(ctx context.Context, r *store.Reader, c *approvalv1.ApprovalChai
 				} else if err != nil {
 					return err
 				}
-			case "EXTERNAL":
-				return apierror.InvalidField(field+".type", "EXTERNAL approvers (the idn:access-request-dynamic-approver trigger) are not supported yet")
 			}
 		}
 		if e := l.GetEscalationConfig(); e.GetEnabled() {

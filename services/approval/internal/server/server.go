@@ -155,6 +155,11 @@ func apply(ctx context.Context, tx *store.Tx, st *engine.Step, request *approval
 			return fmt.Errorf("start action flow: %w", err)
 		}
 	}
+	for _, d := range st.Effects.DynamicApprovers {
+		if err := tx.InsertJob(ctx, d, nil); err != nil {
+			return fmt.Errorf("ask dynamic approver: %w", err)
+		}
+	}
 	for _, d := range st.Effects.Decisions {
 		job, err := events.PostApproval(st.Flow, st.Relationship, request, d)
 		if err != nil {

@@ -59,6 +59,7 @@ func (w *Workers) Add(workers *river.Workers) {
 	river.AddWorker(workers, river.WorkFunc(w.startAction))
 	river.AddWorker(workers, river.WorkFunc(w.publish))
 	river.AddWorker(workers, river.WorkFunc(w.preApproval))
+	river.AddWorker(workers, river.WorkFunc(w.dynamicApprover))
 }
 
 func (w *Workers) attached() (*store.Store, error) {
@@ -120,6 +121,11 @@ func insertEffects(ctx context.Context, tx *store.Tx, step *engine.Step) error {
 	for _, a := range step.Effects.StartActions {
 		if err := tx.InsertJob(ctx, a, nil); err != nil {
 			return fmt.Errorf("start action flow: %w", err)
+		}
+	}
+	for _, d := range step.Effects.DynamicApprovers {
+		if err := tx.InsertJob(ctx, d, nil); err != nil {
+			return fmt.Errorf("ask dynamic approver: %w", err)
 		}
 	}
 	return nil
@@ -303,49 +309,127 @@ func (w *Workers) preApproval(ctx context.Context, job *river.Job[jobargs.PreApp
 	})
 }
 
+// invocation is the outcome of a REQUEST_RESPONSE invocation as trigger-ingest reports it.
+type invocation struct {
+	// none: the trigger has no subscriber.
+	none bool
+	// pending: the subscriber has not answered yet.
+	pending bool
+	// failed is why the invocation failed (refused input, deadline passed, bad answer).
+	failed string
+	// output is the subscriber's answer.
+	output map[string]*structpb.Value
+}
+
+// invoke publishes a REQUEST_RESPONSE trigger's input (idempotently: every run finds the same
+// event) and reads the invocation's outcome from the event's deliveries.
+func (w *Workers) invoke(ctx context.Context, pub jobargs.Publish) (invocation, error) {
+	client, err := w.eventClient()
+	if err != nil {
+		return invocation{}, err
+	}
+	ev := &structpb.Struct{}
+	if err := ev.UnmarshalJSON(pub.Event); err != nil {
+		return invocation{}, err
+	}
+	published, err := client.PublishEvent(ctx, &triggerv1.PublishEventRequest{TriggerId: pub.TriggerID, Event: ev, IdempotencyKey: pub.Key})
+	switch status.Code(err) {
+	case codes.OK:
+	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition:
+		return invocation{failed: "trigger-ingest refused the " + pub.TriggerID + " input: " + status.Convert(err).Message()}, nil
+	default:
+		return invocation{}, fmt.Errorf("publish %s input: %w", pub.TriggerID, err)
+	}
+	deliveries, err := client.ListDeliveries(ctx, &triggerv1.ListDeliveriesRequest{Filters: fmt.Sprintf("eventId eq %q", published.GetId())})
+	if err != nil {
+		return invocation{}, fmt.Errorf("%s invocation status: %w", pub.TriggerID, err)
+	}
+	if len(deliveries.GetDeliveries()) == 0 {
+		return invocation{none: true}, nil
+	}
+	d := deliveries.GetDeliveries()[0]
+	switch d.GetStatus() {
+	case "SUCCEEDED":
+		return invocation{output: d.GetOutput().GetStructValue().GetFields()}, nil
+	case "FAILED":
+		reason := d.GetError()
+		if reason == "" {
+			reason = "the subscriber did not answer"
+		}
+		return invocation{failed: reason}, nil
+	default:
+		return invocation{pending: true}, nil
+	}
+}
+
 // askPreApproval returns the pre-approval answer, or nil while the subscriber has not answered.
 func (w *Workers) askPreApproval(ctx context.Context, f *approvalv1.Approval, req *approvalv1.AccessRequest, rel *approvalv1.Relationship) (*engine.PreApprovalAnswer, error) {
 	pub, err := events.PreApprovalInput(f, req, rel)
 	if err != nil {
 		return nil, err
 	}
-	client, err := w.eventClient()
-	if err != nil {
+	inv, err := w.invoke(ctx, pub)
+	switch {
+	case err != nil || inv.pending:
 		return nil, err
-	}
-	ev := &structpb.Struct{}
-	if err := ev.UnmarshalJSON(pub.Event); err != nil {
-		return nil, err
-	}
-	published, err := client.PublishEvent(ctx, &triggerv1.PublishEventRequest{TriggerId: pub.TriggerID, Event: ev, IdempotencyKey: pub.Key})
-	switch status.Code(err) {
-	case codes.OK:
-	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition:
-		return &engine.PreApprovalAnswer{Failed: "trigger-ingest refused the pre-approval input: " + status.Convert(err).Message()}, nil
-	default:
-		return nil, fmt.Errorf("publish pre-approval input: %w", err)
-	}
-	deliveries, err := client.ListDeliveries(ctx, &triggerv1.ListDeliveriesRequest{Filters: fmt.Sprintf("eventId eq %q", published.GetId())})
-	if err != nil {
-		return nil, fmt.Errorf("pre-approval invocation status: %w", err)
-	}
-	if len(deliveries.GetDeliveries()) == 0 {
+	case inv.none:
 		return &engine.PreApprovalAnswer{NoSubscriber: true}, nil
+	case inv.failed != "":
+		return &engine.PreApprovalAnswer{Failed: inv.failed}, nil
 	}
-	d := deliveries.GetDeliveries()[0]
-	switch d.GetStatus() {
-	case "SUCCEEDED":
-		out := d.GetOutput().GetStructValue().GetFields()
-		return &engine.PreApprovalAnswer{
-			Approved: out["approved"].GetBoolValue(), Comment: out["comment"].GetStringValue(), Approver: out["approver"].GetStringValue(),
-		}, nil
-	case "FAILED":
-		reason := d.GetError()
-		if reason == "" {
-			reason = "the subscriber did not answer"
+	out := inv.output
+	return &engine.PreApprovalAnswer{Approved: out["approved"].GetBoolValue(), Comment: out["comment"].GetStringValue(), Approver: out["approver"].GetStringValue()}, nil
+}
+
+// dynamicApprover asks the idn:access-request-dynamic-approver trigger for a level's EXTERNAL
+// approver and adds the answer, unless the flow left that level meanwhile.
+func (w *Workers) dynamicApprover(ctx context.Context, job *river.Job[jobargs.DynamicApprover]) error {
+	st, err := w.attached()
+	if err != nil {
+		return err
+	}
+	r := st.Read()
+	f, err := r.Approval(ctx, job.Args.FlowID)
+	if err != nil || !engine.Open(f) || f.GetEpoch() != job.Args.Epoch {
+		return err
+	}
+	ctx = withTracking(ctx, f.GetTrackingNumber())
+	req, err := r.Request(ctx, f.GetAccessRequestId())
+	if err != nil {
+		return err
+	}
+	rel, err := r.Relationship(ctx, f.GetRelationshipId())
+	if err != nil {
+		return err
+	}
+	pub, err := events.DynamicApproverInput(f, req, rel, job.Args.Epoch)
+	if err != nil {
+		return err
+	}
+	inv, err := w.invoke(ctx, pub)
+	if err != nil {
+		return err
+	}
+	if inv.pending {
+		return river.JobSnooze(preApprovalPoll)
+	}
+	answer := engine.ExternalAnswer{NoSubscriber: inv.none, Failed: inv.failed}
+	if inv.output != nil {
+		answer.ID, answer.Name, answer.Type = inv.output["id"].GetStringValue(), inv.output["name"].GetStringValue(), inv.output["type"].GetStringValue()
+	}
+	return st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		f, err := tx.Flow(ctx, job.Args.FlowID)
+		if err != nil {
+			return err
 		}
-		return &engine.PreApprovalAnswer{Failed: reason}, nil
-	default:
-		return nil, nil
-	}
+		step := &engine.Step{Flow: f.Approval, Relationship: rel, Dir: tx.Reader(), Now: w.now().UTC().Truncate(time.Millisecond)}
+		changed, err := step.ExternalApprover(ctx, job.Args.Epoch, answer)
+		if err != nil || !changed {
+			return err
+		}
+		if err := tx.SaveFlow(ctx, f); err != nil {
+			return err
+		}
+		return insertEffects(ctx, tx, step)
+	})
 }
