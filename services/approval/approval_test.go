@@ -461,7 +461,7 @@ func TestExternalApprover(t *testing.T) {
 		w.srv.Events.SetAnswer("idn:access-request-dynamic-approver", nil)
 		id = w.request(t, "alice")
 		w.approve(t, "mgr", id)
-		f = w.waitFor(t, id, "no subscriber: nobody approves the level", func(f *approvalv1.Approval) bool { return f.GetStatus() == "FAILED" })
+		w.waitFor(t, id, "no subscriber: nobody approves the level", func(f *approvalv1.Approval) bool { return f.GetStatus() == "FAILED" })
 		require.Empty(t, w.srv.Actions.CallsFor(id))
 	})
 }
