@@ -45,10 +45,13 @@ func (Timer) InsertOpts() river.InsertOpts {
 }
 
 // StartAction asks action-execution to run the relationship's provisioning (GRANT) or
-// deprovisioning (REVOKE) chain for a flow, idempotently on "<flow id>:<operation>".
+// deprovisioning (REVOKE) chain for a flow, idempotently on "<flow id>:<operation>", then
+// publishes Events, the events of the decision that caused it (one job instead of one per
+// call: every step is idempotent, so a retry of the whole job is safe).
 type StartAction struct {
-	FlowID    string `json:"flow_id"`
-	Operation string `json:"operation"`
+	FlowID    string    `json:"flow_id"`
+	Operation string    `json:"operation"`
+	Events    []Publish `json:"events,omitempty"`
 }
 
 // Kind names the job.

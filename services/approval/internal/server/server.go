@@ -29,6 +29,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/tracking"
 	"github.com/accessflow/accessflow/services/approval/internal/engine"
 	"github.com/accessflow/accessflow/services/approval/internal/events"
+	"github.com/accessflow/accessflow/services/approval/internal/jobargs"
 	"github.com/accessflow/accessflow/services/approval/internal/store"
 )
 
@@ -150,7 +151,18 @@ func apply(ctx context.Context, tx *store.Tx, st *engine.Step, request *approval
 			return fmt.Errorf("ask pre-approval: %w", err)
 		}
 	}
-	for _, a := range st.Effects.StartActions {
+	var published []jobargs.Publish
+	for _, d := range st.Effects.Decisions {
+		job, err := events.PostApproval(st.Flow, st.Relationship, request, d)
+		if err != nil {
+			return err
+		}
+		published = append(published, job)
+	}
+	for i, a := range st.Effects.StartActions {
+		if i == 0 { // the decision's events ride with the action-flow start
+			a.Events, published = published, nil
+		}
 		if err := tx.InsertJob(ctx, a, nil); err != nil {
 			return fmt.Errorf("start action flow: %w", err)
 		}
@@ -160,12 +172,8 @@ func apply(ctx context.Context, tx *store.Tx, st *engine.Step, request *approval
 			return fmt.Errorf("ask dynamic approver: %w", err)
 		}
 	}
-	for _, d := range st.Effects.Decisions {
-		job, err := events.PostApproval(st.Flow, st.Relationship, request, d)
-		if err != nil {
-			return err
-		}
-		if err := tx.InsertJob(ctx, job, nil); err != nil {
+	for _, e := range published {
+		if err := tx.InsertJob(ctx, e, nil); err != nil {
 			return fmt.Errorf("publish decision: %w", err)
 		}
 	}

@@ -30,10 +30,18 @@ const maxAttempts = 20
 // Store is the approval service's store.
 type Store struct {
 	backend storage.Backend
+	// group shares transactions among concurrent writers on SQLite's single connection.
+	group *groupCommit
 }
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
-func New(backend storage.Backend) *Store { return &Store{backend: backend} }
+func New(backend storage.Backend) *Store {
+	s := &Store{backend: backend}
+	if backend.Name() == storage.BackendSQLite {
+		s.group = &groupCommit{backend: backend}
+	}
+	return s
+}
 
 // Backend is the store's backend.
 func (s *Store) Backend() storage.Backend { return s.backend }
@@ -48,11 +56,17 @@ func (t *Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.Inse
 	return t.tx.InsertJob(ctx, args, opts)
 }
 
-// InTx runs fn in a transaction. When a flow write loses a race with another writer, the
-// whole of fn runs again on fresh reads.
+// InTx runs fn in a transaction (on SQLite, possibly shared with concurrent callers, each in a
+// savepoint of its own). When a flow write loses a race with another writer, the whole of fn
+// runs again on fresh reads.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.backend.InTx(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, &Tx{tx: tx}) })
+		var err error
+		if s.group != nil {
+			err = s.group.do(ctx, fn)
+		} else {
+			err = s.backend.InTx(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, &Tx{tx: tx}) })
+		}
 		if !errors.Is(err, errStale) || attempt >= maxAttempts {
 			return err
 		}

@@ -208,17 +208,28 @@ func (w *Workers) startAction(ctx context.Context, job *river.Job[jobargs.StartA
 	if err != nil {
 		return fmt.Errorf("start %s action flow of approval %s: %w", job.Args.Operation, f.GetId(), err)
 	}
-	return st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		f, err := tx.Flow(ctx, job.Args.FlowID)
+	if f.GetActionFlowIds()[job.Args.Operation] != resp.GetFlow().GetId() {
+		err := st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			f, err := tx.Flow(ctx, job.Args.FlowID)
+			if err != nil {
+				return err
+			}
+			if f.ActionFlowIds == nil {
+				f.ActionFlowIds = map[string]string{}
+			}
+			f.ActionFlowIds[job.Args.Operation] = resp.GetFlow().GetId()
+			return tx.SaveFlow(ctx, f)
+		})
 		if err != nil {
 			return err
 		}
-		if f.ActionFlowIds == nil {
-			f.ActionFlowIds = map[string]string{}
+	}
+	for _, ev := range job.Args.Events {
+		if err := w.publishOne(ctx, ev); err != nil {
+			return err
 		}
-		f.ActionFlowIds[job.Args.Operation] = resp.GetFlow().GetId()
-		return tx.SaveFlow(ctx, f)
-	})
+	}
+	return nil
 }
 
 // flowIdentity is an identity as action flows see it: the stored identity when it still
@@ -239,23 +250,30 @@ func flowIdentity(ctx context.Context, r *store.Reader, a *approvalv1.ApprovalId
 // publish publishes an event; an event trigger-ingest refuses (unknown trigger, invalid
 // payload) is logged and dropped, anything else is retried.
 func (w *Workers) publish(ctx context.Context, job *river.Job[jobargs.Publish]) error {
+	return w.publishOne(ctx, job.Args)
+}
+
+// publishOne publishes one event; a refusal is logged and dropped (nil), anything else is
+// returned for a retry.
+func (w *Workers) publishOne(ctx context.Context, p jobargs.Publish) error {
 	client, err := w.eventClient()
 	if err != nil {
 		return err
 	}
 	ev := &structpb.Struct{}
-	if err := ev.UnmarshalJSON(job.Args.Event); err != nil {
-		return river.JobCancel(fmt.Errorf("decode %s event: %w", job.Args.TriggerID, err))
+	if err := ev.UnmarshalJSON(p.Event); err != nil {
+		w.logger.ErrorContext(ctx, "undecodable event: dropped", "trigger", p.TriggerID, "key", p.Key, "error", err)
+		return nil
 	}
-	_, err = client.PublishEvent(ctx, &triggerv1.PublishEventRequest{TriggerId: job.Args.TriggerID, Event: ev, IdempotencyKey: job.Args.Key})
+	_, err = client.PublishEvent(ctx, &triggerv1.PublishEventRequest{TriggerId: p.TriggerID, Event: ev, IdempotencyKey: p.Key})
 	switch status.Code(err) {
 	case codes.OK:
 		return nil
 	case codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition:
-		w.logger.WarnContext(ctx, "event refused by trigger-ingest: dropped", "trigger", job.Args.TriggerID, "key", job.Args.Key, "error", err)
-		return river.JobCancel(err)
+		w.logger.WarnContext(ctx, "event refused by trigger-ingest: dropped", "trigger", p.TriggerID, "key", p.Key, "error", err)
+		return nil
 	default:
-		return fmt.Errorf("publish %s: %w", job.Args.TriggerID, err)
+		return fmt.Errorf("publish %s: %w", p.TriggerID, err)
 	}
 }
 
