@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -33,6 +34,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("FlowsAndAssignees", func(t *testing.T) { testFlows(t, newStore(t)) })
 	t.Run("ConcurrentFlowWrites", func(t *testing.T) { testConcurrentFlowWrites(t, newStore(t)) })
 	t.Run("RollbackKeepsNothing", func(t *testing.T) { testRollback(t, newStore(t)) })
+	t.Run("ConcurrentFailuresRollBackAlone", func(t *testing.T) { testConcurrentFailures(t, newStore(t)) })
 }
 
 var when = timestamppb.New(time.Date(2026, 11, 25, 10, 0, 0, 123_000_000, time.UTC))
@@ -282,4 +284,39 @@ func testRollback(t *testing.T, s *store.Store) {
 	require.ErrorIs(t, err, boom)
 	_, err = s.Read().Identity(t.Context(), "ghost")
 	require.ErrorIs(t, err, storage.ErrNotFound)
+}
+
+// testConcurrentFailures runs many transactions at once (on SQLite they share commits), half
+// of which fail after writing: exactly the others' writes remain.
+func testConcurrentFailures(t *testing.T, s *store.Store) {
+	const n = 40
+	boom := errors.New("boom")
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			err := s.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+				if err := tx.PutIdentity(ctx, identity(fmt.Sprint("id", i), "")); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					return boom
+				}
+				return nil
+			})
+			if i%2 == 1 {
+				assert.ErrorIs(t, err, boom)
+			} else {
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		_, err := s.Read().Identity(t.Context(), fmt.Sprint("id", i))
+		if i%2 == 1 {
+			require.ErrorIs(t, err, storage.ErrNotFound, "failed transaction %d left nothing", i)
+		} else {
+			require.NoError(t, err, "transaction %d committed", i)
+		}
+	}
 }
