@@ -96,7 +96,7 @@ func (w *benchWorld) flows(b *testing.B, rel string, n int) []string {
 // machine; "busy" runs the same while two clients keep starting two-level flows and deciding their
 // first level:
 //
-//	go test ./services/approval -run '^$' -bench Approve -benchtime 3000x
+//	go test ./services/approval -run '^$' -bench Approve -benchtime 1000x
 func BenchmarkApprove(b *testing.B) {
 	for _, backend := range []string{storage.BackendSQLite, storage.BackendPostgres} {
 		b.Run(backend, func(b *testing.B) {
