@@ -465,3 +465,78 @@ func TestExternalApprover(t *testing.T) {
 		require.Empty(t, w.srv.Actions.CallsFor(id))
 	})
 }
+
+// TestRequestLifecycle: cancellation by the requester only, bulk approval with per-flow
+// outcomes, reassignment, comments, the pending list of an approver, and a revoke marked as
+// such that runs the deprovisioning chain once.
+func TestRequestLifecycle(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		w := setup(t, backend, nil)
+		ctx := t.Context()
+		alice, mgr := w.as(t, "alice"), w.as(t, "mgr")
+
+		// Cancel: only the requester, only while pending.
+		first := w.request(t, "alice")
+		resp, err := w.admin.GetApproval(ctx, &approvalv1.GetApprovalRequest{Id: first})
+		require.NoError(t, err)
+		reqID := resp.GetApproval().GetAccessRequestId()
+		_, err = mgr.CancelAccessRequest(ctx, &approvalv1.CancelAccessRequestRequest{Id: reqID})
+		require.Equal(t, codes.PermissionDenied, status.Code(err), "%v", err)
+		_, err = alice.CancelAccessRequest(ctx, &approvalv1.CancelAccessRequestRequest{Id: reqID, Comment: "changed my mind"})
+		require.NoError(t, err)
+		require.Equal(t, "CANCELLED", w.flow(t, first).GetStatus())
+		_, err = alice.CancelAccessRequest(ctx, &approvalv1.CancelAccessRequestRequest{Id: reqID})
+		require.Equal(t, codes.FailedPrecondition, status.Code(err))
+
+		// Pending list and bulk approval: the cancelled flow fails alone.
+		a, b := w.request(t, "alice"), w.request(t, "alice")
+		list, err := mgr.ListApprovals(ctx, &approvalv1.ListApprovalsRequest{Mine: true})
+		require.NoError(t, err)
+		var pending []string
+		for _, f := range list.GetApprovals() {
+			pending = append(pending, f.GetId())
+		}
+		require.ElementsMatch(t, []string{a, b}, pending)
+		_, err = w.as(t, "g1").ListApprovals(ctx, &approvalv1.ListApprovalsRequest{ApproverId: "mgr"})
+		require.Equal(t, codes.PermissionDenied, status.Code(err), "an APPROVER lists only its own")
+		bulk, err := mgr.BulkApproveApprovals(ctx, &approvalv1.BulkApproveApprovalsRequest{ApprovalIds: []string{a, first, b}, Comment: "fine"})
+		require.NoError(t, err)
+		require.Equal(t, []string{"OK", "FAILED_PRECONDITION", "OK"},
+			[]string{bulk.GetResults()[0].GetStatus(), bulk.GetResults()[1].GetStatus(), bulk.GetResults()[2].GetStatus()})
+		require.Equal(t, int32(1), w.flow(t, a).GetLevel())
+
+		// Reassign g1's assignment to fallback, who approves; comments are kept.
+		re, err := w.as(t, "g1").ReassignApproval(ctx, &approvalv1.ReassignApprovalRequest{Id: a, ReassignTo: "fallback", Comment: "on leave"})
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{"g2", "g3", "fallback"}, pendingIDs(re.GetApproval()))
+		_, err = w.as(t, "g1").ApproveApproval(ctx, &approvalv1.ApproveApprovalRequest{Id: a})
+		require.Equal(t, codes.PermissionDenied, status.Code(err), "g1 handed its assignment over")
+		_, err = w.as(t, "g2").ReassignApproval(ctx, &approvalv1.ReassignApprovalRequest{Id: a, ReassignTo: "ghost"})
+		require.Equal(t, codes.InvalidArgument, status.Code(err))
+		require.Equal(t, "reassignTo", fieldOf(err))
+		c, err := w.as(t, "g2").CommentApproval(ctx, &approvalv1.CommentApprovalRequest{Id: a, Comment: "looking"})
+		require.NoError(t, err)
+		require.Equal(t, "looking", c.GetApproval().GetComments()[len(c.GetApproval().GetComments())-1].GetComment())
+		w.approve(t, "fallback", a)
+		require.Equal(t, "APPROVED", w.approve(t, "g2", a).GetStatus())
+
+		// A revoke is marked as one and runs the deprovisioning chain, once.
+		rv, err := w.admin.CreateAccessRequest(ctx, &approvalv1.CreateAccessRequestRequest{AccessRequest: &approvalv1.AccessRequest{
+			RequestType: "REVOKE", RequesterId: "alice", RecipientId: "alice", RelationshipIds: []string{w.rel},
+		}})
+		require.NoError(t, err)
+		id := rv.GetAccessRequest().GetApprovalIds()[0]
+		f := w.flow(t, id)
+		require.True(t, f.GetIsRevoke())
+		require.Equal(t, "REVOKE", f.GetOperation())
+		w.approve(t, "mgr", id)
+		w.approve(t, "g1", id)
+		require.Equal(t, "APPROVED", w.approve(t, "g3", id).GetStatus())
+		w.waitFor(t, id, "deprovisioned", func(f *approvalv1.Approval) bool { return f.GetActionFlowIds()["REVOKE"] != "" })
+		calls := w.srv.Actions.CallsFor(id)
+		require.Len(t, calls, 1)
+		require.Equal(t, "deprov-chain", calls[0].GetChainId())
+		require.Equal(t, "REVOKE", calls[0].GetContext().GetOperation())
+		require.Nil(t, w.flow(t, id).GetGrant(), "a revoke grants nothing")
+	})
+}
