@@ -6,6 +6,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
+	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
 )
@@ -42,5 +43,8 @@ var routes = []struct {
 	}},
 	{"accessflow.action.v1.ActionService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 		return actionv1.RegisterActionServiceHandler(ctx, mux, b.Action)
+	}},
+	{"accessflow.approval.v1.ApprovalService", func(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+		return approvalv1.RegisterApprovalServiceHandler(ctx, mux, b.Approval)
 	}},
 }

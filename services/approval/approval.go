@@ -1,13 +1,19 @@
-// Package approval is the approval service: approvable relationships, approval chains and the approval flows of access requests.
-// Spec tells the service runner how to open, register and run it.
+// Package approval is the approval service: approvable relationships, approval chains,
+// identities and groups, access requests and their approval flows. Spec tells the service
+// runner how to open, register and run it.
 package approval
 
 import (
-	"io/fs"
+	"github.com/riverqueue/river"
 
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	"github.com/accessflow/accessflow/pkg/grpcserver"
+	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/services/approval/internal/server"
+	"github.com/accessflow/accessflow/services/approval/internal/sources"
+	"github.com/accessflow/accessflow/services/approval/internal/store"
+	"github.com/accessflow/accessflow/services/approval/internal/workers"
 )
 
 // Name of the service: its SQLite file and PostgreSQL schema.
@@ -16,14 +22,25 @@ const Name = service.Approval
 // DefaultGRPCAddr is the service's default gRPC listen address.
 const DefaultGRPCAddr = ":9093"
 
-// Spec describes the service to the service runner. Until its RPCs land, the service owns its
-// store (River's tables, migrated at start) and reports health like every other.
+// Spec describes the service to the service runner.
 func Spec() service.Spec {
+	// River needs the workers when the backend opens, before the store they use exists;
+	// Register attaches the store, and no job runs before the service does.
+	w := workers.New()
 	return service.Spec{
 		Name:       Name,
-		Migrations: func(string) (fs.FS, error) { return nil, nil },
-		Register: func(srv *grpcserver.Server, _ service.Deps) error {
-			srv.Register(&approvalv1.ApprovalService_ServiceDesc, approvalv1.UnimplementedApprovalServiceServer{})
+		Migrations: store.Migrations,
+		Jobs: func() jobs.Config {
+			rw := river.NewWorkers()
+			w.Add(rw)
+			jc := jobs.DefaultConfig()
+			jc.Workers = rw
+			return jc
+		},
+		Register: func(srv *grpcserver.Server, deps service.Deps) error {
+			st := store.New(deps.Backend)
+			w.Attach(st, deps.Peers, deps.Logger)
+			srv.Register(&approvalv1.ApprovalService_ServiceDesc, server.New(st, server.WithSources(sources.New(deps.Peers))))
 			return nil
 		},
 	}

@@ -7,9 +7,13 @@
 package approvalv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/accessflow/accessflow/api/accessflow/type/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,20 +24,3621 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PutIdentityRequest carries the identity to store.
+type PutIdentityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the identity.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The identity; id, created and modified are ignored.
+	Identity      *Identity `protobuf:"bytes,2,opt,name=identity,proto3" json:"identity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutIdentityRequest) Reset() {
+	*x = PutIdentityRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutIdentityRequest) ProtoMessage() {}
+
+func (x *PutIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutIdentityRequest.ProtoReflect.Descriptor instead.
+func (*PutIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PutIdentityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PutIdentityRequest) GetIdentity() *Identity {
+	if x != nil {
+		return x.Identity
+	}
+	return nil
+}
+
+// PutIdentityResponse carries the stored identity.
+type PutIdentityResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored identity.
+	Identity      *Identity `protobuf:"bytes,1,opt,name=identity,proto3" json:"identity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutIdentityResponse) Reset() {
+	*x = PutIdentityResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutIdentityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutIdentityResponse) ProtoMessage() {}
+
+func (x *PutIdentityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutIdentityResponse.ProtoReflect.Descriptor instead.
+func (*PutIdentityResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PutIdentityResponse) GetIdentity() *Identity {
+	if x != nil {
+		return x.Identity
+	}
+	return nil
+}
+
+// GetIdentityRequest names a identity.
+type GetIdentityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the identity.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetIdentityRequest) Reset() {
+	*x = GetIdentityRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetIdentityRequest) ProtoMessage() {}
+
+func (x *GetIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetIdentityRequest.ProtoReflect.Descriptor instead.
+func (*GetIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetIdentityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetIdentityResponse carries the identity.
+type GetIdentityResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The identity.
+	Identity      *Identity `protobuf:"bytes,1,opt,name=identity,proto3" json:"identity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetIdentityResponse) Reset() {
+	*x = GetIdentityResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetIdentityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetIdentityResponse) ProtoMessage() {}
+
+func (x *GetIdentityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetIdentityResponse.ProtoReflect.Descriptor instead.
+func (*GetIdentityResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetIdentityResponse) GetIdentity() *Identity {
+	if x != nil {
+		return x.Identity
+	}
+	return nil
+}
+
+// ListIdentitiesRequest pages and filters identities.
+type ListIdentitiesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter in the reference collection syntax; the fields each list accepts are in its docs.
+	Filters       string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIdentitiesRequest) Reset() {
+	*x = ListIdentitiesRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIdentitiesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIdentitiesRequest) ProtoMessage() {}
+
+func (x *ListIdentitiesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIdentitiesRequest.ProtoReflect.Descriptor instead.
+func (*ListIdentitiesRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListIdentitiesRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListIdentitiesRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListIdentitiesRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListIdentitiesRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+// ListIdentitiesResponse carries one page.
+type ListIdentitiesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Identities    []*Identity `protobuf:"bytes,1,rep,name=identities,proto3" json:"identities,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIdentitiesResponse) Reset() {
+	*x = ListIdentitiesResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIdentitiesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIdentitiesResponse) ProtoMessage() {}
+
+func (x *ListIdentitiesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIdentitiesResponse.ProtoReflect.Descriptor instead.
+func (*ListIdentitiesResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListIdentitiesResponse) GetIdentities() []*Identity {
+	if x != nil {
+		return x.Identities
+	}
+	return nil
+}
+
+// DeleteIdentityRequest names the identity to delete.
+type DeleteIdentityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the identity.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteIdentityRequest) Reset() {
+	*x = DeleteIdentityRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteIdentityRequest) ProtoMessage() {}
+
+func (x *DeleteIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteIdentityRequest.ProtoReflect.Descriptor instead.
+func (*DeleteIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DeleteIdentityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteIdentityResponse is empty: a delete answers 204 over REST.
+type DeleteIdentityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteIdentityResponse) Reset() {
+	*x = DeleteIdentityResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteIdentityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteIdentityResponse) ProtoMessage() {}
+
+func (x *DeleteIdentityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteIdentityResponse.ProtoReflect.Descriptor instead.
+func (*DeleteIdentityResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{7}
+}
+
+// PutGroupRequest carries the group to store.
+type PutGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the group.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The group; id, created and modified are ignored.
+	Group         *Group `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutGroupRequest) Reset() {
+	*x = PutGroupRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutGroupRequest) ProtoMessage() {}
+
+func (x *PutGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutGroupRequest.ProtoReflect.Descriptor instead.
+func (*PutGroupRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PutGroupRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PutGroupRequest) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// PutGroupResponse carries the stored group.
+type PutGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored group.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutGroupResponse) Reset() {
+	*x = PutGroupResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutGroupResponse) ProtoMessage() {}
+
+func (x *PutGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutGroupResponse.ProtoReflect.Descriptor instead.
+func (*PutGroupResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PutGroupResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// GetGroupRequest names a group.
+type GetGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the group.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetGroupRequest) Reset() {
+	*x = GetGroupRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGroupRequest) ProtoMessage() {}
+
+func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGroupRequest.ProtoReflect.Descriptor instead.
+func (*GetGroupRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetGroupRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetGroupResponse carries the group.
+type GetGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetGroupResponse) Reset() {
+	*x = GetGroupResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGroupResponse) ProtoMessage() {}
+
+func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGroupResponse.ProtoReflect.Descriptor instead.
+func (*GetGroupResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetGroupResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// ListGroupsRequest pages and filters groups.
+type ListGroupsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter in the reference collection syntax; the fields each list accepts are in its docs.
+	Filters       string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupsRequest) Reset() {
+	*x = ListGroupsRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupsRequest) ProtoMessage() {}
+
+func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupsRequest.ProtoReflect.Descriptor instead.
+func (*ListGroupsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListGroupsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListGroupsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListGroupsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListGroupsRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+// ListGroupsResponse carries one page.
+type ListGroupsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Groups        []*Group `protobuf:"bytes,1,rep,name=groups,proto3" json:"groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupsResponse) Reset() {
+	*x = ListGroupsResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupsResponse) ProtoMessage() {}
+
+func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupsResponse.ProtoReflect.Descriptor instead.
+func (*ListGroupsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListGroupsResponse) GetGroups() []*Group {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+// DeleteGroupRequest names the group to delete.
+type DeleteGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the group.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupRequest) Reset() {
+	*x = DeleteGroupRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupRequest) ProtoMessage() {}
+
+func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupRequest.ProtoReflect.Descriptor instead.
+func (*DeleteGroupRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DeleteGroupRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteGroupResponse is empty: a delete answers 204 over REST.
+type DeleteGroupResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupResponse) Reset() {
+	*x = DeleteGroupResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupResponse) ProtoMessage() {}
+
+func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupResponse.ProtoReflect.Descriptor instead.
+func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{15}
+}
+
+// CreateRelationshipRequest carries the relationship to create.
+type CreateRelationshipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The relationship; id, created and modified are ignored.
+	Relationship  *Relationship `protobuf:"bytes,1,opt,name=relationship,proto3" json:"relationship,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRelationshipRequest) Reset() {
+	*x = CreateRelationshipRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRelationshipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRelationshipRequest) ProtoMessage() {}
+
+func (x *CreateRelationshipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRelationshipRequest.ProtoReflect.Descriptor instead.
+func (*CreateRelationshipRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CreateRelationshipRequest) GetRelationship() *Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return nil
+}
+
+// CreateRelationshipResponse carries the created relationship.
+type CreateRelationshipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created relationship.
+	Relationship  *Relationship `protobuf:"bytes,1,opt,name=relationship,proto3" json:"relationship,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRelationshipResponse) Reset() {
+	*x = CreateRelationshipResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRelationshipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRelationshipResponse) ProtoMessage() {}
+
+func (x *CreateRelationshipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRelationshipResponse.ProtoReflect.Descriptor instead.
+func (*CreateRelationshipResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CreateRelationshipResponse) GetRelationship() *Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return nil
+}
+
+// UpdateRelationshipRequest replaces a relationship.
+type UpdateRelationshipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the relationship.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The new state; id, created and modified are ignored.
+	Relationship  *Relationship `protobuf:"bytes,2,opt,name=relationship,proto3" json:"relationship,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRelationshipRequest) Reset() {
+	*x = UpdateRelationshipRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRelationshipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRelationshipRequest) ProtoMessage() {}
+
+func (x *UpdateRelationshipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRelationshipRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRelationshipRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *UpdateRelationshipRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateRelationshipRequest) GetRelationship() *Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return nil
+}
+
+// UpdateRelationshipResponse carries the updated relationship.
+type UpdateRelationshipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The updated relationship.
+	Relationship  *Relationship `protobuf:"bytes,1,opt,name=relationship,proto3" json:"relationship,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRelationshipResponse) Reset() {
+	*x = UpdateRelationshipResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRelationshipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRelationshipResponse) ProtoMessage() {}
+
+func (x *UpdateRelationshipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRelationshipResponse.ProtoReflect.Descriptor instead.
+func (*UpdateRelationshipResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateRelationshipResponse) GetRelationship() *Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return nil
+}
+
+// GetRelationshipRequest names a relationship.
+type GetRelationshipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the relationship.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRelationshipRequest) Reset() {
+	*x = GetRelationshipRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRelationshipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRelationshipRequest) ProtoMessage() {}
+
+func (x *GetRelationshipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRelationshipRequest.ProtoReflect.Descriptor instead.
+func (*GetRelationshipRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GetRelationshipRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetRelationshipResponse carries the relationship.
+type GetRelationshipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The relationship.
+	Relationship  *Relationship `protobuf:"bytes,1,opt,name=relationship,proto3" json:"relationship,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRelationshipResponse) Reset() {
+	*x = GetRelationshipResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRelationshipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRelationshipResponse) ProtoMessage() {}
+
+func (x *GetRelationshipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRelationshipResponse.ProtoReflect.Descriptor instead.
+func (*GetRelationshipResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetRelationshipResponse) GetRelationship() *Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return nil
+}
+
+// ListRelationshipsRequest pages and filters relationships.
+type ListRelationshipsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter in the reference collection syntax; the fields each list accepts are in its docs.
+	Filters       string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRelationshipsRequest) Reset() {
+	*x = ListRelationshipsRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRelationshipsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRelationshipsRequest) ProtoMessage() {}
+
+func (x *ListRelationshipsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRelationshipsRequest.ProtoReflect.Descriptor instead.
+func (*ListRelationshipsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListRelationshipsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListRelationshipsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListRelationshipsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListRelationshipsRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+// ListRelationshipsResponse carries one page.
+type ListRelationshipsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Relationships []*Relationship `protobuf:"bytes,1,rep,name=relationships,proto3" json:"relationships,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRelationshipsResponse) Reset() {
+	*x = ListRelationshipsResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRelationshipsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRelationshipsResponse) ProtoMessage() {}
+
+func (x *ListRelationshipsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRelationshipsResponse.ProtoReflect.Descriptor instead.
+func (*ListRelationshipsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListRelationshipsResponse) GetRelationships() []*Relationship {
+	if x != nil {
+		return x.Relationships
+	}
+	return nil
+}
+
+// DeleteRelationshipRequest names the relationship to delete.
+type DeleteRelationshipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the relationship.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRelationshipRequest) Reset() {
+	*x = DeleteRelationshipRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRelationshipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRelationshipRequest) ProtoMessage() {}
+
+func (x *DeleteRelationshipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRelationshipRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRelationshipRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *DeleteRelationshipRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteRelationshipResponse is empty: a delete answers 204 over REST.
+type DeleteRelationshipResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRelationshipResponse) Reset() {
+	*x = DeleteRelationshipResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRelationshipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRelationshipResponse) ProtoMessage() {}
+
+func (x *DeleteRelationshipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRelationshipResponse.ProtoReflect.Descriptor instead.
+func (*DeleteRelationshipResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{25}
+}
+
+// CreateApprovalChainRequest carries the approvalChain to create.
+type CreateApprovalChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the relationship the chain approves.
+	RelationshipId string `protobuf:"bytes,1,opt,name=relationship_id,json=relationshipId,proto3" json:"relationship_id,omitempty"`
+	// The approvalChain; id, created and modified are ignored.
+	ApprovalChain *ApprovalChain `protobuf:"bytes,2,opt,name=approval_chain,json=approvalChain,proto3" json:"approval_chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApprovalChainRequest) Reset() {
+	*x = CreateApprovalChainRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApprovalChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApprovalChainRequest) ProtoMessage() {}
+
+func (x *CreateApprovalChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApprovalChainRequest.ProtoReflect.Descriptor instead.
+func (*CreateApprovalChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateApprovalChainRequest) GetRelationshipId() string {
+	if x != nil {
+		return x.RelationshipId
+	}
+	return ""
+}
+
+func (x *CreateApprovalChainRequest) GetApprovalChain() *ApprovalChain {
+	if x != nil {
+		return x.ApprovalChain
+	}
+	return nil
+}
+
+// CreateApprovalChainResponse carries the created approvalChain.
+type CreateApprovalChainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created approvalChain.
+	ApprovalChain *ApprovalChain `protobuf:"bytes,1,opt,name=approval_chain,json=approvalChain,proto3" json:"approval_chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApprovalChainResponse) Reset() {
+	*x = CreateApprovalChainResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApprovalChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApprovalChainResponse) ProtoMessage() {}
+
+func (x *CreateApprovalChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApprovalChainResponse.ProtoReflect.Descriptor instead.
+func (*CreateApprovalChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CreateApprovalChainResponse) GetApprovalChain() *ApprovalChain {
+	if x != nil {
+		return x.ApprovalChain
+	}
+	return nil
+}
+
+// UpdateApprovalChainRequest replaces a approvalChain.
+type UpdateApprovalChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the approvalChain.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The new state; id, created and modified are ignored.
+	ApprovalChain *ApprovalChain `protobuf:"bytes,2,opt,name=approval_chain,json=approvalChain,proto3" json:"approval_chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateApprovalChainRequest) Reset() {
+	*x = UpdateApprovalChainRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateApprovalChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateApprovalChainRequest) ProtoMessage() {}
+
+func (x *UpdateApprovalChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateApprovalChainRequest.ProtoReflect.Descriptor instead.
+func (*UpdateApprovalChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UpdateApprovalChainRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateApprovalChainRequest) GetApprovalChain() *ApprovalChain {
+	if x != nil {
+		return x.ApprovalChain
+	}
+	return nil
+}
+
+// UpdateApprovalChainResponse carries the updated approvalChain.
+type UpdateApprovalChainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The updated approvalChain.
+	ApprovalChain *ApprovalChain `protobuf:"bytes,1,opt,name=approval_chain,json=approvalChain,proto3" json:"approval_chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateApprovalChainResponse) Reset() {
+	*x = UpdateApprovalChainResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateApprovalChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateApprovalChainResponse) ProtoMessage() {}
+
+func (x *UpdateApprovalChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateApprovalChainResponse.ProtoReflect.Descriptor instead.
+func (*UpdateApprovalChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *UpdateApprovalChainResponse) GetApprovalChain() *ApprovalChain {
+	if x != nil {
+		return x.ApprovalChain
+	}
+	return nil
+}
+
+// GetApprovalChainRequest names a approvalChain.
+type GetApprovalChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the approvalChain.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApprovalChainRequest) Reset() {
+	*x = GetApprovalChainRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApprovalChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApprovalChainRequest) ProtoMessage() {}
+
+func (x *GetApprovalChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApprovalChainRequest.ProtoReflect.Descriptor instead.
+func (*GetApprovalChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetApprovalChainRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetApprovalChainResponse carries the approvalChain.
+type GetApprovalChainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The approvalChain.
+	ApprovalChain *ApprovalChain `protobuf:"bytes,1,opt,name=approval_chain,json=approvalChain,proto3" json:"approval_chain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApprovalChainResponse) Reset() {
+	*x = GetApprovalChainResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApprovalChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApprovalChainResponse) ProtoMessage() {}
+
+func (x *GetApprovalChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApprovalChainResponse.ProtoReflect.Descriptor instead.
+func (*GetApprovalChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetApprovalChainResponse) GetApprovalChain() *ApprovalChain {
+	if x != nil {
+		return x.ApprovalChain
+	}
+	return nil
+}
+
+// ListApprovalChainsRequest pages and filters approvalChains.
+type ListApprovalChainsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter in the reference collection syntax; the fields each list accepts are in its docs.
+	Filters string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	// ID of the relationship whose chains to list.
+	RelationshipId string `protobuf:"bytes,5,opt,name=relationship_id,json=relationshipId,proto3" json:"relationship_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListApprovalChainsRequest) Reset() {
+	*x = ListApprovalChainsRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApprovalChainsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApprovalChainsRequest) ProtoMessage() {}
+
+func (x *ListApprovalChainsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApprovalChainsRequest.ProtoReflect.Descriptor instead.
+func (*ListApprovalChainsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListApprovalChainsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListApprovalChainsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListApprovalChainsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListApprovalChainsRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+func (x *ListApprovalChainsRequest) GetRelationshipId() string {
+	if x != nil {
+		return x.RelationshipId
+	}
+	return ""
+}
+
+// ListApprovalChainsResponse carries one page.
+type ListApprovalChainsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	ApprovalChains []*ApprovalChain `protobuf:"bytes,1,rep,name=approval_chains,json=approvalChains,proto3" json:"approval_chains,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListApprovalChainsResponse) Reset() {
+	*x = ListApprovalChainsResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApprovalChainsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApprovalChainsResponse) ProtoMessage() {}
+
+func (x *ListApprovalChainsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApprovalChainsResponse.ProtoReflect.Descriptor instead.
+func (*ListApprovalChainsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListApprovalChainsResponse) GetApprovalChains() []*ApprovalChain {
+	if x != nil {
+		return x.ApprovalChains
+	}
+	return nil
+}
+
+// DeleteApprovalChainRequest names the approvalChain to delete.
+type DeleteApprovalChainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the approvalChain.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteApprovalChainRequest) Reset() {
+	*x = DeleteApprovalChainRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteApprovalChainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteApprovalChainRequest) ProtoMessage() {}
+
+func (x *DeleteApprovalChainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteApprovalChainRequest.ProtoReflect.Descriptor instead.
+func (*DeleteApprovalChainRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *DeleteApprovalChainRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteApprovalChainResponse is empty: a delete answers 204 over REST.
+type DeleteApprovalChainResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteApprovalChainResponse) Reset() {
+	*x = DeleteApprovalChainResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteApprovalChainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteApprovalChainResponse) ProtoMessage() {}
+
+func (x *DeleteApprovalChainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteApprovalChainResponse.ProtoReflect.Descriptor instead.
+func (*DeleteApprovalChainResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{35}
+}
+
+// CreateAccessRequestRequest carries the access request.
+type CreateAccessRequestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request; id, tracking_number, approval_ids and created are ignored.
+	AccessRequest *AccessRequest `protobuf:"bytes,1,opt,name=access_request,json=accessRequest,proto3" json:"access_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAccessRequestRequest) Reset() {
+	*x = CreateAccessRequestRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAccessRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAccessRequestRequest) ProtoMessage() {}
+
+func (x *CreateAccessRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAccessRequestRequest.ProtoReflect.Descriptor instead.
+func (*CreateAccessRequestRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CreateAccessRequestRequest) GetAccessRequest() *AccessRequest {
+	if x != nil {
+		return x.AccessRequest
+	}
+	return nil
+}
+
+// CreateAccessRequestResponse carries the created request and its flows' ids.
+type CreateAccessRequestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created request.
+	AccessRequest *AccessRequest `protobuf:"bytes,1,opt,name=access_request,json=accessRequest,proto3" json:"access_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAccessRequestResponse) Reset() {
+	*x = CreateAccessRequestResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAccessRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAccessRequestResponse) ProtoMessage() {}
+
+func (x *CreateAccessRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAccessRequestResponse.ProtoReflect.Descriptor instead.
+func (*CreateAccessRequestResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CreateAccessRequestResponse) GetAccessRequest() *AccessRequest {
+	if x != nil {
+		return x.AccessRequest
+	}
+	return nil
+}
+
+// GetAccessRequestRequest names an access request.
+type GetAccessRequestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Request ID.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccessRequestRequest) Reset() {
+	*x = GetAccessRequestRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccessRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccessRequestRequest) ProtoMessage() {}
+
+func (x *GetAccessRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccessRequestRequest.ProtoReflect.Descriptor instead.
+func (*GetAccessRequestRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetAccessRequestRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetAccessRequestResponse carries the request.
+type GetAccessRequestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request.
+	AccessRequest *AccessRequest `protobuf:"bytes,1,opt,name=access_request,json=accessRequest,proto3" json:"access_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccessRequestResponse) Reset() {
+	*x = GetAccessRequestResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccessRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccessRequestResponse) ProtoMessage() {}
+
+func (x *GetAccessRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccessRequestResponse.ProtoReflect.Descriptor instead.
+func (*GetAccessRequestResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *GetAccessRequestResponse) GetAccessRequest() *AccessRequest {
+	if x != nil {
+		return x.AccessRequest
+	}
+	return nil
+}
+
+// ListAccessRequestsRequest pages and filters access requests.
+type ListAccessRequestsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count.
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter: requesterId, recipientId (eq, in).
+	Filters       string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccessRequestsRequest) Reset() {
+	*x = ListAccessRequestsRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccessRequestsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccessRequestsRequest) ProtoMessage() {}
+
+func (x *ListAccessRequestsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccessRequestsRequest.ProtoReflect.Descriptor instead.
+func (*ListAccessRequestsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListAccessRequestsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListAccessRequestsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListAccessRequestsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListAccessRequestsRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+// ListAccessRequestsResponse carries one page.
+type ListAccessRequestsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	AccessRequests []*AccessRequest `protobuf:"bytes,1,rep,name=access_requests,json=accessRequests,proto3" json:"access_requests,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListAccessRequestsResponse) Reset() {
+	*x = ListAccessRequestsResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccessRequestsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccessRequestsResponse) ProtoMessage() {}
+
+func (x *ListAccessRequestsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccessRequestsResponse.ProtoReflect.Descriptor instead.
+func (*ListAccessRequestsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListAccessRequestsResponse) GetAccessRequests() []*AccessRequest {
+	if x != nil {
+		return x.AccessRequests
+	}
+	return nil
+}
+
+// CancelAccessRequestRequest names the request to cancel.
+type CancelAccessRequestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Request ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why.
+	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The requester, when an admin cancels on their behalf; defaults to the caller's identity.
+	RequesterId   string `protobuf:"bytes,3,opt,name=requester_id,json=requesterId,proto3" json:"requester_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelAccessRequestRequest) Reset() {
+	*x = CancelAccessRequestRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelAccessRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelAccessRequestRequest) ProtoMessage() {}
+
+func (x *CancelAccessRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelAccessRequestRequest.ProtoReflect.Descriptor instead.
+func (*CancelAccessRequestRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CancelAccessRequestRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CancelAccessRequestRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *CancelAccessRequestRequest) GetRequesterId() string {
+	if x != nil {
+		return x.RequesterId
+	}
+	return ""
+}
+
+// CancelAccessRequestResponse carries the request.
+type CancelAccessRequestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request.
+	AccessRequest *AccessRequest `protobuf:"bytes,1,opt,name=access_request,json=accessRequest,proto3" json:"access_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelAccessRequestResponse) Reset() {
+	*x = CancelAccessRequestResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelAccessRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelAccessRequestResponse) ProtoMessage() {}
+
+func (x *CancelAccessRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelAccessRequestResponse.ProtoReflect.Descriptor instead.
+func (*CancelAccessRequestResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *CancelAccessRequestResponse) GetAccessRequest() *AccessRequest {
+	if x != nil {
+		return x.AccessRequest
+	}
+	return nil
+}
+
+// ListApprovalsRequest selects approval flows.
+type ListApprovalsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count.
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter: id, status, accessRequestId, relationshipId (eq, in).
+	Filters string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	// Only the approvals pending for the caller's own identity (the default for APPROVER tokens).
+	Mine bool `protobuf:"varint,5,opt,name=mine,proto3" json:"mine,omitempty"`
+	// Only the approvals pending for this identity.
+	ApproverId string `protobuf:"bytes,6,opt,name=approver_id,json=approverId,proto3" json:"approver_id,omitempty"`
+	// Only the approvals requested by this identity.
+	RequesterId string `protobuf:"bytes,7,opt,name=requester_id,json=requesterId,proto3" json:"requester_id,omitempty"`
+	// Only the approvals for this recipient.
+	RequesteeId   string `protobuf:"bytes,8,opt,name=requestee_id,json=requesteeId,proto3" json:"requestee_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApprovalsRequest) Reset() {
+	*x = ListApprovalsRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApprovalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApprovalsRequest) ProtoMessage() {}
+
+func (x *ListApprovalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApprovalsRequest.ProtoReflect.Descriptor instead.
+func (*ListApprovalsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListApprovalsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListApprovalsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListApprovalsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListApprovalsRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+func (x *ListApprovalsRequest) GetMine() bool {
+	if x != nil {
+		return x.Mine
+	}
+	return false
+}
+
+func (x *ListApprovalsRequest) GetApproverId() string {
+	if x != nil {
+		return x.ApproverId
+	}
+	return ""
+}
+
+func (x *ListApprovalsRequest) GetRequesterId() string {
+	if x != nil {
+		return x.RequesterId
+	}
+	return ""
+}
+
+func (x *ListApprovalsRequest) GetRequesteeId() string {
+	if x != nil {
+		return x.RequesteeId
+	}
+	return ""
+}
+
+// ListApprovalsResponse carries one page.
+type ListApprovalsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, newest first.
+	Approvals     []*Approval `protobuf:"bytes,1,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApprovalsResponse) Reset() {
+	*x = ListApprovalsResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApprovalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApprovalsResponse) ProtoMessage() {}
+
+func (x *ListApprovalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApprovalsResponse.ProtoReflect.Descriptor instead.
+func (*ListApprovalsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListApprovalsResponse) GetApprovals() []*Approval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+// GetApprovalRequest names an approval flow.
+type GetApprovalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow ID.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApprovalRequest) Reset() {
+	*x = GetApprovalRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApprovalRequest) ProtoMessage() {}
+
+func (x *GetApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApprovalRequest.ProtoReflect.Descriptor instead.
+func (*GetApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *GetApprovalRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetApprovalResponse carries the flow.
+type GetApprovalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow with its full history.
+	Approval      *Approval `protobuf:"bytes,1,opt,name=approval,proto3" json:"approval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApprovalResponse) Reset() {
+	*x = GetApprovalResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApprovalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApprovalResponse) ProtoMessage() {}
+
+func (x *GetApprovalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApprovalResponse.ProtoReflect.Descriptor instead.
+func (*GetApprovalResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *GetApprovalResponse) GetApproval() *Approval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+// ApproveApprovalRequest approves a flow's current level.
+type ApproveApprovalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why; required when the level requires comments on approval.
+	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The approver acted for, when an admin decides on someone's behalf; defaults to the
+	// caller's identity.
+	ApproverId    string `protobuf:"bytes,3,opt,name=approver_id,json=overrideApproverID,proto3" json:"approver_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveApprovalRequest) Reset() {
+	*x = ApproveApprovalRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveApprovalRequest) ProtoMessage() {}
+
+func (x *ApproveApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveApprovalRequest.ProtoReflect.Descriptor instead.
+func (*ApproveApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ApproveApprovalRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApproveApprovalRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *ApproveApprovalRequest) GetApproverId() string {
+	if x != nil {
+		return x.ApproverId
+	}
+	return ""
+}
+
+// ApproveApprovalResponse carries the flow after the decision.
+type ApproveApprovalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow.
+	Approval      *Approval `protobuf:"bytes,1,opt,name=approval,proto3" json:"approval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveApprovalResponse) Reset() {
+	*x = ApproveApprovalResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveApprovalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveApprovalResponse) ProtoMessage() {}
+
+func (x *ApproveApprovalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveApprovalResponse.ProtoReflect.Descriptor instead.
+func (*ApproveApprovalResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ApproveApprovalResponse) GetApproval() *Approval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+// RejectApprovalRequest rejects a flow.
+type RejectApprovalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why; required when the level requires comments on rejection.
+	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The approver acted for, when an admin decides on someone's behalf.
+	ApproverId    string `protobuf:"bytes,3,opt,name=approver_id,json=overrideApproverID,proto3" json:"approver_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectApprovalRequest) Reset() {
+	*x = RejectApprovalRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectApprovalRequest) ProtoMessage() {}
+
+func (x *RejectApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectApprovalRequest.ProtoReflect.Descriptor instead.
+func (*RejectApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *RejectApprovalRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RejectApprovalRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *RejectApprovalRequest) GetApproverId() string {
+	if x != nil {
+		return x.ApproverId
+	}
+	return ""
+}
+
+// RejectApprovalResponse carries the flow after the decision.
+type RejectApprovalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow.
+	Approval      *Approval `protobuf:"bytes,1,opt,name=approval,proto3" json:"approval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectApprovalResponse) Reset() {
+	*x = RejectApprovalResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectApprovalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectApprovalResponse) ProtoMessage() {}
+
+func (x *RejectApprovalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectApprovalResponse.ProtoReflect.Descriptor instead.
+func (*RejectApprovalResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *RejectApprovalResponse) GetApproval() *Approval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+// ReassignApprovalRequest forwards an assignment.
+type ReassignApprovalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why.
+	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The approver whose assignment moves; defaults to the caller's identity.
+	ReassignFrom string `protobuf:"bytes,3,opt,name=reassign_from,json=reassignFrom,proto3" json:"reassign_from,omitempty"`
+	// The identity that takes it over.
+	ReassignTo    string `protobuf:"bytes,4,opt,name=reassign_to,json=reassignTo,proto3" json:"reassign_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReassignApprovalRequest) Reset() {
+	*x = ReassignApprovalRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReassignApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReassignApprovalRequest) ProtoMessage() {}
+
+func (x *ReassignApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReassignApprovalRequest.ProtoReflect.Descriptor instead.
+func (*ReassignApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ReassignApprovalRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ReassignApprovalRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *ReassignApprovalRequest) GetReassignFrom() string {
+	if x != nil {
+		return x.ReassignFrom
+	}
+	return ""
+}
+
+func (x *ReassignApprovalRequest) GetReassignTo() string {
+	if x != nil {
+		return x.ReassignTo
+	}
+	return ""
+}
+
+// ReassignApprovalResponse carries the flow.
+type ReassignApprovalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow.
+	Approval      *Approval `protobuf:"bytes,1,opt,name=approval,proto3" json:"approval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReassignApprovalResponse) Reset() {
+	*x = ReassignApprovalResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReassignApprovalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReassignApprovalResponse) ProtoMessage() {}
+
+func (x *ReassignApprovalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReassignApprovalResponse.ProtoReflect.Descriptor instead.
+func (*ReassignApprovalResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ReassignApprovalResponse) GetApproval() *Approval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+// CommentApprovalRequest comments on a flow.
+type CommentApprovalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The comment.
+	Comment       string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommentApprovalRequest) Reset() {
+	*x = CommentApprovalRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentApprovalRequest) ProtoMessage() {}
+
+func (x *CommentApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentApprovalRequest.ProtoReflect.Descriptor instead.
+func (*CommentApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *CommentApprovalRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CommentApprovalRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+// CommentApprovalResponse carries the flow.
+type CommentApprovalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The flow.
+	Approval      *Approval `protobuf:"bytes,1,opt,name=approval,proto3" json:"approval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommentApprovalResponse) Reset() {
+	*x = CommentApprovalResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentApprovalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentApprovalResponse) ProtoMessage() {}
+
+func (x *CommentApprovalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentApprovalResponse.ProtoReflect.Descriptor instead.
+func (*CommentApprovalResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *CommentApprovalResponse) GetApproval() *Approval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+// BulkApproveApprovalsRequest approves several flows.
+type BulkApproveApprovalsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow IDs.
+	ApprovalIds []string `protobuf:"bytes,1,rep,name=approval_ids,json=approvalIds,proto3" json:"approval_ids,omitempty"`
+	// Why.
+	Comment       string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkApproveApprovalsRequest) Reset() {
+	*x = BulkApproveApprovalsRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkApproveApprovalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkApproveApprovalsRequest) ProtoMessage() {}
+
+func (x *BulkApproveApprovalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkApproveApprovalsRequest.ProtoReflect.Descriptor instead.
+func (*BulkApproveApprovalsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *BulkApproveApprovalsRequest) GetApprovalIds() []string {
+	if x != nil {
+		return x.ApprovalIds
+	}
+	return nil
+}
+
+func (x *BulkApproveApprovalsRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+// BulkApproveApprovalsResponse reports each flow's outcome.
+type BulkApproveApprovalsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per id, in order.
+	Results       []*BulkResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkApproveApprovalsResponse) Reset() {
+	*x = BulkApproveApprovalsResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkApproveApprovalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkApproveApprovalsResponse) ProtoMessage() {}
+
+func (x *BulkApproveApprovalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkApproveApprovalsResponse.ProtoReflect.Descriptor instead.
+func (*BulkApproveApprovalsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *BulkApproveApprovalsResponse) GetResults() []*BulkResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// BulkRejectApprovalsRequest rejects several flows.
+type BulkRejectApprovalsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow IDs.
+	ApprovalIds []string `protobuf:"bytes,1,rep,name=approval_ids,json=approvalIds,proto3" json:"approval_ids,omitempty"`
+	// Why.
+	Comment       string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkRejectApprovalsRequest) Reset() {
+	*x = BulkRejectApprovalsRequest{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkRejectApprovalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkRejectApprovalsRequest) ProtoMessage() {}
+
+func (x *BulkRejectApprovalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkRejectApprovalsRequest.ProtoReflect.Descriptor instead.
+func (*BulkRejectApprovalsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *BulkRejectApprovalsRequest) GetApprovalIds() []string {
+	if x != nil {
+		return x.ApprovalIds
+	}
+	return nil
+}
+
+func (x *BulkRejectApprovalsRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+// BulkRejectApprovalsResponse reports each flow's outcome.
+type BulkRejectApprovalsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per id, in order.
+	Results       []*BulkResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkRejectApprovalsResponse) Reset() {
+	*x = BulkRejectApprovalsResponse{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkRejectApprovalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkRejectApprovalsResponse) ProtoMessage() {}
+
+func (x *BulkRejectApprovalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkRejectApprovalsResponse.ProtoReflect.Descriptor instead.
+func (*BulkRejectApprovalsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *BulkRejectApprovalsResponse) GetResults() []*BulkResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// BulkResult is one flow's outcome in a bulk decision.
+type BulkResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Approval flow ID.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// OK, or the gRPC code name of the failure (e.g. FAILED_PRECONDITION).
+	Status string `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	// The failure's message.
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkResult) Reset() {
+	*x = BulkResult{}
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkResult) ProtoMessage() {}
+
+func (x *BulkResult) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_approval_v1_approval_service_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkResult.ProtoReflect.Descriptor instead.
+func (*BulkResult) Descriptor() ([]byte, []int) {
+	return file_accessflow_approval_v1_approval_service_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *BulkResult) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BulkResult) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *BulkResult) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 var File_accessflow_approval_v1_approval_service_proto protoreflect.FileDescriptor
 
 const file_accessflow_approval_v1_approval_service_proto_rawDesc = "" +
 	"\n" +
-	"-accessflow/approval/v1/approval_service.proto\x12\x16accessflow.approval.v12\x11\n" +
-	"\x0fApprovalServiceBHZFgithub.com/accessflow/accessflow/api/accessflow/approval/v1;approvalv1b\x06proto3"
+	"-accessflow/approval/v1/approval_service.proto\x12\x16accessflow.approval.v1\x1a%accessflow/approval/v1/approval.proto\x1a\x1daccessflow/type/v1/auth.proto\x1a\x1daccessflow/type/v1/http.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"v\n" +
+	"\x12PutIdentityRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12D\n" +
+	"\bidentity\x18\x02 \x01(\v2 .accessflow.approval.v1.IdentityB\x06\xbaH\x03\xc8\x01\x01R\bidentity\"S\n" +
+	"\x13PutIdentityResponse\x12<\n" +
+	"\bidentity\x18\x01 \x01(\v2 .accessflow.approval.v1.IdentityR\bidentity\"0\n" +
+	"\x12GetIdentityRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"S\n" +
+	"\x13GetIdentityResponse\x12<\n" +
+	"\bidentity\x18\x01 \x01(\v2 .accessflow.approval.v1.IdentityR\bidentity\"\xa3\x01\n" +
+	"\x15ListIdentitiesRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afiltersB\b\n" +
+	"\x06_limit\"Z\n" +
+	"\x16ListIdentitiesResponse\x12@\n" +
+	"\n" +
+	"identities\x18\x01 \x03(\v2 .accessflow.approval.v1.IdentityR\n" +
+	"identities\"3\n" +
+	"\x15DeleteIdentityRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x18\n" +
+	"\x16DeleteIdentityResponse\"j\n" +
+	"\x0fPutGroupRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12;\n" +
+	"\x05group\x18\x02 \x01(\v2\x1d.accessflow.approval.v1.GroupB\x06\xbaH\x03\xc8\x01\x01R\x05group\"G\n" +
+	"\x10PutGroupResponse\x123\n" +
+	"\x05group\x18\x01 \x01(\v2\x1d.accessflow.approval.v1.GroupR\x05group\"-\n" +
+	"\x0fGetGroupRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"G\n" +
+	"\x10GetGroupResponse\x123\n" +
+	"\x05group\x18\x01 \x01(\v2\x1d.accessflow.approval.v1.GroupR\x05group\"\x9f\x01\n" +
+	"\x11ListGroupsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afiltersB\b\n" +
+	"\x06_limit\"K\n" +
+	"\x12ListGroupsResponse\x125\n" +
+	"\x06groups\x18\x01 \x03(\v2\x1d.accessflow.approval.v1.GroupR\x06groups\"0\n" +
+	"\x12DeleteGroupRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x15\n" +
+	"\x13DeleteGroupResponse\"m\n" +
+	"\x19CreateRelationshipRequest\x12P\n" +
+	"\frelationship\x18\x01 \x01(\v2$.accessflow.approval.v1.RelationshipB\x06\xbaH\x03\xc8\x01\x01R\frelationship\"f\n" +
+	"\x1aCreateRelationshipResponse\x12H\n" +
+	"\frelationship\x18\x01 \x01(\v2$.accessflow.approval.v1.RelationshipR\frelationship\"\x89\x01\n" +
+	"\x19UpdateRelationshipRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12P\n" +
+	"\frelationship\x18\x02 \x01(\v2$.accessflow.approval.v1.RelationshipB\x06\xbaH\x03\xc8\x01\x01R\frelationship\"f\n" +
+	"\x1aUpdateRelationshipResponse\x12H\n" +
+	"\frelationship\x18\x01 \x01(\v2$.accessflow.approval.v1.RelationshipR\frelationship\"4\n" +
+	"\x16GetRelationshipRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"c\n" +
+	"\x17GetRelationshipResponse\x12H\n" +
+	"\frelationship\x18\x01 \x01(\v2$.accessflow.approval.v1.RelationshipR\frelationship\"\xa6\x01\n" +
+	"\x18ListRelationshipsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afiltersB\b\n" +
+	"\x06_limit\"g\n" +
+	"\x19ListRelationshipsResponse\x12J\n" +
+	"\rrelationships\x18\x01 \x03(\v2$.accessflow.approval.v1.RelationshipR\rrelationships\"7\n" +
+	"\x19DeleteRelationshipRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x1c\n" +
+	"\x1aDeleteRelationshipResponse\"\xa7\x01\n" +
+	"\x1aCreateApprovalChainRequest\x123\n" +
+	"\x0frelationship_id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x0erelationshipId\x12T\n" +
+	"\x0eapproval_chain\x18\x02 \x01(\v2%.accessflow.approval.v1.ApprovalChainB\x06\xbaH\x03\xc8\x01\x01R\rapprovalChain\"k\n" +
+	"\x1bCreateApprovalChainResponse\x12L\n" +
+	"\x0eapproval_chain\x18\x01 \x01(\v2%.accessflow.approval.v1.ApprovalChainR\rapprovalChain\"\x8e\x01\n" +
+	"\x1aUpdateApprovalChainRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12T\n" +
+	"\x0eapproval_chain\x18\x02 \x01(\v2%.accessflow.approval.v1.ApprovalChainB\x06\xbaH\x03\xc8\x01\x01R\rapprovalChain\"k\n" +
+	"\x1bUpdateApprovalChainResponse\x12L\n" +
+	"\x0eapproval_chain\x18\x01 \x01(\v2%.accessflow.approval.v1.ApprovalChainR\rapprovalChain\"5\n" +
+	"\x17GetApprovalChainRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"h\n" +
+	"\x18GetApprovalChainResponse\x12L\n" +
+	"\x0eapproval_chain\x18\x01 \x01(\v2%.accessflow.approval.v1.ApprovalChainR\rapprovalChain\"\xdc\x01\n" +
+	"\x19ListApprovalChainsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afilters\x123\n" +
+	"\x0frelationship_id\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x0erelationshipIdB\b\n" +
+	"\x06_limit\"l\n" +
+	"\x1aListApprovalChainsResponse\x12N\n" +
+	"\x0fapproval_chains\x18\x01 \x03(\v2%.accessflow.approval.v1.ApprovalChainR\x0eapprovalChains\"8\n" +
+	"\x1aDeleteApprovalChainRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x1d\n" +
+	"\x1bDeleteApprovalChainResponse\"r\n" +
+	"\x1aCreateAccessRequestRequest\x12T\n" +
+	"\x0eaccess_request\x18\x01 \x01(\v2%.accessflow.approval.v1.AccessRequestB\x06\xbaH\x03\xc8\x01\x01R\raccessRequest\"k\n" +
+	"\x1bCreateAccessRequestResponse\x12L\n" +
+	"\x0eaccess_request\x18\x01 \x01(\v2%.accessflow.approval.v1.AccessRequestR\raccessRequest\"5\n" +
+	"\x17GetAccessRequestRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"h\n" +
+	"\x18GetAccessRequestResponse\x12L\n" +
+	"\x0eaccess_request\x18\x01 \x01(\v2%.accessflow.approval.v1.AccessRequestR\raccessRequest\"\xa7\x01\n" +
+	"\x19ListAccessRequestsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afiltersB\b\n" +
+	"\x06_limit\"l\n" +
+	"\x1aListAccessRequestsResponse\x12N\n" +
+	"\x0faccess_requests\x18\x01 \x03(\v2%.accessflow.approval.v1.AccessRequestR\x0eaccessRequests\"\x89\x01\n" +
+	"\x1aCancelAccessRequestRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\x12+\n" +
+	"\frequester_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\vrequesterId\"k\n" +
+	"\x1bCancelAccessRequestResponse\x12L\n" +
+	"\x0eaccess_request\x18\x01 \x01(\v2%.accessflow.approval.v1.AccessRequestR\raccessRequest\"\xbb\x02\n" +
+	"\x14ListApprovalsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afilters\x12\x12\n" +
+	"\x04mine\x18\x05 \x01(\bR\x04mine\x12)\n" +
+	"\vapprover_id\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\n" +
+	"approverId\x12+\n" +
+	"\frequester_id\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\vrequesterId\x12+\n" +
+	"\frequestee_id\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\vrequesteeIdB\b\n" +
+	"\x06_limit\"W\n" +
+	"\x15ListApprovalsResponse\x12>\n" +
+	"\tapprovals\x18\x01 \x03(\v2 .accessflow.approval.v1.ApprovalR\tapprovals\"0\n" +
+	"\x12GetApprovalRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"S\n" +
+	"\x13GetApprovalResponse\x12<\n" +
+	"\bapproval\x18\x01 \x01(\v2 .accessflow.approval.v1.ApprovalR\bapproval\"\x8b\x01\n" +
+	"\x16ApproveApprovalRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\x121\n" +
+	"\vapprover_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x12overrideApproverID\"W\n" +
+	"\x17ApproveApprovalResponse\x12<\n" +
+	"\bapproval\x18\x01 \x01(\v2 .accessflow.approval.v1.ApprovalR\bapproval\"\x8a\x01\n" +
+	"\x15RejectApprovalRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\x121\n" +
+	"\vapprover_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x12overrideApproverID\"V\n" +
+	"\x16RejectApprovalResponse\x12<\n" +
+	"\bapproval\x18\x01 \x01(\v2 .accessflow.approval.v1.ApprovalR\bapproval\"\xb5\x01\n" +
+	"\x17ReassignApprovalRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\x12-\n" +
+	"\rreassign_from\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\freassignFrom\x12+\n" +
+	"\vreassign_to\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\n" +
+	"reassignTo\"X\n" +
+	"\x18ReassignApprovalResponse\x12<\n" +
+	"\bapproval\x18\x01 \x01(\v2 .accessflow.approval.v1.ApprovalR\bapproval\"Z\n" +
+	"\x16CommentApprovalRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12$\n" +
+	"\acomment\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\acomment\"W\n" +
+	"\x17CommentApprovalResponse\x12<\n" +
+	"\bapproval\x18\x01 \x01(\v2 .accessflow.approval.v1.ApprovalR\bapproval\"|\n" +
+	"\x1bBulkApproveApprovalsRequest\x129\n" +
+	"\fapproval_ids\x18\x01 \x03(\tB\x16\xbaH\x13\x92\x01\x10\b\x01\x10\xfa\x01\x18\x01\"\ar\x05\x10\x01\x18\x80\x02R\vapprovalIds\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\"\\\n" +
+	"\x1cBulkApproveApprovalsResponse\x12<\n" +
+	"\aresults\x18\x01 \x03(\v2\".accessflow.approval.v1.BulkResultR\aresults\"{\n" +
+	"\x1aBulkRejectApprovalsRequest\x129\n" +
+	"\fapproval_ids\x18\x01 \x03(\tB\x16\xbaH\x13\x92\x01\x10\b\x01\x10\xfa\x01\x18\x01\"\ar\x05\x10\x01\x18\x80\x02R\vapprovalIds\x12\"\n" +
+	"\acomment\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\"[\n" +
+	"\x1bBulkRejectApprovalsResponse\x12<\n" +
+	"\aresults\x18\x01 \x03(\v2\".accessflow.approval.v1.BulkResultR\aresults\"N\n" +
+	"\n" +
+	"BulkResult\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage2\xa67\n" +
+	"\x0fApprovalService\x12\xca\x01\n" +
+	"\vPutIdentity\x12*.accessflow.approval.v1.PutIdentityRequest\x1a+.accessflow.approval.v1.PutIdentityResponse\"b\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x022:\bidentityb\bidentity\x1a\x1c/v1/approval-identities/{id}\x12\xd9\x01\n" +
+	"\vGetIdentity\x12*.accessflow.approval.v1.GetIdentityRequest\x1a+.accessflow.approval.v1.GetIdentityResponse\"q\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02(b\bidentity\x12\x1c/v1/approval-identities/{id}\x12\xdf\x01\n" +
+	"\x0eListIdentities\x12-.accessflow.approval.v1.ListIdentitiesRequest\x1a..accessflow.approval.v1.ListIdentitiesResponse\"n\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02%b\n" +
+	"identities\x12\x17/v1/approval-identities\x12\xc6\x01\n" +
+	"\x0eDeleteIdentity\x12-.accessflow.approval.v1.DeleteIdentityRequest\x1a..accessflow.approval.v1.DeleteIdentityResponse\"U\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/approval-identities/{id}\x12\xb7\x01\n" +
+	"\bPutGroup\x12'.accessflow.approval.v1.PutGroupRequest\x1a(.accessflow.approval.v1.PutGroupResponse\"X\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02(:\x05groupb\x05group\x1a\x18/v1/approval-groups/{id}\x12\xc9\x01\n" +
+	"\bGetGroup\x12'.accessflow.approval.v1.GetGroupRequest\x1a(.accessflow.approval.v1.GetGroupResponse\"j\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02!b\x05group\x12\x18/v1/approval-groups/{id}\x12\xcb\x01\n" +
+	"\n" +
+	"ListGroups\x12).accessflow.approval.v1.ListGroupsRequest\x1a*.accessflow.approval.v1.ListGroupsResponse\"f\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1db\x06groups\x12\x13/v1/approval-groups\x12\xb9\x01\n" +
+	"\vDeleteGroup\x12*.accessflow.approval.v1.DeleteGroupRequest\x1a+.accessflow.approval.v1.DeleteGroupResponse\"Q\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1a*\x18/v1/approval-groups/{id}\x12\xee\x01\n" +
+	"\x12CreateRelationship\x121.accessflow.approval.v1.CreateRelationshipRequest\x1a2.accessflow.approval.v1.CreateRelationshipResponse\"q\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02::\frelationshipb\frelationship\"\x1c/v1/approvable-relationships\x12\xec\x01\n" +
+	"\x12UpdateRelationship\x121.accessflow.approval.v1.UpdateRelationshipRequest\x1a2.accessflow.approval.v1.UpdateRelationshipResponse\"o\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02?:\frelationshipb\frelationship\x1a!/v1/approvable-relationships/{id}\x12\xee\x01\n" +
+	"\x0fGetRelationship\x12..accessflow.approval.v1.GetRelationshipRequest\x1a/.accessflow.approval.v1.GetRelationshipResponse\"z\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x021b\frelationship\x12!/v1/approvable-relationships/{id}\x12\xf0\x01\n" +
+	"\x11ListRelationships\x120.accessflow.approval.v1.ListRelationshipsRequest\x1a1.accessflow.approval.v1.ListRelationshipsResponse\"v\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02-b\rrelationships\x12\x1c/v1/approvable-relationships\x12\xd7\x01\n" +
+	"\x12DeleteRelationship\x121.accessflow.approval.v1.DeleteRelationshipRequest\x1a2.accessflow.approval.v1.DeleteRelationshipResponse\"Z\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02#*!/v1/approvable-relationships/{id}\x12\x98\x02\n" +
+	"\x13CreateApprovalChain\x122.accessflow.approval.v1.CreateApprovalChainRequest\x1a3.accessflow.approval.v1.CreateApprovalChainResponse\"\x97\x01\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02`:\x0eapproval_chainb\x0eapproval_chain\">/v1/approvable-relationships/{relationship_id}/approval-chains\x12\xea\x01\n" +
+	"\x13UpdateApprovalChain\x122.accessflow.approval.v1.UpdateApprovalChainRequest\x1a3.accessflow.approval.v1.UpdateApprovalChainResponse\"j\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02::\x0eapproval_chainb\x0eapproval_chain\x1a\x18/v1/approval-chains/{id}\x12\xea\x01\n" +
+	"\x10GetApprovalChain\x12/.accessflow.approval.v1.GetApprovalChainRequest\x1a0.accessflow.approval.v1.GetApprovalChainResponse\"s\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02*b\x0eapproval_chain\x12\x18/v1/approval-chains/{id}\x12\x98\x02\n" +
+	"\x12ListApprovalChains\x121.accessflow.approval.v1.ListApprovalChainsRequest\x1a2.accessflow.approval.v1.ListApprovalChainsResponse\"\x9a\x01\xd2\xf3\x18?\n" +
+	"\x17af:approval-config:read\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02Qb\x0fapproval_chains\x12>/v1/approvable-relationships/{relationship_id}/approval-chains\x12\xd1\x01\n" +
+	"\x13DeleteApprovalChain\x122.accessflow.approval.v1.DeleteApprovalChainRequest\x1a3.accessflow.approval.v1.DeleteApprovalChainResponse\"Q\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18&\n" +
+	"\x19af:approval-config:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x1a*\x18/v1/approval-chains/{id}\x12\xec\x01\n" +
+	"\x13CreateAccessRequest\x122.accessflow.approval.v1.CreateAccessRequestRequest\x1a3.accessflow.approval.v1.CreateAccessRequestResponse\"l\xca\xf3\x18\x03\b\xc9\x01\xd2\xf3\x18&\n" +
+	"\x19af:access-requests:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x025:\x0eaccess_requestb\x0eaccess_request\"\x13/v1/access-requests\x12\xea\x01\n" +
+	"\x10GetAccessRequest\x12/.accessflow.approval.v1.GetAccessRequestRequest\x1a0.accessflow.approval.v1.GetAccessRequestResponse\"s\xd2\xf3\x18?\n" +
+	"\x17af:access-requests:read\n" +
+	"\x19af:access-requests:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02*b\x0eaccess_request\x12\x18/v1/access-requests/{id}\x12\xec\x01\n" +
+	"\x12ListAccessRequests\x121.accessflow.approval.v1.ListAccessRequestsRequest\x1a2.accessflow.approval.v1.ListAccessRequestsResponse\"o\xd2\xf3\x18?\n" +
+	"\x17af:access-requests:read\n" +
+	"\x19af:access-requests:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02&b\x0faccess_requests\x12\x13/v1/access-requests\x12\xe4\x01\n" +
+	"\x13CancelAccessRequest\x122.accessflow.approval.v1.CancelAccessRequestRequest\x1a3.accessflow.approval.v1.CancelAccessRequestResponse\"d\xd2\xf3\x18&\n" +
+	"\x19af:access-requests:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x024:\x01*b\x0eaccess_request\"\x1f/v1/access-requests/{id}/cancel\x12\xa1\x02\n" +
+	"\rListApprovals\x12,.accessflow.approval.v1.ListApprovalsRequest\x1a-.accessflow.approval.v1.ListApprovalsResponse\"\xb2\x01\xd2\xf3\x18\x85\x01\n" +
+	"!idn:access-request-approvals:read\n" +
+	"&idn:access-request-administration:read\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x02\"b\tapprovals\x12\x15/generic-approvals/v1\x12\x9f\x02\n" +
+	"\vGetApproval\x12*.accessflow.approval.v1.GetApprovalRequest\x1a+.accessflow.approval.v1.GetApprovalResponse\"\xb6\x01\xd2\xf3\x18\x85\x01\n" +
+	"!idn:access-request-approvals:read\n" +
+	"&idn:access-request-administration:read\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x02&b\bapproval\x12\x1a/generic-approvals/v1/{id}\x12\xe9\x01\n" +
+	"\x0fApproveApproval\x12..accessflow.approval.v1.ApproveApprovalRequest\x1a/.accessflow.approval.v1.ApproveApprovalResponse\"u\xd2\xf3\x18:\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x021:\x01*b\bapproval\"\"/generic-approvals/v1/{id}/approve\x12\xe5\x01\n" +
+	"\x0eRejectApproval\x12-.accessflow.approval.v1.RejectApprovalRequest\x1a..accessflow.approval.v1.RejectApprovalResponse\"t\xd2\xf3\x18:\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x020:\x01*b\bapproval\"!/generic-approvals/v1/{id}/reject\x12\xed\x01\n" +
+	"\x10ReassignApproval\x12/.accessflow.approval.v1.ReassignApprovalRequest\x1a0.accessflow.approval.v1.ReassignApprovalResponse\"v\xd2\xf3\x18:\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x022:\x01*b\bapproval\"#/generic-approvals/v1/{id}/reassign\x12\xea\x01\n" +
+	"\x0fCommentApproval\x12..accessflow.approval.v1.CommentApprovalRequest\x1a/.accessflow.approval.v1.CommentApprovalResponse\"v\xd2\xf3\x18:\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x022:\x01*b\bapproval\"#/generic-approvals/v1/{id}/comments\x12\x82\x02\n" +
+	"\x14BulkApproveApprovals\x123.accessflow.approval.v1.BulkApproveApprovalsRequest\x1a4.accessflow.approval.v1.BulkApproveApprovalsResponse\"\x7f\xd2\xf3\x18N\n" +
+	"\x12sp:approvals:write\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x02':\x01*\"\"/generic-approvals/v1/bulk-approve\x12\xfe\x01\n" +
+	"\x13BulkRejectApprovals\x122.accessflow.approval.v1.BulkRejectApprovalsRequest\x1a3.accessflow.approval.v1.BulkRejectApprovalsResponse\"~\xd2\xf3\x18N\n" +
+	"\x12sp:approvals:write\n" +
+	"#idn:access-request-approvals:manage\x12\tORG_ADMIN\x12\bAPPROVER\x82\xd3\xe4\x93\x02&:\x01*\"!/generic-approvals/v1/bulk-rejectBHZFgithub.com/accessflow/accessflow/api/accessflow/approval/v1;approvalv1b\x06proto3"
 
-var file_accessflow_approval_v1_approval_service_proto_goTypes = []any{}
+var (
+	file_accessflow_approval_v1_approval_service_proto_rawDescOnce sync.Once
+	file_accessflow_approval_v1_approval_service_proto_rawDescData []byte
+)
+
+func file_accessflow_approval_v1_approval_service_proto_rawDescGZIP() []byte {
+	file_accessflow_approval_v1_approval_service_proto_rawDescOnce.Do(func() {
+		file_accessflow_approval_v1_approval_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_accessflow_approval_v1_approval_service_proto_rawDesc), len(file_accessflow_approval_v1_approval_service_proto_rawDesc)))
+	})
+	return file_accessflow_approval_v1_approval_service_proto_rawDescData
+}
+
+var file_accessflow_approval_v1_approval_service_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_accessflow_approval_v1_approval_service_proto_goTypes = []any{
+	(*PutIdentityRequest)(nil),           // 0: accessflow.approval.v1.PutIdentityRequest
+	(*PutIdentityResponse)(nil),          // 1: accessflow.approval.v1.PutIdentityResponse
+	(*GetIdentityRequest)(nil),           // 2: accessflow.approval.v1.GetIdentityRequest
+	(*GetIdentityResponse)(nil),          // 3: accessflow.approval.v1.GetIdentityResponse
+	(*ListIdentitiesRequest)(nil),        // 4: accessflow.approval.v1.ListIdentitiesRequest
+	(*ListIdentitiesResponse)(nil),       // 5: accessflow.approval.v1.ListIdentitiesResponse
+	(*DeleteIdentityRequest)(nil),        // 6: accessflow.approval.v1.DeleteIdentityRequest
+	(*DeleteIdentityResponse)(nil),       // 7: accessflow.approval.v1.DeleteIdentityResponse
+	(*PutGroupRequest)(nil),              // 8: accessflow.approval.v1.PutGroupRequest
+	(*PutGroupResponse)(nil),             // 9: accessflow.approval.v1.PutGroupResponse
+	(*GetGroupRequest)(nil),              // 10: accessflow.approval.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),             // 11: accessflow.approval.v1.GetGroupResponse
+	(*ListGroupsRequest)(nil),            // 12: accessflow.approval.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),           // 13: accessflow.approval.v1.ListGroupsResponse
+	(*DeleteGroupRequest)(nil),           // 14: accessflow.approval.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),          // 15: accessflow.approval.v1.DeleteGroupResponse
+	(*CreateRelationshipRequest)(nil),    // 16: accessflow.approval.v1.CreateRelationshipRequest
+	(*CreateRelationshipResponse)(nil),   // 17: accessflow.approval.v1.CreateRelationshipResponse
+	(*UpdateRelationshipRequest)(nil),    // 18: accessflow.approval.v1.UpdateRelationshipRequest
+	(*UpdateRelationshipResponse)(nil),   // 19: accessflow.approval.v1.UpdateRelationshipResponse
+	(*GetRelationshipRequest)(nil),       // 20: accessflow.approval.v1.GetRelationshipRequest
+	(*GetRelationshipResponse)(nil),      // 21: accessflow.approval.v1.GetRelationshipResponse
+	(*ListRelationshipsRequest)(nil),     // 22: accessflow.approval.v1.ListRelationshipsRequest
+	(*ListRelationshipsResponse)(nil),    // 23: accessflow.approval.v1.ListRelationshipsResponse
+	(*DeleteRelationshipRequest)(nil),    // 24: accessflow.approval.v1.DeleteRelationshipRequest
+	(*DeleteRelationshipResponse)(nil),   // 25: accessflow.approval.v1.DeleteRelationshipResponse
+	(*CreateApprovalChainRequest)(nil),   // 26: accessflow.approval.v1.CreateApprovalChainRequest
+	(*CreateApprovalChainResponse)(nil),  // 27: accessflow.approval.v1.CreateApprovalChainResponse
+	(*UpdateApprovalChainRequest)(nil),   // 28: accessflow.approval.v1.UpdateApprovalChainRequest
+	(*UpdateApprovalChainResponse)(nil),  // 29: accessflow.approval.v1.UpdateApprovalChainResponse
+	(*GetApprovalChainRequest)(nil),      // 30: accessflow.approval.v1.GetApprovalChainRequest
+	(*GetApprovalChainResponse)(nil),     // 31: accessflow.approval.v1.GetApprovalChainResponse
+	(*ListApprovalChainsRequest)(nil),    // 32: accessflow.approval.v1.ListApprovalChainsRequest
+	(*ListApprovalChainsResponse)(nil),   // 33: accessflow.approval.v1.ListApprovalChainsResponse
+	(*DeleteApprovalChainRequest)(nil),   // 34: accessflow.approval.v1.DeleteApprovalChainRequest
+	(*DeleteApprovalChainResponse)(nil),  // 35: accessflow.approval.v1.DeleteApprovalChainResponse
+	(*CreateAccessRequestRequest)(nil),   // 36: accessflow.approval.v1.CreateAccessRequestRequest
+	(*CreateAccessRequestResponse)(nil),  // 37: accessflow.approval.v1.CreateAccessRequestResponse
+	(*GetAccessRequestRequest)(nil),      // 38: accessflow.approval.v1.GetAccessRequestRequest
+	(*GetAccessRequestResponse)(nil),     // 39: accessflow.approval.v1.GetAccessRequestResponse
+	(*ListAccessRequestsRequest)(nil),    // 40: accessflow.approval.v1.ListAccessRequestsRequest
+	(*ListAccessRequestsResponse)(nil),   // 41: accessflow.approval.v1.ListAccessRequestsResponse
+	(*CancelAccessRequestRequest)(nil),   // 42: accessflow.approval.v1.CancelAccessRequestRequest
+	(*CancelAccessRequestResponse)(nil),  // 43: accessflow.approval.v1.CancelAccessRequestResponse
+	(*ListApprovalsRequest)(nil),         // 44: accessflow.approval.v1.ListApprovalsRequest
+	(*ListApprovalsResponse)(nil),        // 45: accessflow.approval.v1.ListApprovalsResponse
+	(*GetApprovalRequest)(nil),           // 46: accessflow.approval.v1.GetApprovalRequest
+	(*GetApprovalResponse)(nil),          // 47: accessflow.approval.v1.GetApprovalResponse
+	(*ApproveApprovalRequest)(nil),       // 48: accessflow.approval.v1.ApproveApprovalRequest
+	(*ApproveApprovalResponse)(nil),      // 49: accessflow.approval.v1.ApproveApprovalResponse
+	(*RejectApprovalRequest)(nil),        // 50: accessflow.approval.v1.RejectApprovalRequest
+	(*RejectApprovalResponse)(nil),       // 51: accessflow.approval.v1.RejectApprovalResponse
+	(*ReassignApprovalRequest)(nil),      // 52: accessflow.approval.v1.ReassignApprovalRequest
+	(*ReassignApprovalResponse)(nil),     // 53: accessflow.approval.v1.ReassignApprovalResponse
+	(*CommentApprovalRequest)(nil),       // 54: accessflow.approval.v1.CommentApprovalRequest
+	(*CommentApprovalResponse)(nil),      // 55: accessflow.approval.v1.CommentApprovalResponse
+	(*BulkApproveApprovalsRequest)(nil),  // 56: accessflow.approval.v1.BulkApproveApprovalsRequest
+	(*BulkApproveApprovalsResponse)(nil), // 57: accessflow.approval.v1.BulkApproveApprovalsResponse
+	(*BulkRejectApprovalsRequest)(nil),   // 58: accessflow.approval.v1.BulkRejectApprovalsRequest
+	(*BulkRejectApprovalsResponse)(nil),  // 59: accessflow.approval.v1.BulkRejectApprovalsResponse
+	(*BulkResult)(nil),                   // 60: accessflow.approval.v1.BulkResult
+	(*Identity)(nil),                     // 61: accessflow.approval.v1.Identity
+	(*Group)(nil),                        // 62: accessflow.approval.v1.Group
+	(*Relationship)(nil),                 // 63: accessflow.approval.v1.Relationship
+	(*ApprovalChain)(nil),                // 64: accessflow.approval.v1.ApprovalChain
+	(*AccessRequest)(nil),                // 65: accessflow.approval.v1.AccessRequest
+	(*Approval)(nil),                     // 66: accessflow.approval.v1.Approval
+}
 var file_accessflow_approval_v1_approval_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	61, // 0: accessflow.approval.v1.PutIdentityRequest.identity:type_name -> accessflow.approval.v1.Identity
+	61, // 1: accessflow.approval.v1.PutIdentityResponse.identity:type_name -> accessflow.approval.v1.Identity
+	61, // 2: accessflow.approval.v1.GetIdentityResponse.identity:type_name -> accessflow.approval.v1.Identity
+	61, // 3: accessflow.approval.v1.ListIdentitiesResponse.identities:type_name -> accessflow.approval.v1.Identity
+	62, // 4: accessflow.approval.v1.PutGroupRequest.group:type_name -> accessflow.approval.v1.Group
+	62, // 5: accessflow.approval.v1.PutGroupResponse.group:type_name -> accessflow.approval.v1.Group
+	62, // 6: accessflow.approval.v1.GetGroupResponse.group:type_name -> accessflow.approval.v1.Group
+	62, // 7: accessflow.approval.v1.ListGroupsResponse.groups:type_name -> accessflow.approval.v1.Group
+	63, // 8: accessflow.approval.v1.CreateRelationshipRequest.relationship:type_name -> accessflow.approval.v1.Relationship
+	63, // 9: accessflow.approval.v1.CreateRelationshipResponse.relationship:type_name -> accessflow.approval.v1.Relationship
+	63, // 10: accessflow.approval.v1.UpdateRelationshipRequest.relationship:type_name -> accessflow.approval.v1.Relationship
+	63, // 11: accessflow.approval.v1.UpdateRelationshipResponse.relationship:type_name -> accessflow.approval.v1.Relationship
+	63, // 12: accessflow.approval.v1.GetRelationshipResponse.relationship:type_name -> accessflow.approval.v1.Relationship
+	63, // 13: accessflow.approval.v1.ListRelationshipsResponse.relationships:type_name -> accessflow.approval.v1.Relationship
+	64, // 14: accessflow.approval.v1.CreateApprovalChainRequest.approval_chain:type_name -> accessflow.approval.v1.ApprovalChain
+	64, // 15: accessflow.approval.v1.CreateApprovalChainResponse.approval_chain:type_name -> accessflow.approval.v1.ApprovalChain
+	64, // 16: accessflow.approval.v1.UpdateApprovalChainRequest.approval_chain:type_name -> accessflow.approval.v1.ApprovalChain
+	64, // 17: accessflow.approval.v1.UpdateApprovalChainResponse.approval_chain:type_name -> accessflow.approval.v1.ApprovalChain
+	64, // 18: accessflow.approval.v1.GetApprovalChainResponse.approval_chain:type_name -> accessflow.approval.v1.ApprovalChain
+	64, // 19: accessflow.approval.v1.ListApprovalChainsResponse.approval_chains:type_name -> accessflow.approval.v1.ApprovalChain
+	65, // 20: accessflow.approval.v1.CreateAccessRequestRequest.access_request:type_name -> accessflow.approval.v1.AccessRequest
+	65, // 21: accessflow.approval.v1.CreateAccessRequestResponse.access_request:type_name -> accessflow.approval.v1.AccessRequest
+	65, // 22: accessflow.approval.v1.GetAccessRequestResponse.access_request:type_name -> accessflow.approval.v1.AccessRequest
+	65, // 23: accessflow.approval.v1.ListAccessRequestsResponse.access_requests:type_name -> accessflow.approval.v1.AccessRequest
+	65, // 24: accessflow.approval.v1.CancelAccessRequestResponse.access_request:type_name -> accessflow.approval.v1.AccessRequest
+	66, // 25: accessflow.approval.v1.ListApprovalsResponse.approvals:type_name -> accessflow.approval.v1.Approval
+	66, // 26: accessflow.approval.v1.GetApprovalResponse.approval:type_name -> accessflow.approval.v1.Approval
+	66, // 27: accessflow.approval.v1.ApproveApprovalResponse.approval:type_name -> accessflow.approval.v1.Approval
+	66, // 28: accessflow.approval.v1.RejectApprovalResponse.approval:type_name -> accessflow.approval.v1.Approval
+	66, // 29: accessflow.approval.v1.ReassignApprovalResponse.approval:type_name -> accessflow.approval.v1.Approval
+	66, // 30: accessflow.approval.v1.CommentApprovalResponse.approval:type_name -> accessflow.approval.v1.Approval
+	60, // 31: accessflow.approval.v1.BulkApproveApprovalsResponse.results:type_name -> accessflow.approval.v1.BulkResult
+	60, // 32: accessflow.approval.v1.BulkRejectApprovalsResponse.results:type_name -> accessflow.approval.v1.BulkResult
+	0,  // 33: accessflow.approval.v1.ApprovalService.PutIdentity:input_type -> accessflow.approval.v1.PutIdentityRequest
+	2,  // 34: accessflow.approval.v1.ApprovalService.GetIdentity:input_type -> accessflow.approval.v1.GetIdentityRequest
+	4,  // 35: accessflow.approval.v1.ApprovalService.ListIdentities:input_type -> accessflow.approval.v1.ListIdentitiesRequest
+	6,  // 36: accessflow.approval.v1.ApprovalService.DeleteIdentity:input_type -> accessflow.approval.v1.DeleteIdentityRequest
+	8,  // 37: accessflow.approval.v1.ApprovalService.PutGroup:input_type -> accessflow.approval.v1.PutGroupRequest
+	10, // 38: accessflow.approval.v1.ApprovalService.GetGroup:input_type -> accessflow.approval.v1.GetGroupRequest
+	12, // 39: accessflow.approval.v1.ApprovalService.ListGroups:input_type -> accessflow.approval.v1.ListGroupsRequest
+	14, // 40: accessflow.approval.v1.ApprovalService.DeleteGroup:input_type -> accessflow.approval.v1.DeleteGroupRequest
+	16, // 41: accessflow.approval.v1.ApprovalService.CreateRelationship:input_type -> accessflow.approval.v1.CreateRelationshipRequest
+	18, // 42: accessflow.approval.v1.ApprovalService.UpdateRelationship:input_type -> accessflow.approval.v1.UpdateRelationshipRequest
+	20, // 43: accessflow.approval.v1.ApprovalService.GetRelationship:input_type -> accessflow.approval.v1.GetRelationshipRequest
+	22, // 44: accessflow.approval.v1.ApprovalService.ListRelationships:input_type -> accessflow.approval.v1.ListRelationshipsRequest
+	24, // 45: accessflow.approval.v1.ApprovalService.DeleteRelationship:input_type -> accessflow.approval.v1.DeleteRelationshipRequest
+	26, // 46: accessflow.approval.v1.ApprovalService.CreateApprovalChain:input_type -> accessflow.approval.v1.CreateApprovalChainRequest
+	28, // 47: accessflow.approval.v1.ApprovalService.UpdateApprovalChain:input_type -> accessflow.approval.v1.UpdateApprovalChainRequest
+	30, // 48: accessflow.approval.v1.ApprovalService.GetApprovalChain:input_type -> accessflow.approval.v1.GetApprovalChainRequest
+	32, // 49: accessflow.approval.v1.ApprovalService.ListApprovalChains:input_type -> accessflow.approval.v1.ListApprovalChainsRequest
+	34, // 50: accessflow.approval.v1.ApprovalService.DeleteApprovalChain:input_type -> accessflow.approval.v1.DeleteApprovalChainRequest
+	36, // 51: accessflow.approval.v1.ApprovalService.CreateAccessRequest:input_type -> accessflow.approval.v1.CreateAccessRequestRequest
+	38, // 52: accessflow.approval.v1.ApprovalService.GetAccessRequest:input_type -> accessflow.approval.v1.GetAccessRequestRequest
+	40, // 53: accessflow.approval.v1.ApprovalService.ListAccessRequests:input_type -> accessflow.approval.v1.ListAccessRequestsRequest
+	42, // 54: accessflow.approval.v1.ApprovalService.CancelAccessRequest:input_type -> accessflow.approval.v1.CancelAccessRequestRequest
+	44, // 55: accessflow.approval.v1.ApprovalService.ListApprovals:input_type -> accessflow.approval.v1.ListApprovalsRequest
+	46, // 56: accessflow.approval.v1.ApprovalService.GetApproval:input_type -> accessflow.approval.v1.GetApprovalRequest
+	48, // 57: accessflow.approval.v1.ApprovalService.ApproveApproval:input_type -> accessflow.approval.v1.ApproveApprovalRequest
+	50, // 58: accessflow.approval.v1.ApprovalService.RejectApproval:input_type -> accessflow.approval.v1.RejectApprovalRequest
+	52, // 59: accessflow.approval.v1.ApprovalService.ReassignApproval:input_type -> accessflow.approval.v1.ReassignApprovalRequest
+	54, // 60: accessflow.approval.v1.ApprovalService.CommentApproval:input_type -> accessflow.approval.v1.CommentApprovalRequest
+	56, // 61: accessflow.approval.v1.ApprovalService.BulkApproveApprovals:input_type -> accessflow.approval.v1.BulkApproveApprovalsRequest
+	58, // 62: accessflow.approval.v1.ApprovalService.BulkRejectApprovals:input_type -> accessflow.approval.v1.BulkRejectApprovalsRequest
+	1,  // 63: accessflow.approval.v1.ApprovalService.PutIdentity:output_type -> accessflow.approval.v1.PutIdentityResponse
+	3,  // 64: accessflow.approval.v1.ApprovalService.GetIdentity:output_type -> accessflow.approval.v1.GetIdentityResponse
+	5,  // 65: accessflow.approval.v1.ApprovalService.ListIdentities:output_type -> accessflow.approval.v1.ListIdentitiesResponse
+	7,  // 66: accessflow.approval.v1.ApprovalService.DeleteIdentity:output_type -> accessflow.approval.v1.DeleteIdentityResponse
+	9,  // 67: accessflow.approval.v1.ApprovalService.PutGroup:output_type -> accessflow.approval.v1.PutGroupResponse
+	11, // 68: accessflow.approval.v1.ApprovalService.GetGroup:output_type -> accessflow.approval.v1.GetGroupResponse
+	13, // 69: accessflow.approval.v1.ApprovalService.ListGroups:output_type -> accessflow.approval.v1.ListGroupsResponse
+	15, // 70: accessflow.approval.v1.ApprovalService.DeleteGroup:output_type -> accessflow.approval.v1.DeleteGroupResponse
+	17, // 71: accessflow.approval.v1.ApprovalService.CreateRelationship:output_type -> accessflow.approval.v1.CreateRelationshipResponse
+	19, // 72: accessflow.approval.v1.ApprovalService.UpdateRelationship:output_type -> accessflow.approval.v1.UpdateRelationshipResponse
+	21, // 73: accessflow.approval.v1.ApprovalService.GetRelationship:output_type -> accessflow.approval.v1.GetRelationshipResponse
+	23, // 74: accessflow.approval.v1.ApprovalService.ListRelationships:output_type -> accessflow.approval.v1.ListRelationshipsResponse
+	25, // 75: accessflow.approval.v1.ApprovalService.DeleteRelationship:output_type -> accessflow.approval.v1.DeleteRelationshipResponse
+	27, // 76: accessflow.approval.v1.ApprovalService.CreateApprovalChain:output_type -> accessflow.approval.v1.CreateApprovalChainResponse
+	29, // 77: accessflow.approval.v1.ApprovalService.UpdateApprovalChain:output_type -> accessflow.approval.v1.UpdateApprovalChainResponse
+	31, // 78: accessflow.approval.v1.ApprovalService.GetApprovalChain:output_type -> accessflow.approval.v1.GetApprovalChainResponse
+	33, // 79: accessflow.approval.v1.ApprovalService.ListApprovalChains:output_type -> accessflow.approval.v1.ListApprovalChainsResponse
+	35, // 80: accessflow.approval.v1.ApprovalService.DeleteApprovalChain:output_type -> accessflow.approval.v1.DeleteApprovalChainResponse
+	37, // 81: accessflow.approval.v1.ApprovalService.CreateAccessRequest:output_type -> accessflow.approval.v1.CreateAccessRequestResponse
+	39, // 82: accessflow.approval.v1.ApprovalService.GetAccessRequest:output_type -> accessflow.approval.v1.GetAccessRequestResponse
+	41, // 83: accessflow.approval.v1.ApprovalService.ListAccessRequests:output_type -> accessflow.approval.v1.ListAccessRequestsResponse
+	43, // 84: accessflow.approval.v1.ApprovalService.CancelAccessRequest:output_type -> accessflow.approval.v1.CancelAccessRequestResponse
+	45, // 85: accessflow.approval.v1.ApprovalService.ListApprovals:output_type -> accessflow.approval.v1.ListApprovalsResponse
+	47, // 86: accessflow.approval.v1.ApprovalService.GetApproval:output_type -> accessflow.approval.v1.GetApprovalResponse
+	49, // 87: accessflow.approval.v1.ApprovalService.ApproveApproval:output_type -> accessflow.approval.v1.ApproveApprovalResponse
+	51, // 88: accessflow.approval.v1.ApprovalService.RejectApproval:output_type -> accessflow.approval.v1.RejectApprovalResponse
+	53, // 89: accessflow.approval.v1.ApprovalService.ReassignApproval:output_type -> accessflow.approval.v1.ReassignApprovalResponse
+	55, // 90: accessflow.approval.v1.ApprovalService.CommentApproval:output_type -> accessflow.approval.v1.CommentApprovalResponse
+	57, // 91: accessflow.approval.v1.ApprovalService.BulkApproveApprovals:output_type -> accessflow.approval.v1.BulkApproveApprovalsResponse
+	59, // 92: accessflow.approval.v1.ApprovalService.BulkRejectApprovals:output_type -> accessflow.approval.v1.BulkRejectApprovalsResponse
+	63, // [63:93] is the sub-list for method output_type
+	33, // [33:63] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_accessflow_approval_v1_approval_service_proto_init() }
@@ -41,18 +3646,26 @@ func file_accessflow_approval_v1_approval_service_proto_init() {
 	if File_accessflow_approval_v1_approval_service_proto != nil {
 		return
 	}
+	file_accessflow_approval_v1_approval_proto_init()
+	file_accessflow_approval_v1_approval_service_proto_msgTypes[4].OneofWrappers = []any{}
+	file_accessflow_approval_v1_approval_service_proto_msgTypes[12].OneofWrappers = []any{}
+	file_accessflow_approval_v1_approval_service_proto_msgTypes[22].OneofWrappers = []any{}
+	file_accessflow_approval_v1_approval_service_proto_msgTypes[32].OneofWrappers = []any{}
+	file_accessflow_approval_v1_approval_service_proto_msgTypes[40].OneofWrappers = []any{}
+	file_accessflow_approval_v1_approval_service_proto_msgTypes[44].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_accessflow_approval_v1_approval_service_proto_rawDesc), len(file_accessflow_approval_v1_approval_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   0,
+			NumMessages:   61,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_accessflow_approval_v1_approval_service_proto_goTypes,
 		DependencyIndexes: file_accessflow_approval_v1_approval_service_proto_depIdxs,
+		MessageInfos:      file_accessflow_approval_v1_approval_service_proto_msgTypes,
 	}.Build()
 	File_accessflow_approval_v1_approval_service_proto = out.File
 	file_accessflow_approval_v1_approval_service_proto_goTypes = nil

@@ -7,7 +7,10 @@
 package approvalv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -15,14 +18,116 @@ import (
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
 
+const (
+	ApprovalService_PutIdentity_FullMethodName          = "/accessflow.approval.v1.ApprovalService/PutIdentity"
+	ApprovalService_GetIdentity_FullMethodName          = "/accessflow.approval.v1.ApprovalService/GetIdentity"
+	ApprovalService_ListIdentities_FullMethodName       = "/accessflow.approval.v1.ApprovalService/ListIdentities"
+	ApprovalService_DeleteIdentity_FullMethodName       = "/accessflow.approval.v1.ApprovalService/DeleteIdentity"
+	ApprovalService_PutGroup_FullMethodName             = "/accessflow.approval.v1.ApprovalService/PutGroup"
+	ApprovalService_GetGroup_FullMethodName             = "/accessflow.approval.v1.ApprovalService/GetGroup"
+	ApprovalService_ListGroups_FullMethodName           = "/accessflow.approval.v1.ApprovalService/ListGroups"
+	ApprovalService_DeleteGroup_FullMethodName          = "/accessflow.approval.v1.ApprovalService/DeleteGroup"
+	ApprovalService_CreateRelationship_FullMethodName   = "/accessflow.approval.v1.ApprovalService/CreateRelationship"
+	ApprovalService_UpdateRelationship_FullMethodName   = "/accessflow.approval.v1.ApprovalService/UpdateRelationship"
+	ApprovalService_GetRelationship_FullMethodName      = "/accessflow.approval.v1.ApprovalService/GetRelationship"
+	ApprovalService_ListRelationships_FullMethodName    = "/accessflow.approval.v1.ApprovalService/ListRelationships"
+	ApprovalService_DeleteRelationship_FullMethodName   = "/accessflow.approval.v1.ApprovalService/DeleteRelationship"
+	ApprovalService_CreateApprovalChain_FullMethodName  = "/accessflow.approval.v1.ApprovalService/CreateApprovalChain"
+	ApprovalService_UpdateApprovalChain_FullMethodName  = "/accessflow.approval.v1.ApprovalService/UpdateApprovalChain"
+	ApprovalService_GetApprovalChain_FullMethodName     = "/accessflow.approval.v1.ApprovalService/GetApprovalChain"
+	ApprovalService_ListApprovalChains_FullMethodName   = "/accessflow.approval.v1.ApprovalService/ListApprovalChains"
+	ApprovalService_DeleteApprovalChain_FullMethodName  = "/accessflow.approval.v1.ApprovalService/DeleteApprovalChain"
+	ApprovalService_CreateAccessRequest_FullMethodName  = "/accessflow.approval.v1.ApprovalService/CreateAccessRequest"
+	ApprovalService_GetAccessRequest_FullMethodName     = "/accessflow.approval.v1.ApprovalService/GetAccessRequest"
+	ApprovalService_ListAccessRequests_FullMethodName   = "/accessflow.approval.v1.ApprovalService/ListAccessRequests"
+	ApprovalService_CancelAccessRequest_FullMethodName  = "/accessflow.approval.v1.ApprovalService/CancelAccessRequest"
+	ApprovalService_ListApprovals_FullMethodName        = "/accessflow.approval.v1.ApprovalService/ListApprovals"
+	ApprovalService_GetApproval_FullMethodName          = "/accessflow.approval.v1.ApprovalService/GetApproval"
+	ApprovalService_ApproveApproval_FullMethodName      = "/accessflow.approval.v1.ApprovalService/ApproveApproval"
+	ApprovalService_RejectApproval_FullMethodName       = "/accessflow.approval.v1.ApprovalService/RejectApproval"
+	ApprovalService_ReassignApproval_FullMethodName     = "/accessflow.approval.v1.ApprovalService/ReassignApproval"
+	ApprovalService_CommentApproval_FullMethodName      = "/accessflow.approval.v1.ApprovalService/CommentApproval"
+	ApprovalService_BulkApproveApprovals_FullMethodName = "/accessflow.approval.v1.ApprovalService/BulkApproveApprovals"
+	ApprovalService_BulkRejectApprovals_FullMethodName  = "/accessflow.approval.v1.ApprovalService/BulkRejectApprovals"
+)
+
 // ApprovalServiceClient is the client API for ApprovalService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ApprovalService manages approvable relationships, approval chains and approval flows.
-// Its RPCs are added by the issue that builds the service; the foundation only reserves the
-// package so that every service runs, reports health and owns its store from day one.
+// ApprovalService manages what can be approved (identities, groups, approvable relationships
+// and their approval chains), takes access requests, and runs their approval flows: decisions,
+// reminders, escalations, timeouts, grant expiry and periodic reviews. Approved flows start the
+// relationship's action chain in action-execution.
+//
+// Deciding callers are identities: a token acts as the identity whose `subject` equals its
+// `sub` claim. A token whose only user level is APPROVER decides only approvals assigned to its
+// own identity; an ORG_ADMIN token, or a client token without user levels, may also decide on
+// behalf of a named approver (approver_id), which is recorded with the caller's subject.
 type ApprovalServiceClient interface {
+	// PutIdentity creates or replaces the identity with the id in the path (an upsert, so a source of Identities can feed it).
+	PutIdentity(ctx context.Context, in *PutIdentityRequest, opts ...grpc.CallOption) (*PutIdentityResponse, error)
+	// GetIdentity returns one identity.
+	GetIdentity(ctx context.Context, in *GetIdentityRequest, opts ...grpc.CallOption) (*GetIdentityResponse, error)
+	// ListIdentities pages through identities, optionally filtered.
+	ListIdentities(ctx context.Context, in *ListIdentitiesRequest, opts ...grpc.CallOption) (*ListIdentitiesResponse, error)
+	// DeleteIdentity deletes a identity.
+	DeleteIdentity(ctx context.Context, in *DeleteIdentityRequest, opts ...grpc.CallOption) (*DeleteIdentityResponse, error)
+	// PutGroup creates or replaces the group with the id in the path (an upsert, so a source of Groups can feed it).
+	PutGroup(ctx context.Context, in *PutGroupRequest, opts ...grpc.CallOption) (*PutGroupResponse, error)
+	// GetGroup returns one group.
+	GetGroup(ctx context.Context, in *GetGroupRequest, opts ...grpc.CallOption) (*GetGroupResponse, error)
+	// ListGroups pages through groups, optionally filtered.
+	ListGroups(ctx context.Context, in *ListGroupsRequest, opts ...grpc.CallOption) (*ListGroupsResponse, error)
+	// DeleteGroup deletes a group.
+	DeleteGroup(ctx context.Context, in *DeleteGroupRequest, opts ...grpc.CallOption) (*DeleteGroupResponse, error)
+	// CreateRelationship creates a relationship.
+	CreateRelationship(ctx context.Context, in *CreateRelationshipRequest, opts ...grpc.CallOption) (*CreateRelationshipResponse, error)
+	// UpdateRelationship replaces a relationship's writable fields.
+	UpdateRelationship(ctx context.Context, in *UpdateRelationshipRequest, opts ...grpc.CallOption) (*UpdateRelationshipResponse, error)
+	// GetRelationship returns one relationship.
+	GetRelationship(ctx context.Context, in *GetRelationshipRequest, opts ...grpc.CallOption) (*GetRelationshipResponse, error)
+	// ListRelationships pages through relationships, optionally filtered.
+	ListRelationships(ctx context.Context, in *ListRelationshipsRequest, opts ...grpc.CallOption) (*ListRelationshipsResponse, error)
+	// DeleteRelationship deletes a relationship.
+	DeleteRelationship(ctx context.Context, in *DeleteRelationshipRequest, opts ...grpc.CallOption) (*DeleteRelationshipResponse, error)
+	// CreateApprovalChain creates a approvalChain.
+	CreateApprovalChain(ctx context.Context, in *CreateApprovalChainRequest, opts ...grpc.CallOption) (*CreateApprovalChainResponse, error)
+	// UpdateApprovalChain replaces a approvalChain's writable fields.
+	UpdateApprovalChain(ctx context.Context, in *UpdateApprovalChainRequest, opts ...grpc.CallOption) (*UpdateApprovalChainResponse, error)
+	// GetApprovalChain returns one approvalChain.
+	GetApprovalChain(ctx context.Context, in *GetApprovalChainRequest, opts ...grpc.CallOption) (*GetApprovalChainResponse, error)
+	// ListApprovalChains pages through approvalChains, optionally filtered.
+	ListApprovalChains(ctx context.Context, in *ListApprovalChainsRequest, opts ...grpc.CallOption) (*ListApprovalChainsResponse, error)
+	// DeleteApprovalChain deletes a approvalChain.
+	DeleteApprovalChain(ctx context.Context, in *DeleteApprovalChainRequest, opts ...grpc.CallOption) (*DeleteApprovalChainResponse, error)
+	// CreateAccessRequest asks for relationships to be granted to or revoked from a recipient;
+	// each relationship gets an approval flow following its chain.
+	CreateAccessRequest(ctx context.Context, in *CreateAccessRequestRequest, opts ...grpc.CallOption) (*CreateAccessRequestResponse, error)
+	// GetAccessRequest returns one access request.
+	GetAccessRequest(ctx context.Context, in *GetAccessRequestRequest, opts ...grpc.CallOption) (*GetAccessRequestResponse, error)
+	// ListAccessRequests pages through access requests, newest first.
+	ListAccessRequests(ctx context.Context, in *ListAccessRequestsRequest, opts ...grpc.CallOption) (*ListAccessRequestsResponse, error)
+	// CancelAccessRequest cancels the request's pending approval flows. Only its requester (or an
+	// admin on the requester's behalf) may cancel it.
+	CancelAccessRequest(ctx context.Context, in *CancelAccessRequestRequest, opts ...grpc.CallOption) (*CancelAccessRequestResponse, error)
+	// ListApprovals pages through approval flows: those pending for an approver (mine, or
+	// approverId), or by requester, requestee or filters.
+	ListApprovals(ctx context.Context, in *ListApprovalsRequest, opts ...grpc.CallOption) (*ListApprovalsResponse, error)
+	// GetApproval returns an approval flow with its full history.
+	GetApproval(ctx context.Context, in *GetApprovalRequest, opts ...grpc.CallOption) (*GetApprovalResponse, error)
+	// ApproveApproval records an approval of the current level (or review) by the caller.
+	ApproveApproval(ctx context.Context, in *ApproveApprovalRequest, opts ...grpc.CallOption) (*ApproveApprovalResponse, error)
+	// RejectApproval records a rejection by the caller.
+	RejectApproval(ctx context.Context, in *RejectApprovalRequest, opts ...grpc.CallOption) (*RejectApprovalResponse, error)
+	// ReassignApproval forwards the caller's (or reassign_from's) assignment to another identity.
+	ReassignApproval(ctx context.Context, in *ReassignApprovalRequest, opts ...grpc.CallOption) (*ReassignApprovalResponse, error)
+	// CommentApproval adds a comment to an approval flow.
+	CommentApproval(ctx context.Context, in *CommentApprovalRequest, opts ...grpc.CallOption) (*CommentApprovalResponse, error)
+	// BulkApproveApprovals approves several approval flows; each succeeds or fails on its own.
+	BulkApproveApprovals(ctx context.Context, in *BulkApproveApprovalsRequest, opts ...grpc.CallOption) (*BulkApproveApprovalsResponse, error)
+	// BulkRejectApprovals rejects several approval flows; each succeeds or fails on its own.
+	BulkRejectApprovals(ctx context.Context, in *BulkRejectApprovalsRequest, opts ...grpc.CallOption) (*BulkRejectApprovalsResponse, error)
 }
 
 type approvalServiceClient struct {
@@ -33,14 +138,383 @@ func NewApprovalServiceClient(cc grpc.ClientConnInterface) ApprovalServiceClient
 	return &approvalServiceClient{cc}
 }
 
+func (c *approvalServiceClient) PutIdentity(ctx context.Context, in *PutIdentityRequest, opts ...grpc.CallOption) (*PutIdentityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PutIdentityResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_PutIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) GetIdentity(ctx context.Context, in *GetIdentityRequest, opts ...grpc.CallOption) (*GetIdentityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetIdentityResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_GetIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ListIdentities(ctx context.Context, in *ListIdentitiesRequest, opts ...grpc.CallOption) (*ListIdentitiesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListIdentitiesResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ListIdentities_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) DeleteIdentity(ctx context.Context, in *DeleteIdentityRequest, opts ...grpc.CallOption) (*DeleteIdentityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteIdentityResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_DeleteIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) PutGroup(ctx context.Context, in *PutGroupRequest, opts ...grpc.CallOption) (*PutGroupResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PutGroupResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_PutGroup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) GetGroup(ctx context.Context, in *GetGroupRequest, opts ...grpc.CallOption) (*GetGroupResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetGroupResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_GetGroup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ListGroups(ctx context.Context, in *ListGroupsRequest, opts ...grpc.CallOption) (*ListGroupsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListGroupsResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ListGroups_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) DeleteGroup(ctx context.Context, in *DeleteGroupRequest, opts ...grpc.CallOption) (*DeleteGroupResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteGroupResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_DeleteGroup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) CreateRelationship(ctx context.Context, in *CreateRelationshipRequest, opts ...grpc.CallOption) (*CreateRelationshipResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRelationshipResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_CreateRelationship_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) UpdateRelationship(ctx context.Context, in *UpdateRelationshipRequest, opts ...grpc.CallOption) (*UpdateRelationshipResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateRelationshipResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_UpdateRelationship_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) GetRelationship(ctx context.Context, in *GetRelationshipRequest, opts ...grpc.CallOption) (*GetRelationshipResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRelationshipResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_GetRelationship_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ListRelationships(ctx context.Context, in *ListRelationshipsRequest, opts ...grpc.CallOption) (*ListRelationshipsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRelationshipsResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ListRelationships_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) DeleteRelationship(ctx context.Context, in *DeleteRelationshipRequest, opts ...grpc.CallOption) (*DeleteRelationshipResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteRelationshipResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_DeleteRelationship_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) CreateApprovalChain(ctx context.Context, in *CreateApprovalChainRequest, opts ...grpc.CallOption) (*CreateApprovalChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateApprovalChainResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_CreateApprovalChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) UpdateApprovalChain(ctx context.Context, in *UpdateApprovalChainRequest, opts ...grpc.CallOption) (*UpdateApprovalChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateApprovalChainResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_UpdateApprovalChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) GetApprovalChain(ctx context.Context, in *GetApprovalChainRequest, opts ...grpc.CallOption) (*GetApprovalChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetApprovalChainResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_GetApprovalChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ListApprovalChains(ctx context.Context, in *ListApprovalChainsRequest, opts ...grpc.CallOption) (*ListApprovalChainsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListApprovalChainsResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ListApprovalChains_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) DeleteApprovalChain(ctx context.Context, in *DeleteApprovalChainRequest, opts ...grpc.CallOption) (*DeleteApprovalChainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteApprovalChainResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_DeleteApprovalChain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) CreateAccessRequest(ctx context.Context, in *CreateAccessRequestRequest, opts ...grpc.CallOption) (*CreateAccessRequestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateAccessRequestResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_CreateAccessRequest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) GetAccessRequest(ctx context.Context, in *GetAccessRequestRequest, opts ...grpc.CallOption) (*GetAccessRequestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAccessRequestResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_GetAccessRequest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ListAccessRequests(ctx context.Context, in *ListAccessRequestsRequest, opts ...grpc.CallOption) (*ListAccessRequestsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAccessRequestsResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ListAccessRequests_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) CancelAccessRequest(ctx context.Context, in *CancelAccessRequestRequest, opts ...grpc.CallOption) (*CancelAccessRequestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelAccessRequestResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_CancelAccessRequest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ListApprovals(ctx context.Context, in *ListApprovalsRequest, opts ...grpc.CallOption) (*ListApprovalsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListApprovalsResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ListApprovals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) GetApproval(ctx context.Context, in *GetApprovalRequest, opts ...grpc.CallOption) (*GetApprovalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetApprovalResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_GetApproval_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ApproveApproval(ctx context.Context, in *ApproveApprovalRequest, opts ...grpc.CallOption) (*ApproveApprovalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveApprovalResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ApproveApproval_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) RejectApproval(ctx context.Context, in *RejectApprovalRequest, opts ...grpc.CallOption) (*RejectApprovalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectApprovalResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_RejectApproval_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) ReassignApproval(ctx context.Context, in *ReassignApprovalRequest, opts ...grpc.CallOption) (*ReassignApprovalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReassignApprovalResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_ReassignApproval_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) CommentApproval(ctx context.Context, in *CommentApprovalRequest, opts ...grpc.CallOption) (*CommentApprovalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommentApprovalResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_CommentApproval_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) BulkApproveApprovals(ctx context.Context, in *BulkApproveApprovalsRequest, opts ...grpc.CallOption) (*BulkApproveApprovalsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BulkApproveApprovalsResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_BulkApproveApprovals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *approvalServiceClient) BulkRejectApprovals(ctx context.Context, in *BulkRejectApprovalsRequest, opts ...grpc.CallOption) (*BulkRejectApprovalsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BulkRejectApprovalsResponse)
+	err := c.cc.Invoke(ctx, ApprovalService_BulkRejectApprovals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApprovalServiceServer is the server API for ApprovalService service.
 // All implementations must embed UnimplementedApprovalServiceServer
 // for forward compatibility.
 //
-// ApprovalService manages approvable relationships, approval chains and approval flows.
-// Its RPCs are added by the issue that builds the service; the foundation only reserves the
-// package so that every service runs, reports health and owns its store from day one.
+// ApprovalService manages what can be approved (identities, groups, approvable relationships
+// and their approval chains), takes access requests, and runs their approval flows: decisions,
+// reminders, escalations, timeouts, grant expiry and periodic reviews. Approved flows start the
+// relationship's action chain in action-execution.
+//
+// Deciding callers are identities: a token acts as the identity whose `subject` equals its
+// `sub` claim. A token whose only user level is APPROVER decides only approvals assigned to its
+// own identity; an ORG_ADMIN token, or a client token without user levels, may also decide on
+// behalf of a named approver (approver_id), which is recorded with the caller's subject.
 type ApprovalServiceServer interface {
+	// PutIdentity creates or replaces the identity with the id in the path (an upsert, so a source of Identities can feed it).
+	PutIdentity(context.Context, *PutIdentityRequest) (*PutIdentityResponse, error)
+	// GetIdentity returns one identity.
+	GetIdentity(context.Context, *GetIdentityRequest) (*GetIdentityResponse, error)
+	// ListIdentities pages through identities, optionally filtered.
+	ListIdentities(context.Context, *ListIdentitiesRequest) (*ListIdentitiesResponse, error)
+	// DeleteIdentity deletes a identity.
+	DeleteIdentity(context.Context, *DeleteIdentityRequest) (*DeleteIdentityResponse, error)
+	// PutGroup creates or replaces the group with the id in the path (an upsert, so a source of Groups can feed it).
+	PutGroup(context.Context, *PutGroupRequest) (*PutGroupResponse, error)
+	// GetGroup returns one group.
+	GetGroup(context.Context, *GetGroupRequest) (*GetGroupResponse, error)
+	// ListGroups pages through groups, optionally filtered.
+	ListGroups(context.Context, *ListGroupsRequest) (*ListGroupsResponse, error)
+	// DeleteGroup deletes a group.
+	DeleteGroup(context.Context, *DeleteGroupRequest) (*DeleteGroupResponse, error)
+	// CreateRelationship creates a relationship.
+	CreateRelationship(context.Context, *CreateRelationshipRequest) (*CreateRelationshipResponse, error)
+	// UpdateRelationship replaces a relationship's writable fields.
+	UpdateRelationship(context.Context, *UpdateRelationshipRequest) (*UpdateRelationshipResponse, error)
+	// GetRelationship returns one relationship.
+	GetRelationship(context.Context, *GetRelationshipRequest) (*GetRelationshipResponse, error)
+	// ListRelationships pages through relationships, optionally filtered.
+	ListRelationships(context.Context, *ListRelationshipsRequest) (*ListRelationshipsResponse, error)
+	// DeleteRelationship deletes a relationship.
+	DeleteRelationship(context.Context, *DeleteRelationshipRequest) (*DeleteRelationshipResponse, error)
+	// CreateApprovalChain creates a approvalChain.
+	CreateApprovalChain(context.Context, *CreateApprovalChainRequest) (*CreateApprovalChainResponse, error)
+	// UpdateApprovalChain replaces a approvalChain's writable fields.
+	UpdateApprovalChain(context.Context, *UpdateApprovalChainRequest) (*UpdateApprovalChainResponse, error)
+	// GetApprovalChain returns one approvalChain.
+	GetApprovalChain(context.Context, *GetApprovalChainRequest) (*GetApprovalChainResponse, error)
+	// ListApprovalChains pages through approvalChains, optionally filtered.
+	ListApprovalChains(context.Context, *ListApprovalChainsRequest) (*ListApprovalChainsResponse, error)
+	// DeleteApprovalChain deletes a approvalChain.
+	DeleteApprovalChain(context.Context, *DeleteApprovalChainRequest) (*DeleteApprovalChainResponse, error)
+	// CreateAccessRequest asks for relationships to be granted to or revoked from a recipient;
+	// each relationship gets an approval flow following its chain.
+	CreateAccessRequest(context.Context, *CreateAccessRequestRequest) (*CreateAccessRequestResponse, error)
+	// GetAccessRequest returns one access request.
+	GetAccessRequest(context.Context, *GetAccessRequestRequest) (*GetAccessRequestResponse, error)
+	// ListAccessRequests pages through access requests, newest first.
+	ListAccessRequests(context.Context, *ListAccessRequestsRequest) (*ListAccessRequestsResponse, error)
+	// CancelAccessRequest cancels the request's pending approval flows. Only its requester (or an
+	// admin on the requester's behalf) may cancel it.
+	CancelAccessRequest(context.Context, *CancelAccessRequestRequest) (*CancelAccessRequestResponse, error)
+	// ListApprovals pages through approval flows: those pending for an approver (mine, or
+	// approverId), or by requester, requestee or filters.
+	ListApprovals(context.Context, *ListApprovalsRequest) (*ListApprovalsResponse, error)
+	// GetApproval returns an approval flow with its full history.
+	GetApproval(context.Context, *GetApprovalRequest) (*GetApprovalResponse, error)
+	// ApproveApproval records an approval of the current level (or review) by the caller.
+	ApproveApproval(context.Context, *ApproveApprovalRequest) (*ApproveApprovalResponse, error)
+	// RejectApproval records a rejection by the caller.
+	RejectApproval(context.Context, *RejectApprovalRequest) (*RejectApprovalResponse, error)
+	// ReassignApproval forwards the caller's (or reassign_from's) assignment to another identity.
+	ReassignApproval(context.Context, *ReassignApprovalRequest) (*ReassignApprovalResponse, error)
+	// CommentApproval adds a comment to an approval flow.
+	CommentApproval(context.Context, *CommentApprovalRequest) (*CommentApprovalResponse, error)
+	// BulkApproveApprovals approves several approval flows; each succeeds or fails on its own.
+	BulkApproveApprovals(context.Context, *BulkApproveApprovalsRequest) (*BulkApproveApprovalsResponse, error)
+	// BulkRejectApprovals rejects several approval flows; each succeeds or fails on its own.
+	BulkRejectApprovals(context.Context, *BulkRejectApprovalsRequest) (*BulkRejectApprovalsResponse, error)
 	mustEmbedUnimplementedApprovalServiceServer()
 }
 
@@ -51,6 +525,96 @@ type ApprovalServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedApprovalServiceServer struct{}
 
+func (UnimplementedApprovalServiceServer) PutIdentity(context.Context, *PutIdentityRequest) (*PutIdentityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PutIdentity not implemented")
+}
+func (UnimplementedApprovalServiceServer) GetIdentity(context.Context, *GetIdentityRequest) (*GetIdentityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetIdentity not implemented")
+}
+func (UnimplementedApprovalServiceServer) ListIdentities(context.Context, *ListIdentitiesRequest) (*ListIdentitiesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListIdentities not implemented")
+}
+func (UnimplementedApprovalServiceServer) DeleteIdentity(context.Context, *DeleteIdentityRequest) (*DeleteIdentityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteIdentity not implemented")
+}
+func (UnimplementedApprovalServiceServer) PutGroup(context.Context, *PutGroupRequest) (*PutGroupResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PutGroup not implemented")
+}
+func (UnimplementedApprovalServiceServer) GetGroup(context.Context, *GetGroupRequest) (*GetGroupResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetGroup not implemented")
+}
+func (UnimplementedApprovalServiceServer) ListGroups(context.Context, *ListGroupsRequest) (*ListGroupsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListGroups not implemented")
+}
+func (UnimplementedApprovalServiceServer) DeleteGroup(context.Context, *DeleteGroupRequest) (*DeleteGroupResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteGroup not implemented")
+}
+func (UnimplementedApprovalServiceServer) CreateRelationship(context.Context, *CreateRelationshipRequest) (*CreateRelationshipResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateRelationship not implemented")
+}
+func (UnimplementedApprovalServiceServer) UpdateRelationship(context.Context, *UpdateRelationshipRequest) (*UpdateRelationshipResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateRelationship not implemented")
+}
+func (UnimplementedApprovalServiceServer) GetRelationship(context.Context, *GetRelationshipRequest) (*GetRelationshipResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRelationship not implemented")
+}
+func (UnimplementedApprovalServiceServer) ListRelationships(context.Context, *ListRelationshipsRequest) (*ListRelationshipsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRelationships not implemented")
+}
+func (UnimplementedApprovalServiceServer) DeleteRelationship(context.Context, *DeleteRelationshipRequest) (*DeleteRelationshipResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteRelationship not implemented")
+}
+func (UnimplementedApprovalServiceServer) CreateApprovalChain(context.Context, *CreateApprovalChainRequest) (*CreateApprovalChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateApprovalChain not implemented")
+}
+func (UnimplementedApprovalServiceServer) UpdateApprovalChain(context.Context, *UpdateApprovalChainRequest) (*UpdateApprovalChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateApprovalChain not implemented")
+}
+func (UnimplementedApprovalServiceServer) GetApprovalChain(context.Context, *GetApprovalChainRequest) (*GetApprovalChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetApprovalChain not implemented")
+}
+func (UnimplementedApprovalServiceServer) ListApprovalChains(context.Context, *ListApprovalChainsRequest) (*ListApprovalChainsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListApprovalChains not implemented")
+}
+func (UnimplementedApprovalServiceServer) DeleteApprovalChain(context.Context, *DeleteApprovalChainRequest) (*DeleteApprovalChainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteApprovalChain not implemented")
+}
+func (UnimplementedApprovalServiceServer) CreateAccessRequest(context.Context, *CreateAccessRequestRequest) (*CreateAccessRequestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateAccessRequest not implemented")
+}
+func (UnimplementedApprovalServiceServer) GetAccessRequest(context.Context, *GetAccessRequestRequest) (*GetAccessRequestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAccessRequest not implemented")
+}
+func (UnimplementedApprovalServiceServer) ListAccessRequests(context.Context, *ListAccessRequestsRequest) (*ListAccessRequestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAccessRequests not implemented")
+}
+func (UnimplementedApprovalServiceServer) CancelAccessRequest(context.Context, *CancelAccessRequestRequest) (*CancelAccessRequestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelAccessRequest not implemented")
+}
+func (UnimplementedApprovalServiceServer) ListApprovals(context.Context, *ListApprovalsRequest) (*ListApprovalsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListApprovals not implemented")
+}
+func (UnimplementedApprovalServiceServer) GetApproval(context.Context, *GetApprovalRequest) (*GetApprovalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetApproval not implemented")
+}
+func (UnimplementedApprovalServiceServer) ApproveApproval(context.Context, *ApproveApprovalRequest) (*ApproveApprovalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveApproval not implemented")
+}
+func (UnimplementedApprovalServiceServer) RejectApproval(context.Context, *RejectApprovalRequest) (*RejectApprovalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectApproval not implemented")
+}
+func (UnimplementedApprovalServiceServer) ReassignApproval(context.Context, *ReassignApprovalRequest) (*ReassignApprovalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReassignApproval not implemented")
+}
+func (UnimplementedApprovalServiceServer) CommentApproval(context.Context, *CommentApprovalRequest) (*CommentApprovalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CommentApproval not implemented")
+}
+func (UnimplementedApprovalServiceServer) BulkApproveApprovals(context.Context, *BulkApproveApprovalsRequest) (*BulkApproveApprovalsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BulkApproveApprovals not implemented")
+}
+func (UnimplementedApprovalServiceServer) BulkRejectApprovals(context.Context, *BulkRejectApprovalsRequest) (*BulkRejectApprovalsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BulkRejectApprovals not implemented")
+}
 func (UnimplementedApprovalServiceServer) mustEmbedUnimplementedApprovalServiceServer() {}
 func (UnimplementedApprovalServiceServer) testEmbeddedByValue()                         {}
 
@@ -72,13 +636,674 @@ func RegisterApprovalServiceServer(s grpc.ServiceRegistrar, srv ApprovalServiceS
 	s.RegisterService(&ApprovalService_ServiceDesc, srv)
 }
 
+func _ApprovalService_PutIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PutIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).PutIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_PutIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).PutIdentity(ctx, req.(*PutIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_GetIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).GetIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_GetIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).GetIdentity(ctx, req.(*GetIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ListIdentities_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListIdentitiesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ListIdentities(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ListIdentities_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ListIdentities(ctx, req.(*ListIdentitiesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_DeleteIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).DeleteIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_DeleteIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).DeleteIdentity(ctx, req.(*DeleteIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_PutGroup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PutGroupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).PutGroup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_PutGroup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).PutGroup(ctx, req.(*PutGroupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_GetGroup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetGroupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).GetGroup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_GetGroup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).GetGroup(ctx, req.(*GetGroupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ListGroups_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListGroupsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ListGroups(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ListGroups_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ListGroups(ctx, req.(*ListGroupsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_DeleteGroup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteGroupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).DeleteGroup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_DeleteGroup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).DeleteGroup(ctx, req.(*DeleteGroupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_CreateRelationship_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRelationshipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).CreateRelationship(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_CreateRelationship_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).CreateRelationship(ctx, req.(*CreateRelationshipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_UpdateRelationship_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRelationshipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).UpdateRelationship(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_UpdateRelationship_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).UpdateRelationship(ctx, req.(*UpdateRelationshipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_GetRelationship_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRelationshipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).GetRelationship(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_GetRelationship_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).GetRelationship(ctx, req.(*GetRelationshipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ListRelationships_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRelationshipsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ListRelationships(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ListRelationships_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ListRelationships(ctx, req.(*ListRelationshipsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_DeleteRelationship_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRelationshipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).DeleteRelationship(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_DeleteRelationship_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).DeleteRelationship(ctx, req.(*DeleteRelationshipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_CreateApprovalChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateApprovalChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).CreateApprovalChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_CreateApprovalChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).CreateApprovalChain(ctx, req.(*CreateApprovalChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_UpdateApprovalChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateApprovalChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).UpdateApprovalChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_UpdateApprovalChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).UpdateApprovalChain(ctx, req.(*UpdateApprovalChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_GetApprovalChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetApprovalChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).GetApprovalChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_GetApprovalChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).GetApprovalChain(ctx, req.(*GetApprovalChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ListApprovalChains_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListApprovalChainsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ListApprovalChains(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ListApprovalChains_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ListApprovalChains(ctx, req.(*ListApprovalChainsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_DeleteApprovalChain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteApprovalChainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).DeleteApprovalChain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_DeleteApprovalChain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).DeleteApprovalChain(ctx, req.(*DeleteApprovalChainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_CreateAccessRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateAccessRequestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).CreateAccessRequest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_CreateAccessRequest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).CreateAccessRequest(ctx, req.(*CreateAccessRequestRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_GetAccessRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAccessRequestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).GetAccessRequest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_GetAccessRequest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).GetAccessRequest(ctx, req.(*GetAccessRequestRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ListAccessRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAccessRequestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ListAccessRequests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ListAccessRequests_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ListAccessRequests(ctx, req.(*ListAccessRequestsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_CancelAccessRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelAccessRequestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).CancelAccessRequest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_CancelAccessRequest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).CancelAccessRequest(ctx, req.(*CancelAccessRequestRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ListApprovals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListApprovalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ListApprovals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ListApprovals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ListApprovals(ctx, req.(*ListApprovalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_GetApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).GetApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_GetApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).GetApproval(ctx, req.(*GetApprovalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ApproveApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ApproveApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ApproveApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ApproveApproval(ctx, req.(*ApproveApprovalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_RejectApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).RejectApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_RejectApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).RejectApproval(ctx, req.(*RejectApprovalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_ReassignApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReassignApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).ReassignApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_ReassignApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).ReassignApproval(ctx, req.(*ReassignApprovalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_CommentApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CommentApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).CommentApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_CommentApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).CommentApproval(ctx, req.(*CommentApprovalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_BulkApproveApprovals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BulkApproveApprovalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).BulkApproveApprovals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_BulkApproveApprovals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).BulkApproveApprovals(ctx, req.(*BulkApproveApprovalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApprovalService_BulkRejectApprovals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BulkRejectApprovalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApprovalServiceServer).BulkRejectApprovals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApprovalService_BulkRejectApprovals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApprovalServiceServer).BulkRejectApprovals(ctx, req.(*BulkRejectApprovalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApprovalService_ServiceDesc is the grpc.ServiceDesc for ApprovalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var ApprovalService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "accessflow.approval.v1.ApprovalService",
 	HandlerType: (*ApprovalServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "accessflow/approval/v1/approval_service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "PutIdentity",
+			Handler:    _ApprovalService_PutIdentity_Handler,
+		},
+		{
+			MethodName: "GetIdentity",
+			Handler:    _ApprovalService_GetIdentity_Handler,
+		},
+		{
+			MethodName: "ListIdentities",
+			Handler:    _ApprovalService_ListIdentities_Handler,
+		},
+		{
+			MethodName: "DeleteIdentity",
+			Handler:    _ApprovalService_DeleteIdentity_Handler,
+		},
+		{
+			MethodName: "PutGroup",
+			Handler:    _ApprovalService_PutGroup_Handler,
+		},
+		{
+			MethodName: "GetGroup",
+			Handler:    _ApprovalService_GetGroup_Handler,
+		},
+		{
+			MethodName: "ListGroups",
+			Handler:    _ApprovalService_ListGroups_Handler,
+		},
+		{
+			MethodName: "DeleteGroup",
+			Handler:    _ApprovalService_DeleteGroup_Handler,
+		},
+		{
+			MethodName: "CreateRelationship",
+			Handler:    _ApprovalService_CreateRelationship_Handler,
+		},
+		{
+			MethodName: "UpdateRelationship",
+			Handler:    _ApprovalService_UpdateRelationship_Handler,
+		},
+		{
+			MethodName: "GetRelationship",
+			Handler:    _ApprovalService_GetRelationship_Handler,
+		},
+		{
+			MethodName: "ListRelationships",
+			Handler:    _ApprovalService_ListRelationships_Handler,
+		},
+		{
+			MethodName: "DeleteRelationship",
+			Handler:    _ApprovalService_DeleteRelationship_Handler,
+		},
+		{
+			MethodName: "CreateApprovalChain",
+			Handler:    _ApprovalService_CreateApprovalChain_Handler,
+		},
+		{
+			MethodName: "UpdateApprovalChain",
+			Handler:    _ApprovalService_UpdateApprovalChain_Handler,
+		},
+		{
+			MethodName: "GetApprovalChain",
+			Handler:    _ApprovalService_GetApprovalChain_Handler,
+		},
+		{
+			MethodName: "ListApprovalChains",
+			Handler:    _ApprovalService_ListApprovalChains_Handler,
+		},
+		{
+			MethodName: "DeleteApprovalChain",
+			Handler:    _ApprovalService_DeleteApprovalChain_Handler,
+		},
+		{
+			MethodName: "CreateAccessRequest",
+			Handler:    _ApprovalService_CreateAccessRequest_Handler,
+		},
+		{
+			MethodName: "GetAccessRequest",
+			Handler:    _ApprovalService_GetAccessRequest_Handler,
+		},
+		{
+			MethodName: "ListAccessRequests",
+			Handler:    _ApprovalService_ListAccessRequests_Handler,
+		},
+		{
+			MethodName: "CancelAccessRequest",
+			Handler:    _ApprovalService_CancelAccessRequest_Handler,
+		},
+		{
+			MethodName: "ListApprovals",
+			Handler:    _ApprovalService_ListApprovals_Handler,
+		},
+		{
+			MethodName: "GetApproval",
+			Handler:    _ApprovalService_GetApproval_Handler,
+		},
+		{
+			MethodName: "ApproveApproval",
+			Handler:    _ApprovalService_ApproveApproval_Handler,
+		},
+		{
+			MethodName: "RejectApproval",
+			Handler:    _ApprovalService_RejectApproval_Handler,
+		},
+		{
+			MethodName: "ReassignApproval",
+			Handler:    _ApprovalService_ReassignApproval_Handler,
+		},
+		{
+			MethodName: "CommentApproval",
+			Handler:    _ApprovalService_CommentApproval_Handler,
+		},
+		{
+			MethodName: "BulkApproveApprovals",
+			Handler:    _ApprovalService_BulkApproveApprovals_Handler,
+		},
+		{
+			MethodName: "BulkRejectApprovals",
+			Handler:    _ApprovalService_BulkRejectApprovals_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "accessflow/approval/v1/approval_service.proto",
 }

@@ -2,12 +2,19 @@
 """Client and server classes corresponding to protobuf-defined services."""
 import grpc
 
+from accessflow.approval.v1 import approval_service_pb2 as accessflow_dot_approval_dot_v1_dot_approval__service__pb2
 
 
 class ApprovalServiceStub(object):
-    """ApprovalService manages approvable relationships, approval chains and approval flows.
-    Its RPCs are added by the issue that builds the service; the foundation only reserves the
-    package so that every service runs, reports health and owns its store from day one.
+    """ApprovalService manages what can be approved (identities, groups, approvable relationships
+    and their approval chains), takes access requests, and runs their approval flows: decisions,
+    reminders, escalations, timeouts, grant expiry and periodic reviews. Approved flows start the
+    relationship's action chain in action-execution.
+
+    Deciding callers are identities: a token acts as the identity whose `subject` equals its
+    `sub` claim. A token whose only user level is APPROVER decides only approvals assigned to its
+    own identity; an ORG_ADMIN token, or a client token without user levels, may also decide on
+    behalf of a named approver (approver_id), which is recorded with the caller's subject.
     """
 
     def __init__(self, channel):
@@ -16,17 +23,536 @@ class ApprovalServiceStub(object):
         Args:
             channel: A grpc.Channel.
         """
+        self.PutIdentity = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/PutIdentity',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutIdentityRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutIdentityResponse.FromString,
+                )
+        self.GetIdentity = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/GetIdentity',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetIdentityRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetIdentityResponse.FromString,
+                )
+        self.ListIdentities = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ListIdentities',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListIdentitiesRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListIdentitiesResponse.FromString,
+                )
+        self.DeleteIdentity = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/DeleteIdentity',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteIdentityRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteIdentityResponse.FromString,
+                )
+        self.PutGroup = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/PutGroup',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutGroupRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutGroupResponse.FromString,
+                )
+        self.GetGroup = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/GetGroup',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetGroupRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetGroupResponse.FromString,
+                )
+        self.ListGroups = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ListGroups',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListGroupsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListGroupsResponse.FromString,
+                )
+        self.DeleteGroup = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/DeleteGroup',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteGroupRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteGroupResponse.FromString,
+                )
+        self.CreateRelationship = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/CreateRelationship',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateRelationshipRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateRelationshipResponse.FromString,
+                )
+        self.UpdateRelationship = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/UpdateRelationship',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateRelationshipRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateRelationshipResponse.FromString,
+                )
+        self.GetRelationship = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/GetRelationship',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetRelationshipRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetRelationshipResponse.FromString,
+                )
+        self.ListRelationships = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ListRelationships',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListRelationshipsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListRelationshipsResponse.FromString,
+                )
+        self.DeleteRelationship = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/DeleteRelationship',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteRelationshipRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteRelationshipResponse.FromString,
+                )
+        self.CreateApprovalChain = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/CreateApprovalChain',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateApprovalChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateApprovalChainResponse.FromString,
+                )
+        self.UpdateApprovalChain = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/UpdateApprovalChain',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateApprovalChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateApprovalChainResponse.FromString,
+                )
+        self.GetApprovalChain = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/GetApprovalChain',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalChainResponse.FromString,
+                )
+        self.ListApprovalChains = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ListApprovalChains',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalChainsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalChainsResponse.FromString,
+                )
+        self.DeleteApprovalChain = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/DeleteApprovalChain',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteApprovalChainRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteApprovalChainResponse.FromString,
+                )
+        self.CreateAccessRequest = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/CreateAccessRequest',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateAccessRequestRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateAccessRequestResponse.FromString,
+                )
+        self.GetAccessRequest = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/GetAccessRequest',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetAccessRequestRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetAccessRequestResponse.FromString,
+                )
+        self.ListAccessRequests = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ListAccessRequests',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListAccessRequestsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListAccessRequestsResponse.FromString,
+                )
+        self.CancelAccessRequest = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/CancelAccessRequest',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CancelAccessRequestRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CancelAccessRequestResponse.FromString,
+                )
+        self.ListApprovals = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ListApprovals',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalsResponse.FromString,
+                )
+        self.GetApproval = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/GetApproval',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalResponse.FromString,
+                )
+        self.ApproveApproval = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ApproveApproval',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ApproveApprovalRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ApproveApprovalResponse.FromString,
+                )
+        self.RejectApproval = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/RejectApproval',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.RejectApprovalRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.RejectApprovalResponse.FromString,
+                )
+        self.ReassignApproval = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/ReassignApproval',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ReassignApprovalRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ReassignApprovalResponse.FromString,
+                )
+        self.CommentApproval = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/CommentApproval',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CommentApprovalRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CommentApprovalResponse.FromString,
+                )
+        self.BulkApproveApprovals = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/BulkApproveApprovals',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkApproveApprovalsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkApproveApprovalsResponse.FromString,
+                )
+        self.BulkRejectApprovals = channel.unary_unary(
+                '/accessflow.approval.v1.ApprovalService/BulkRejectApprovals',
+                request_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkRejectApprovalsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkRejectApprovalsResponse.FromString,
+                )
 
 
 class ApprovalServiceServicer(object):
-    """ApprovalService manages approvable relationships, approval chains and approval flows.
-    Its RPCs are added by the issue that builds the service; the foundation only reserves the
-    package so that every service runs, reports health and owns its store from day one.
+    """ApprovalService manages what can be approved (identities, groups, approvable relationships
+    and their approval chains), takes access requests, and runs their approval flows: decisions,
+    reminders, escalations, timeouts, grant expiry and periodic reviews. Approved flows start the
+    relationship's action chain in action-execution.
+
+    Deciding callers are identities: a token acts as the identity whose `subject` equals its
+    `sub` claim. A token whose only user level is APPROVER decides only approvals assigned to its
+    own identity; an ORG_ADMIN token, or a client token without user levels, may also decide on
+    behalf of a named approver (approver_id), which is recorded with the caller's subject.
     """
+
+    def PutIdentity(self, request, context):
+        """PutIdentity creates or replaces the identity with the id in the path (an upsert, so a source of Identities can feed it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIdentity(self, request, context):
+        """GetIdentity returns one identity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListIdentities(self, request, context):
+        """ListIdentities pages through identities, optionally filtered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteIdentity(self, request, context):
+        """DeleteIdentity deletes a identity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutGroup(self, request, context):
+        """PutGroup creates or replaces the group with the id in the path (an upsert, so a source of Groups can feed it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetGroup(self, request, context):
+        """GetGroup returns one group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListGroups(self, request, context):
+        """ListGroups pages through groups, optionally filtered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteGroup(self, request, context):
+        """DeleteGroup deletes a group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateRelationship(self, request, context):
+        """CreateRelationship creates a relationship.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRelationship(self, request, context):
+        """UpdateRelationship replaces a relationship's writable fields.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRelationship(self, request, context):
+        """GetRelationship returns one relationship.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRelationships(self, request, context):
+        """ListRelationships pages through relationships, optionally filtered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRelationship(self, request, context):
+        """DeleteRelationship deletes a relationship.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApprovalChain(self, request, context):
+        """CreateApprovalChain creates a approvalChain.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateApprovalChain(self, request, context):
+        """UpdateApprovalChain replaces a approvalChain's writable fields.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApprovalChain(self, request, context):
+        """GetApprovalChain returns one approvalChain.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovalChains(self, request, context):
+        """ListApprovalChains pages through approvalChains, optionally filtered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteApprovalChain(self, request, context):
+        """DeleteApprovalChain deletes a approvalChain.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateAccessRequest(self, request, context):
+        """CreateAccessRequest asks for relationships to be granted to or revoked from a recipient;
+        each relationship gets an approval flow following its chain.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccessRequest(self, request, context):
+        """GetAccessRequest returns one access request.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccessRequests(self, request, context):
+        """ListAccessRequests pages through access requests, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelAccessRequest(self, request, context):
+        """CancelAccessRequest cancels the request's pending approval flows. Only its requester (or an
+        admin on the requester's behalf) may cancel it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovals(self, request, context):
+        """ListApprovals pages through approval flows: those pending for an approver (mine, or
+        approverId), or by requester, requestee or filters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApproval(self, request, context):
+        """GetApproval returns an approval flow with its full history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveApproval(self, request, context):
+        """ApproveApproval records an approval of the current level (or review) by the caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectApproval(self, request, context):
+        """RejectApproval records a rejection by the caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReassignApproval(self, request, context):
+        """ReassignApproval forwards the caller's (or reassign_from's) assignment to another identity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommentApproval(self, request, context):
+        """CommentApproval adds a comment to an approval flow.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BulkApproveApprovals(self, request, context):
+        """BulkApproveApprovals approves several approval flows; each succeeds or fails on its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BulkRejectApprovals(self, request, context):
+        """BulkRejectApprovals rejects several approval flows; each succeeds or fails on its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_ApprovalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'PutIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutIdentity,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutIdentityRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutIdentityResponse.SerializeToString,
+            ),
+            'GetIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIdentity,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetIdentityRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetIdentityResponse.SerializeToString,
+            ),
+            'ListIdentities': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIdentities,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListIdentitiesRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListIdentitiesResponse.SerializeToString,
+            ),
+            'DeleteIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteIdentity,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteIdentityRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteIdentityResponse.SerializeToString,
+            ),
+            'PutGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutGroup,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutGroupRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutGroupResponse.SerializeToString,
+            ),
+            'GetGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGroup,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetGroupRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetGroupResponse.SerializeToString,
+            ),
+            'ListGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGroups,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListGroupsRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListGroupsResponse.SerializeToString,
+            ),
+            'DeleteGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteGroup,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteGroupRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteGroupResponse.SerializeToString,
+            ),
+            'CreateRelationship': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRelationship,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateRelationshipRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateRelationshipResponse.SerializeToString,
+            ),
+            'UpdateRelationship': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRelationship,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateRelationshipRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateRelationshipResponse.SerializeToString,
+            ),
+            'GetRelationship': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRelationship,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetRelationshipRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetRelationshipResponse.SerializeToString,
+            ),
+            'ListRelationships': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRelationships,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListRelationshipsRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListRelationshipsResponse.SerializeToString,
+            ),
+            'DeleteRelationship': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRelationship,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteRelationshipRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteRelationshipResponse.SerializeToString,
+            ),
+            'CreateApprovalChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApprovalChain,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateApprovalChainRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateApprovalChainResponse.SerializeToString,
+            ),
+            'UpdateApprovalChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateApprovalChain,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateApprovalChainRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateApprovalChainResponse.SerializeToString,
+            ),
+            'GetApprovalChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApprovalChain,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalChainRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalChainResponse.SerializeToString,
+            ),
+            'ListApprovalChains': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovalChains,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalChainsRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalChainsResponse.SerializeToString,
+            ),
+            'DeleteApprovalChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteApprovalChain,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteApprovalChainRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteApprovalChainResponse.SerializeToString,
+            ),
+            'CreateAccessRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAccessRequest,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateAccessRequestRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateAccessRequestResponse.SerializeToString,
+            ),
+            'GetAccessRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccessRequest,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetAccessRequestRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetAccessRequestResponse.SerializeToString,
+            ),
+            'ListAccessRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccessRequests,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListAccessRequestsRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListAccessRequestsResponse.SerializeToString,
+            ),
+            'CancelAccessRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelAccessRequest,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CancelAccessRequestRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CancelAccessRequestResponse.SerializeToString,
+            ),
+            'ListApprovals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovals,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalsRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalsResponse.SerializeToString,
+            ),
+            'GetApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApproval,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalResponse.SerializeToString,
+            ),
+            'ApproveApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveApproval,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ApproveApprovalRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ApproveApprovalResponse.SerializeToString,
+            ),
+            'RejectApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectApproval,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.RejectApprovalRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.RejectApprovalResponse.SerializeToString,
+            ),
+            'ReassignApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReassignApproval,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ReassignApprovalRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ReassignApprovalResponse.SerializeToString,
+            ),
+            'CommentApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommentApproval,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CommentApprovalRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CommentApprovalResponse.SerializeToString,
+            ),
+            'BulkApproveApprovals': grpc.unary_unary_rpc_method_handler(
+                    servicer.BulkApproveApprovals,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkApproveApprovalsRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkApproveApprovalsResponse.SerializeToString,
+            ),
+            'BulkRejectApprovals': grpc.unary_unary_rpc_method_handler(
+                    servicer.BulkRejectApprovals,
+                    request_deserializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkRejectApprovalsRequest.FromString,
+                    response_serializer=accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkRejectApprovalsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'accessflow.approval.v1.ApprovalService', rpc_method_handlers)
@@ -35,7 +561,523 @@ def add_ApprovalServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ApprovalService(object):
-    """ApprovalService manages approvable relationships, approval chains and approval flows.
-    Its RPCs are added by the issue that builds the service; the foundation only reserves the
-    package so that every service runs, reports health and owns its store from day one.
+    """ApprovalService manages what can be approved (identities, groups, approvable relationships
+    and their approval chains), takes access requests, and runs their approval flows: decisions,
+    reminders, escalations, timeouts, grant expiry and periodic reviews. Approved flows start the
+    relationship's action chain in action-execution.
+
+    Deciding callers are identities: a token acts as the identity whose `subject` equals its
+    `sub` claim. A token whose only user level is APPROVER decides only approvals assigned to its
+    own identity; an ORG_ADMIN token, or a client token without user levels, may also decide on
+    behalf of a named approver (approver_id), which is recorded with the caller's subject.
     """
+
+    @staticmethod
+    def PutIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/PutIdentity',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutIdentityRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutIdentityResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/GetIdentity',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetIdentityRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetIdentityResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListIdentities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ListIdentities',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListIdentitiesRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListIdentitiesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/DeleteIdentity',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteIdentityRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteIdentityResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PutGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/PutGroup',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutGroupRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.PutGroupResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/GetGroup',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetGroupRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetGroupResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ListGroups',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListGroupsRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListGroupsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/DeleteGroup',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteGroupRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteGroupResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateRelationship(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/CreateRelationship',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateRelationshipRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateRelationshipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateRelationship(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/UpdateRelationship',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateRelationshipRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateRelationshipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetRelationship(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/GetRelationship',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetRelationshipRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetRelationshipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListRelationships(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ListRelationships',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListRelationshipsRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListRelationshipsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteRelationship(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/DeleteRelationship',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteRelationshipRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteRelationshipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateApprovalChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/CreateApprovalChain',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateApprovalChainRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateApprovalChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateApprovalChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/UpdateApprovalChain',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateApprovalChainRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.UpdateApprovalChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetApprovalChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/GetApprovalChain',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalChainRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListApprovalChains(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ListApprovalChains',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalChainsRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalChainsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteApprovalChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/DeleteApprovalChain',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteApprovalChainRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.DeleteApprovalChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateAccessRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/CreateAccessRequest',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateAccessRequestRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CreateAccessRequestResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetAccessRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/GetAccessRequest',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetAccessRequestRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetAccessRequestResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListAccessRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ListAccessRequests',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListAccessRequestsRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListAccessRequestsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CancelAccessRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/CancelAccessRequest',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CancelAccessRequestRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CancelAccessRequestResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListApprovals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ListApprovals',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalsRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ListApprovalsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/GetApproval',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.GetApprovalResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ApproveApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ApproveApproval',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ApproveApprovalRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ApproveApprovalResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RejectApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/RejectApproval',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.RejectApprovalRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.RejectApprovalResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ReassignApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/ReassignApproval',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ReassignApprovalRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.ReassignApprovalResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CommentApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/CommentApproval',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CommentApprovalRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.CommentApprovalResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def BulkApproveApprovals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/BulkApproveApprovals',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkApproveApprovalsRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkApproveApprovalsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def BulkRejectApprovals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.approval.v1.ApprovalService/BulkRejectApprovals',
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkRejectApprovalsRequest.SerializeToString,
+            accessflow_dot_approval_dot_v1_dot_approval__service__pb2.BulkRejectApprovalsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -2,23 +2,1891 @@
 // @generated from file accessflow/approval/v1/approval_service.proto (package accessflow.approval.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { AccessRequest, Approval, ApprovalChain, Group, Identity, Relationship } from "./approval_pb.js";
+import { file_accessflow_approval_v1_approval } from "./approval_pb.js";
+import { file_accessflow_type_v1_auth } from "../../type/v1/auth_pb.js";
+import { file_accessflow_type_v1_http } from "../../type/v1/http_pb.js";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
+import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file accessflow/approval/v1/approval_service.proto.
  */
 export const file_accessflow_approval_v1_approval_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci1hY2Nlc3NmbG93L2FwcHJvdmFsL3YxL2FwcHJvdmFsX3NlcnZpY2UucHJvdG8SFmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEyEQoPQXBwcm92YWxTZXJ2aWNlQkhaRmdpdGh1Yi5jb20vYWNjZXNzZmxvdy9hY2Nlc3NmbG93L2FwaS9hY2Nlc3NmbG93L2FwcHJvdmFsL3YxO2FwcHJvdmFsdjFiBnByb3RvMw");
+  fileDesc("Ci1hY2Nlc3NmbG93L2FwcHJvdmFsL3YxL2FwcHJvdmFsX3NlcnZpY2UucHJvdG8SFmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEiaAoSUHV0SWRlbnRpdHlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEjoKCGlkZW50aXR5GAIgASgLMiAuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5JZGVudGl0eUIGukgDyAEBIkkKE1B1dElkZW50aXR5UmVzcG9uc2USMgoIaWRlbnRpdHkYASABKAsyIC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLklkZW50aXR5IiwKEkdldElkZW50aXR5UmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAiJJChNHZXRJZGVudGl0eVJlc3BvbnNlEjIKCGlkZW50aXR5GAEgASgLMiAuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5JZGVudGl0eSKEAQoVTGlzdElkZW50aXRpZXNSZXF1ZXN0Eh4KBWxpbWl0GAEgASgFQgq6SAcaBRj6ASgBSACIAQESFwoGb2Zmc2V0GAIgASgFQge6SAQaAigAEg0KBWNvdW50GAMgASgIEhkKB2ZpbHRlcnMYBCABKAlCCLpIBXIDGNAPQggKBl9saW1pdCJOChZMaXN0SWRlbnRpdGllc1Jlc3BvbnNlEjQKCmlkZW50aXRpZXMYASADKAsyIC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLklkZW50aXR5Ii8KFURlbGV0ZUlkZW50aXR5UmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAiIYChZEZWxldGVJZGVudGl0eVJlc3BvbnNlIl8KD1B1dEdyb3VwUmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhI0CgVncm91cBgCIAEoCzIdLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuR3JvdXBCBrpIA8gBASJAChBQdXRHcm91cFJlc3BvbnNlEiwKBWdyb3VwGAEgASgLMh0uYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5Hcm91cCIpCg9HZXRHcm91cFJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiQAoQR2V0R3JvdXBSZXNwb25zZRIsCgVncm91cBgBIAEoCzIdLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuR3JvdXAigAEKEUxpc3RHcm91cHNSZXF1ZXN0Eh4KBWxpbWl0GAEgASgFQgq6SAcaBRj6ASgBSACIAQESFwoGb2Zmc2V0GAIgASgFQge6SAQaAigAEg0KBWNvdW50GAMgASgIEhkKB2ZpbHRlcnMYBCABKAlCCLpIBXIDGNAPQggKBl9saW1pdCJDChJMaXN0R3JvdXBzUmVzcG9uc2USLQoGZ3JvdXBzGAEgAygLMh0uYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5Hcm91cCIsChJEZWxldGVHcm91cFJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiFQoTRGVsZXRlR3JvdXBSZXNwb25zZSJfChlDcmVhdGVSZWxhdGlvbnNoaXBSZXF1ZXN0EkIKDHJlbGF0aW9uc2hpcBgBIAEoCzIkLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuUmVsYXRpb25zaGlwQga6SAPIAQEiWAoaQ3JlYXRlUmVsYXRpb25zaGlwUmVzcG9uc2USOgoMcmVsYXRpb25zaGlwGAEgASgLMiQuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5SZWxhdGlvbnNoaXAidwoZVXBkYXRlUmVsYXRpb25zaGlwUmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhJCCgxyZWxhdGlvbnNoaXAYAiABKAsyJC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLlJlbGF0aW9uc2hpcEIGukgDyAEBIlgKGlVwZGF0ZVJlbGF0aW9uc2hpcFJlc3BvbnNlEjoKDHJlbGF0aW9uc2hpcBgBIAEoCzIkLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuUmVsYXRpb25zaGlwIjAKFkdldFJlbGF0aW9uc2hpcFJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiVQoXR2V0UmVsYXRpb25zaGlwUmVzcG9uc2USOgoMcmVsYXRpb25zaGlwGAEgASgLMiQuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5SZWxhdGlvbnNoaXAihwEKGExpc3RSZWxhdGlvbnNoaXBzUmVxdWVzdBIeCgVsaW1pdBgBIAEoBUIKukgHGgUY+gEoAUgAiAEBEhcKBm9mZnNldBgCIAEoBUIHukgEGgIoABINCgVjb3VudBgDIAEoCBIZCgdmaWx0ZXJzGAQgASgJQgi6SAVyAxjQD0IICgZfbGltaXQiWAoZTGlzdFJlbGF0aW9uc2hpcHNSZXNwb25zZRI7Cg1yZWxhdGlvbnNoaXBzGAEgAygLMiQuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5SZWxhdGlvbnNoaXAiMwoZRGVsZXRlUmVsYXRpb25zaGlwUmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAiIcChpEZWxldGVSZWxhdGlvbnNoaXBSZXNwb25zZSKIAQoaQ3JlYXRlQXBwcm92YWxDaGFpblJlcXVlc3QSIwoPcmVsYXRpb25zaGlwX2lkGAEgASgJQgq6SAdyBRABGIACEkUKDmFwcHJvdmFsX2NoYWluGAIgASgLMiUuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5BcHByb3ZhbENoYWluQga6SAPIAQEiXAobQ3JlYXRlQXBwcm92YWxDaGFpblJlc3BvbnNlEj0KDmFwcHJvdmFsX2NoYWluGAEgASgLMiUuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5BcHByb3ZhbENoYWluInsKGlVwZGF0ZUFwcHJvdmFsQ2hhaW5SZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEkUKDmFwcHJvdmFsX2NoYWluGAIgASgLMiUuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5BcHByb3ZhbENoYWluQga6SAPIAQEiXAobVXBkYXRlQXBwcm92YWxDaGFpblJlc3BvbnNlEj0KDmFwcHJvdmFsX2NoYWluGAEgASgLMiUuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5BcHByb3ZhbENoYWluIjEKF0dldEFwcHJvdmFsQ2hhaW5SZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACIlkKGEdldEFwcHJvdmFsQ2hhaW5SZXNwb25zZRI9Cg5hcHByb3ZhbF9jaGFpbhgBIAEoCzIlLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQXBwcm92YWxDaGFpbiKtAQoZTGlzdEFwcHJvdmFsQ2hhaW5zUmVxdWVzdBIeCgVsaW1pdBgBIAEoBUIKukgHGgUY+gEoAUgAiAEBEhcKBm9mZnNldBgCIAEoBUIHukgEGgIoABINCgVjb3VudBgDIAEoCBIZCgdmaWx0ZXJzGAQgASgJQgi6SAVyAxjQDxIjCg9yZWxhdGlvbnNoaXBfaWQYBSABKAlCCrpIB3IFEAEYgAJCCAoGX2xpbWl0IlwKGkxpc3RBcHByb3ZhbENoYWluc1Jlc3BvbnNlEj4KD2FwcHJvdmFsX2NoYWlucxgBIAMoCzIlLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQXBwcm92YWxDaGFpbiI0ChpEZWxldGVBcHByb3ZhbENoYWluUmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAiIdChtEZWxldGVBcHByb3ZhbENoYWluUmVzcG9uc2UiYwoaQ3JlYXRlQWNjZXNzUmVxdWVzdFJlcXVlc3QSRQoOYWNjZXNzX3JlcXVlc3QYASABKAsyJS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkFjY2Vzc1JlcXVlc3RCBrpIA8gBASJcChtDcmVhdGVBY2Nlc3NSZXF1ZXN0UmVzcG9uc2USPQoOYWNjZXNzX3JlcXVlc3QYASABKAsyJS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkFjY2Vzc1JlcXVlc3QiMQoXR2V0QWNjZXNzUmVxdWVzdFJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAIiWQoYR2V0QWNjZXNzUmVxdWVzdFJlc3BvbnNlEj0KDmFjY2Vzc19yZXF1ZXN0GAEgASgLMiUuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5BY2Nlc3NSZXF1ZXN0IogBChlMaXN0QWNjZXNzUmVxdWVzdHNSZXF1ZXN0Eh4KBWxpbWl0GAEgASgFQgq6SAcaBRj6ASgBSACIAQESFwoGb2Zmc2V0GAIgASgFQge6SAQaAigAEg0KBWNvdW50GAMgASgIEhkKB2ZpbHRlcnMYBCABKAlCCLpIBXIDGNAPQggKBl9saW1pdCJcChpMaXN0QWNjZXNzUmVxdWVzdHNSZXNwb25zZRI+Cg9hY2Nlc3NfcmVxdWVzdHMYASADKAsyJS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkFjY2Vzc1JlcXVlc3QibwoaQ2FuY2VsQWNjZXNzUmVxdWVzdFJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISGQoHY29tbWVudBgCIAEoCUIIukgFcgMY0A8SHgoMcmVxdWVzdGVyX2lkGAMgASgJQgi6SAVyAxiAAiJcChtDYW5jZWxBY2Nlc3NSZXF1ZXN0UmVzcG9uc2USPQoOYWNjZXNzX3JlcXVlc3QYASABKAsyJS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkFjY2Vzc1JlcXVlc3Qi8AEKFExpc3RBcHByb3ZhbHNSZXF1ZXN0Eh4KBWxpbWl0GAEgASgFQgq6SAcaBRj6ASgBSACIAQESFwoGb2Zmc2V0GAIgASgFQge6SAQaAigAEg0KBWNvdW50GAMgASgIEhkKB2ZpbHRlcnMYBCABKAlCCLpIBXIDGNAPEgwKBG1pbmUYBSABKAgSHQoLYXBwcm92ZXJfaWQYBiABKAlCCLpIBXIDGIACEh4KDHJlcXVlc3Rlcl9pZBgHIAEoCUIIukgFcgMYgAISHgoMcmVxdWVzdGVlX2lkGAggASgJQgi6SAVyAxiAAkIICgZfbGltaXQiTAoVTGlzdEFwcHJvdmFsc1Jlc3BvbnNlEjMKCWFwcHJvdmFscxgBIAMoCzIgLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQXBwcm92YWwiLAoSR2V0QXBwcm92YWxSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACIkkKE0dldEFwcHJvdmFsUmVzcG9uc2USMgoIYXBwcm92YWwYASABKAsyIC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkFwcHJvdmFsIn4KFkFwcHJvdmVBcHByb3ZhbFJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISGQoHY29tbWVudBgCIAEoCUIIukgFcgMY0A8SMQoLYXBwcm92ZXJfaWQYAyABKAlCCLpIBXIDGIACUhJvdmVycmlkZUFwcHJvdmVySUQiTQoXQXBwcm92ZUFwcHJvdmFsUmVzcG9uc2USMgoIYXBwcm92YWwYASABKAsyIC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkFwcHJvdmFsIn0KFVJlamVjdEFwcHJvdmFsUmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIZCgdjb21tZW50GAIgASgJQgi6SAVyAxjQDxIxCgthcHByb3Zlcl9pZBgDIAEoCUIIukgFcgMYgAJSEm92ZXJyaWRlQXBwcm92ZXJJRCJMChZSZWplY3RBcHByb3ZhbFJlc3BvbnNlEjIKCGFwcHJvdmFsGAEgASgLMiAuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5BcHByb3ZhbCKOAQoXUmVhc3NpZ25BcHByb3ZhbFJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISGQoHY29tbWVudBgCIAEoCUIIukgFcgMY0A8SHwoNcmVhc3NpZ25fZnJvbRgDIAEoCUIIukgFcgMYgAISHwoLcmVhc3NpZ25fdG8YBCABKAlCCrpIB3IFEAEYgAIiTgoYUmVhc3NpZ25BcHByb3ZhbFJlc3BvbnNlEjIKCGFwcHJvdmFsGAEgASgLMiAuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5BcHByb3ZhbCJNChZDb21tZW50QXBwcm92YWxSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEhsKB2NvbW1lbnQYAiABKAlCCrpIB3IFEAEY0A8iTQoXQ29tbWVudEFwcHJvdmFsUmVzcG9uc2USMgoIYXBwcm92YWwYASABKAsyIC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkFwcHJvdmFsImYKG0J1bGtBcHByb3ZlQXBwcm92YWxzUmVxdWVzdBIsCgxhcHByb3ZhbF9pZHMYASADKAlCFrpIE5IBEAgBEPoBGAEiB3IFEAEYgAISGQoHY29tbWVudBgCIAEoCUIIukgFcgMY0A8iUwocQnVsa0FwcHJvdmVBcHByb3ZhbHNSZXNwb25zZRIzCgdyZXN1bHRzGAEgAygLMiIuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5CdWxrUmVzdWx0ImUKGkJ1bGtSZWplY3RBcHByb3ZhbHNSZXF1ZXN0EiwKDGFwcHJvdmFsX2lkcxgBIAMoCUIWukgTkgEQCAEQ+gEYASIHcgUQARiAAhIZCgdjb21tZW50GAIgASgJQgi6SAVyAxjQDyJSChtCdWxrUmVqZWN0QXBwcm92YWxzUmVzcG9uc2USMwoHcmVzdWx0cxgBIAMoCzIiLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQnVsa1Jlc3VsdCI5CgpCdWxrUmVzdWx0EgoKAmlkGAEgASgJEg4KBnN0YXR1cxgCIAEoCRIPCgdtZXNzYWdlGAMgASgJMqY3Cg9BcHByb3ZhbFNlcnZpY2USygEKC1B1dElkZW50aXR5EiouYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5QdXRJZGVudGl0eVJlcXVlc3QaKy5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLlB1dElkZW50aXR5UmVzcG9uc2UiYtLzGCYKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCMjoIaWRlbnRpdHliCGlkZW50aXR5GhwvdjEvYXBwcm92YWwtaWRlbnRpdGllcy97aWR9EtkBCgtHZXRJZGVudGl0eRIqLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuR2V0SWRlbnRpdHlSZXF1ZXN0GisuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5HZXRJZGVudGl0eVJlc3BvbnNlInHS8xg/ChdhZjphcHByb3ZhbC1jb25maWc6cmVhZAoZYWY6YXBwcm92YWwtY29uZmlnOm1hbmFnZRIJT1JHX0FETUlOgtPkkwIoYghpZGVudGl0eRIcL3YxL2FwcHJvdmFsLWlkZW50aXRpZXMve2lkfRLfAQoOTGlzdElkZW50aXRpZXMSLS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkxpc3RJZGVudGl0aWVzUmVxdWVzdBouLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuTGlzdElkZW50aXRpZXNSZXNwb25zZSJu0vMYPwoXYWY6YXBwcm92YWwtY29uZmlnOnJlYWQKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCJWIKaWRlbnRpdGllcxIXL3YxL2FwcHJvdmFsLWlkZW50aXRpZXMSxgEKDkRlbGV0ZUlkZW50aXR5Ei0uYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5EZWxldGVJZGVudGl0eVJlcXVlc3QaLi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkRlbGV0ZUlkZW50aXR5UmVzcG9uc2UiVcrzGAMIzAHS8xgmChlhZjphcHByb3ZhbC1jb25maWc6bWFuYWdlEglPUkdfQURNSU6C0+STAh4qHC92MS9hcHByb3ZhbC1pZGVudGl0aWVzL3tpZH0StwEKCFB1dEdyb3VwEicuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5QdXRHcm91cFJlcXVlc3QaKC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLlB1dEdyb3VwUmVzcG9uc2UiWNLzGCYKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCKDoFZ3JvdXBiBWdyb3VwGhgvdjEvYXBwcm92YWwtZ3JvdXBzL3tpZH0SyQEKCEdldEdyb3VwEicuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5HZXRHcm91cFJlcXVlc3QaKC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkdldEdyb3VwUmVzcG9uc2UiatLzGD8KF2FmOmFwcHJvdmFsLWNvbmZpZzpyZWFkChlhZjphcHByb3ZhbC1jb25maWc6bWFuYWdlEglPUkdfQURNSU6C0+STAiFiBWdyb3VwEhgvdjEvYXBwcm92YWwtZ3JvdXBzL3tpZH0SywEKCkxpc3RHcm91cHMSKS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkxpc3RHcm91cHNSZXF1ZXN0GiouYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5MaXN0R3JvdXBzUmVzcG9uc2UiZtLzGD8KF2FmOmFwcHJvdmFsLWNvbmZpZzpyZWFkChlhZjphcHByb3ZhbC1jb25maWc6bWFuYWdlEglPUkdfQURNSU6C0+STAh1iBmdyb3VwcxITL3YxL2FwcHJvdmFsLWdyb3VwcxK5AQoLRGVsZXRlR3JvdXASKi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkRlbGV0ZUdyb3VwUmVxdWVzdBorLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuRGVsZXRlR3JvdXBSZXNwb25zZSJRyvMYAwjMAdLzGCYKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCGioYL3YxL2FwcHJvdmFsLWdyb3Vwcy97aWR9Eu4BChJDcmVhdGVSZWxhdGlvbnNoaXASMS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkNyZWF0ZVJlbGF0aW9uc2hpcFJlcXVlc3QaMi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkNyZWF0ZVJlbGF0aW9uc2hpcFJlc3BvbnNlInHK8xgDCMkB0vMYJgoZYWY6YXBwcm92YWwtY29uZmlnOm1hbmFnZRIJT1JHX0FETUlOgtPkkwI6OgxyZWxhdGlvbnNoaXBiDHJlbGF0aW9uc2hpcCIcL3YxL2FwcHJvdmFibGUtcmVsYXRpb25zaGlwcxLsAQoSVXBkYXRlUmVsYXRpb25zaGlwEjEuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5VcGRhdGVSZWxhdGlvbnNoaXBSZXF1ZXN0GjIuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5VcGRhdGVSZWxhdGlvbnNoaXBSZXNwb25zZSJv0vMYJgoZYWY6YXBwcm92YWwtY29uZmlnOm1hbmFnZRIJT1JHX0FETUlOgtPkkwI/OgxyZWxhdGlvbnNoaXBiDHJlbGF0aW9uc2hpcBohL3YxL2FwcHJvdmFibGUtcmVsYXRpb25zaGlwcy97aWR9Eu4BCg9HZXRSZWxhdGlvbnNoaXASLi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkdldFJlbGF0aW9uc2hpcFJlcXVlc3QaLy5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkdldFJlbGF0aW9uc2hpcFJlc3BvbnNlInrS8xg/ChdhZjphcHByb3ZhbC1jb25maWc6cmVhZAoZYWY6YXBwcm92YWwtY29uZmlnOm1hbmFnZRIJT1JHX0FETUlOgtPkkwIxYgxyZWxhdGlvbnNoaXASIS92MS9hcHByb3ZhYmxlLXJlbGF0aW9uc2hpcHMve2lkfRLwAQoRTGlzdFJlbGF0aW9uc2hpcHMSMC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkxpc3RSZWxhdGlvbnNoaXBzUmVxdWVzdBoxLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuTGlzdFJlbGF0aW9uc2hpcHNSZXNwb25zZSJ20vMYPwoXYWY6YXBwcm92YWwtY29uZmlnOnJlYWQKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCLWINcmVsYXRpb25zaGlwcxIcL3YxL2FwcHJvdmFibGUtcmVsYXRpb25zaGlwcxLXAQoSRGVsZXRlUmVsYXRpb25zaGlwEjEuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5EZWxldGVSZWxhdGlvbnNoaXBSZXF1ZXN0GjIuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5EZWxldGVSZWxhdGlvbnNoaXBSZXNwb25zZSJayvMYAwjMAdLzGCYKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCIyohL3YxL2FwcHJvdmFibGUtcmVsYXRpb25zaGlwcy97aWR9EpgCChNDcmVhdGVBcHByb3ZhbENoYWluEjIuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5DcmVhdGVBcHByb3ZhbENoYWluUmVxdWVzdBozLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQ3JlYXRlQXBwcm92YWxDaGFpblJlc3BvbnNlIpcByvMYAwjJAdLzGCYKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCYDoOYXBwcm92YWxfY2hhaW5iDmFwcHJvdmFsX2NoYWluIj4vdjEvYXBwcm92YWJsZS1yZWxhdGlvbnNoaXBzL3tyZWxhdGlvbnNoaXBfaWR9L2FwcHJvdmFsLWNoYWlucxLqAQoTVXBkYXRlQXBwcm92YWxDaGFpbhIyLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuVXBkYXRlQXBwcm92YWxDaGFpblJlcXVlc3QaMy5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLlVwZGF0ZUFwcHJvdmFsQ2hhaW5SZXNwb25zZSJq0vMYJgoZYWY6YXBwcm92YWwtY29uZmlnOm1hbmFnZRIJT1JHX0FETUlOgtPkkwI6Og5hcHByb3ZhbF9jaGFpbmIOYXBwcm92YWxfY2hhaW4aGC92MS9hcHByb3ZhbC1jaGFpbnMve2lkfRLqAQoQR2V0QXBwcm92YWxDaGFpbhIvLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuR2V0QXBwcm92YWxDaGFpblJlcXVlc3QaMC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkdldEFwcHJvdmFsQ2hhaW5SZXNwb25zZSJz0vMYPwoXYWY6YXBwcm92YWwtY29uZmlnOnJlYWQKGWFmOmFwcHJvdmFsLWNvbmZpZzptYW5hZ2USCU9SR19BRE1JToLT5JMCKmIOYXBwcm92YWxfY2hhaW4SGC92MS9hcHByb3ZhbC1jaGFpbnMve2lkfRKYAgoSTGlzdEFwcHJvdmFsQ2hhaW5zEjEuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5MaXN0QXBwcm92YWxDaGFpbnNSZXF1ZXN0GjIuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5MaXN0QXBwcm92YWxDaGFpbnNSZXNwb25zZSKaAdLzGD8KF2FmOmFwcHJvdmFsLWNvbmZpZzpyZWFkChlhZjphcHByb3ZhbC1jb25maWc6bWFuYWdlEglPUkdfQURNSU6C0+STAlFiD2FwcHJvdmFsX2NoYWlucxI+L3YxL2FwcHJvdmFibGUtcmVsYXRpb25zaGlwcy97cmVsYXRpb25zaGlwX2lkfS9hcHByb3ZhbC1jaGFpbnMS0QEKE0RlbGV0ZUFwcHJvdmFsQ2hhaW4SMi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkRlbGV0ZUFwcHJvdmFsQ2hhaW5SZXF1ZXN0GjMuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5EZWxldGVBcHByb3ZhbENoYWluUmVzcG9uc2UiUcrzGAMIzAHS8xgmChlhZjphcHByb3ZhbC1jb25maWc6bWFuYWdlEglPUkdfQURNSU6C0+STAhoqGC92MS9hcHByb3ZhbC1jaGFpbnMve2lkfRLsAQoTQ3JlYXRlQWNjZXNzUmVxdWVzdBIyLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQ3JlYXRlQWNjZXNzUmVxdWVzdFJlcXVlc3QaMy5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkNyZWF0ZUFjY2Vzc1JlcXVlc3RSZXNwb25zZSJsyvMYAwjJAdLzGCYKGWFmOmFjY2Vzcy1yZXF1ZXN0czptYW5hZ2USCU9SR19BRE1JToLT5JMCNToOYWNjZXNzX3JlcXVlc3RiDmFjY2Vzc19yZXF1ZXN0IhMvdjEvYWNjZXNzLXJlcXVlc3RzEuoBChBHZXRBY2Nlc3NSZXF1ZXN0Ei8uYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5HZXRBY2Nlc3NSZXF1ZXN0UmVxdWVzdBowLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuR2V0QWNjZXNzUmVxdWVzdFJlc3BvbnNlInPS8xg/ChdhZjphY2Nlc3MtcmVxdWVzdHM6cmVhZAoZYWY6YWNjZXNzLXJlcXVlc3RzOm1hbmFnZRIJT1JHX0FETUlOgtPkkwIqYg5hY2Nlc3NfcmVxdWVzdBIYL3YxL2FjY2Vzcy1yZXF1ZXN0cy97aWR9EuwBChJMaXN0QWNjZXNzUmVxdWVzdHMSMS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkxpc3RBY2Nlc3NSZXF1ZXN0c1JlcXVlc3QaMi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkxpc3RBY2Nlc3NSZXF1ZXN0c1Jlc3BvbnNlIm/S8xg/ChdhZjphY2Nlc3MtcmVxdWVzdHM6cmVhZAoZYWY6YWNjZXNzLXJlcXVlc3RzOm1hbmFnZRIJT1JHX0FETUlOgtPkkwImYg9hY2Nlc3NfcmVxdWVzdHMSEy92MS9hY2Nlc3MtcmVxdWVzdHMS5AEKE0NhbmNlbEFjY2Vzc1JlcXVlc3QSMi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkNhbmNlbEFjY2Vzc1JlcXVlc3RSZXF1ZXN0GjMuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5DYW5jZWxBY2Nlc3NSZXF1ZXN0UmVzcG9uc2UiZNLzGCYKGWFmOmFjY2Vzcy1yZXF1ZXN0czptYW5hZ2USCU9SR19BRE1JToLT5JMCNDoBKmIOYWNjZXNzX3JlcXVlc3QiHy92MS9hY2Nlc3MtcmVxdWVzdHMve2lkfS9jYW5jZWwSoQIKDUxpc3RBcHByb3ZhbHMSLC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkxpc3RBcHByb3ZhbHNSZXF1ZXN0Gi0uYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5MaXN0QXBwcm92YWxzUmVzcG9uc2UisgHS8xiFAQohaWRuOmFjY2Vzcy1yZXF1ZXN0LWFwcHJvdmFsczpyZWFkCiZpZG46YWNjZXNzLXJlcXVlc3QtYWRtaW5pc3RyYXRpb246cmVhZAojaWRuOmFjY2Vzcy1yZXF1ZXN0LWFwcHJvdmFsczptYW5hZ2USCU9SR19BRE1JThIIQVBQUk9WRVKC0+STAiJiCWFwcHJvdmFscxIVL2dlbmVyaWMtYXBwcm92YWxzL3YxEp8CCgtHZXRBcHByb3ZhbBIqLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuR2V0QXBwcm92YWxSZXF1ZXN0GisuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5HZXRBcHByb3ZhbFJlc3BvbnNlIrYB0vMYhQEKIWlkbjphY2Nlc3MtcmVxdWVzdC1hcHByb3ZhbHM6cmVhZAomaWRuOmFjY2Vzcy1yZXF1ZXN0LWFkbWluaXN0cmF0aW9uOnJlYWQKI2lkbjphY2Nlc3MtcmVxdWVzdC1hcHByb3ZhbHM6bWFuYWdlEglPUkdfQURNSU4SCEFQUFJPVkVSgtPkkwImYghhcHByb3ZhbBIaL2dlbmVyaWMtYXBwcm92YWxzL3YxL3tpZH0S6QEKD0FwcHJvdmVBcHByb3ZhbBIuLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQXBwcm92ZUFwcHJvdmFsUmVxdWVzdBovLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQXBwcm92ZUFwcHJvdmFsUmVzcG9uc2UiddLzGDoKI2lkbjphY2Nlc3MtcmVxdWVzdC1hcHByb3ZhbHM6bWFuYWdlEglPUkdfQURNSU4SCEFQUFJPVkVSgtPkkwIxOgEqYghhcHByb3ZhbCIiL2dlbmVyaWMtYXBwcm92YWxzL3YxL3tpZH0vYXBwcm92ZRLlAQoOUmVqZWN0QXBwcm92YWwSLS5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLlJlamVjdEFwcHJvdmFsUmVxdWVzdBouLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuUmVqZWN0QXBwcm92YWxSZXNwb25zZSJ00vMYOgojaWRuOmFjY2Vzcy1yZXF1ZXN0LWFwcHJvdmFsczptYW5hZ2USCU9SR19BRE1JThIIQVBQUk9WRVKC0+STAjA6ASpiCGFwcHJvdmFsIiEvZ2VuZXJpYy1hcHByb3ZhbHMvdjEve2lkfS9yZWplY3QS7QEKEFJlYXNzaWduQXBwcm92YWwSLy5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLlJlYXNzaWduQXBwcm92YWxSZXF1ZXN0GjAuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5SZWFzc2lnbkFwcHJvdmFsUmVzcG9uc2UidtLzGDoKI2lkbjphY2Nlc3MtcmVxdWVzdC1hcHByb3ZhbHM6bWFuYWdlEglPUkdfQURNSU4SCEFQUFJPVkVSgtPkkwIyOgEqYghhcHByb3ZhbCIjL2dlbmVyaWMtYXBwcm92YWxzL3YxL3tpZH0vcmVhc3NpZ24S6gEKD0NvbW1lbnRBcHByb3ZhbBIuLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQ29tbWVudEFwcHJvdmFsUmVxdWVzdBovLmFjY2Vzc2Zsb3cuYXBwcm92YWwudjEuQ29tbWVudEFwcHJvdmFsUmVzcG9uc2UidtLzGDoKI2lkbjphY2Nlc3MtcmVxdWVzdC1hcHByb3ZhbHM6bWFuYWdlEglPUkdfQURNSU4SCEFQUFJPVkVSgtPkkwIyOgEqYghhcHByb3ZhbCIjL2dlbmVyaWMtYXBwcm92YWxzL3YxL3tpZH0vY29tbWVudHMSggIKFEJ1bGtBcHByb3ZlQXBwcm92YWxzEjMuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5CdWxrQXBwcm92ZUFwcHJvdmFsc1JlcXVlc3QaNC5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkJ1bGtBcHByb3ZlQXBwcm92YWxzUmVzcG9uc2Uif9LzGE4KEnNwOmFwcHJvdmFsczp3cml0ZQojaWRuOmFjY2Vzcy1yZXF1ZXN0LWFwcHJvdmFsczptYW5hZ2USCU9SR19BRE1JThIIQVBQUk9WRVKC0+STAic6ASoiIi9nZW5lcmljLWFwcHJvdmFscy92MS9idWxrLWFwcHJvdmUS/gEKE0J1bGtSZWplY3RBcHByb3ZhbHMSMi5hY2Nlc3NmbG93LmFwcHJvdmFsLnYxLkJ1bGtSZWplY3RBcHByb3ZhbHNSZXF1ZXN0GjMuYWNjZXNzZmxvdy5hcHByb3ZhbC52MS5CdWxrUmVqZWN0QXBwcm92YWxzUmVzcG9uc2UiftLzGE4KEnNwOmFwcHJvdmFsczp3cml0ZQojaWRuOmFjY2Vzcy1yZXF1ZXN0LWFwcHJvdmFsczptYW5hZ2USCU9SR19BRE1JThIIQVBQUk9WRVKC0+STAiY6ASoiIS9nZW5lcmljLWFwcHJvdmFscy92MS9idWxrLXJlamVjdEJIWkZnaXRodWIuY29tL2FjY2Vzc2Zsb3cvYWNjZXNzZmxvdy9hcGkvYWNjZXNzZmxvdy9hcHByb3ZhbC92MTthcHByb3ZhbHYxYgZwcm90bzM", [file_accessflow_approval_v1_approval, file_accessflow_type_v1_auth, file_accessflow_type_v1_http, file_buf_validate_validate, file_google_api_annotations]);
 
 /**
- * ApprovalService manages approvable relationships, approval chains and approval flows.
- * Its RPCs are added by the issue that builds the service; the foundation only reserves the
- * package so that every service runs, reports health and owns its store from day one.
+ * PutIdentityRequest carries the identity to store.
+ *
+ * @generated from message accessflow.approval.v1.PutIdentityRequest
+ */
+export type PutIdentityRequest = Message<"accessflow.approval.v1.PutIdentityRequest"> & {
+  /**
+   * ID of the identity.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The identity; id, created and modified are ignored.
+   *
+   * @generated from field: accessflow.approval.v1.Identity identity = 2;
+   */
+  identity?: Identity | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.PutIdentityRequest.
+ * Use `create(PutIdentityRequestSchema)` to create a new message.
+ */
+export const PutIdentityRequestSchema: GenMessage<PutIdentityRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 0);
+
+/**
+ * PutIdentityResponse carries the stored identity.
+ *
+ * @generated from message accessflow.approval.v1.PutIdentityResponse
+ */
+export type PutIdentityResponse = Message<"accessflow.approval.v1.PutIdentityResponse"> & {
+  /**
+   * The stored identity.
+   *
+   * @generated from field: accessflow.approval.v1.Identity identity = 1;
+   */
+  identity?: Identity | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.PutIdentityResponse.
+ * Use `create(PutIdentityResponseSchema)` to create a new message.
+ */
+export const PutIdentityResponseSchema: GenMessage<PutIdentityResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 1);
+
+/**
+ * GetIdentityRequest names a identity.
+ *
+ * @generated from message accessflow.approval.v1.GetIdentityRequest
+ */
+export type GetIdentityRequest = Message<"accessflow.approval.v1.GetIdentityRequest"> & {
+  /**
+   * ID of the identity.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetIdentityRequest.
+ * Use `create(GetIdentityRequestSchema)` to create a new message.
+ */
+export const GetIdentityRequestSchema: GenMessage<GetIdentityRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 2);
+
+/**
+ * GetIdentityResponse carries the identity.
+ *
+ * @generated from message accessflow.approval.v1.GetIdentityResponse
+ */
+export type GetIdentityResponse = Message<"accessflow.approval.v1.GetIdentityResponse"> & {
+  /**
+   * The identity.
+   *
+   * @generated from field: accessflow.approval.v1.Identity identity = 1;
+   */
+  identity?: Identity | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetIdentityResponse.
+ * Use `create(GetIdentityResponseSchema)` to create a new message.
+ */
+export const GetIdentityResponseSchema: GenMessage<GetIdentityResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 3);
+
+/**
+ * ListIdentitiesRequest pages and filters identities.
+ *
+ * @generated from message accessflow.approval.v1.ListIdentitiesRequest
+ */
+export type ListIdentitiesRequest = Message<"accessflow.approval.v1.ListIdentitiesRequest"> & {
+  /**
+   * Maximum number to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+
+  /**
+   * Filter in the reference collection syntax; the fields each list accepts are in its docs.
+   *
+   * @generated from field: string filters = 4;
+   */
+  filters: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListIdentitiesRequest.
+ * Use `create(ListIdentitiesRequestSchema)` to create a new message.
+ */
+export const ListIdentitiesRequestSchema: GenMessage<ListIdentitiesRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 4);
+
+/**
+ * ListIdentitiesResponse carries one page.
+ *
+ * @generated from message accessflow.approval.v1.ListIdentitiesResponse
+ */
+export type ListIdentitiesResponse = Message<"accessflow.approval.v1.ListIdentitiesResponse"> & {
+  /**
+   * The page.
+   *
+   * @generated from field: repeated accessflow.approval.v1.Identity identities = 1;
+   */
+  identities: Identity[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListIdentitiesResponse.
+ * Use `create(ListIdentitiesResponseSchema)` to create a new message.
+ */
+export const ListIdentitiesResponseSchema: GenMessage<ListIdentitiesResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 5);
+
+/**
+ * DeleteIdentityRequest names the identity to delete.
+ *
+ * @generated from message accessflow.approval.v1.DeleteIdentityRequest
+ */
+export type DeleteIdentityRequest = Message<"accessflow.approval.v1.DeleteIdentityRequest"> & {
+  /**
+   * ID of the identity.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteIdentityRequest.
+ * Use `create(DeleteIdentityRequestSchema)` to create a new message.
+ */
+export const DeleteIdentityRequestSchema: GenMessage<DeleteIdentityRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 6);
+
+/**
+ * DeleteIdentityResponse is empty: a delete answers 204 over REST.
+ *
+ * @generated from message accessflow.approval.v1.DeleteIdentityResponse
+ */
+export type DeleteIdentityResponse = Message<"accessflow.approval.v1.DeleteIdentityResponse"> & {
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteIdentityResponse.
+ * Use `create(DeleteIdentityResponseSchema)` to create a new message.
+ */
+export const DeleteIdentityResponseSchema: GenMessage<DeleteIdentityResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 7);
+
+/**
+ * PutGroupRequest carries the group to store.
+ *
+ * @generated from message accessflow.approval.v1.PutGroupRequest
+ */
+export type PutGroupRequest = Message<"accessflow.approval.v1.PutGroupRequest"> & {
+  /**
+   * ID of the group.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The group; id, created and modified are ignored.
+   *
+   * @generated from field: accessflow.approval.v1.Group group = 2;
+   */
+  group?: Group | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.PutGroupRequest.
+ * Use `create(PutGroupRequestSchema)` to create a new message.
+ */
+export const PutGroupRequestSchema: GenMessage<PutGroupRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 8);
+
+/**
+ * PutGroupResponse carries the stored group.
+ *
+ * @generated from message accessflow.approval.v1.PutGroupResponse
+ */
+export type PutGroupResponse = Message<"accessflow.approval.v1.PutGroupResponse"> & {
+  /**
+   * The stored group.
+   *
+   * @generated from field: accessflow.approval.v1.Group group = 1;
+   */
+  group?: Group | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.PutGroupResponse.
+ * Use `create(PutGroupResponseSchema)` to create a new message.
+ */
+export const PutGroupResponseSchema: GenMessage<PutGroupResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 9);
+
+/**
+ * GetGroupRequest names a group.
+ *
+ * @generated from message accessflow.approval.v1.GetGroupRequest
+ */
+export type GetGroupRequest = Message<"accessflow.approval.v1.GetGroupRequest"> & {
+  /**
+   * ID of the group.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetGroupRequest.
+ * Use `create(GetGroupRequestSchema)` to create a new message.
+ */
+export const GetGroupRequestSchema: GenMessage<GetGroupRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 10);
+
+/**
+ * GetGroupResponse carries the group.
+ *
+ * @generated from message accessflow.approval.v1.GetGroupResponse
+ */
+export type GetGroupResponse = Message<"accessflow.approval.v1.GetGroupResponse"> & {
+  /**
+   * The group.
+   *
+   * @generated from field: accessflow.approval.v1.Group group = 1;
+   */
+  group?: Group | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetGroupResponse.
+ * Use `create(GetGroupResponseSchema)` to create a new message.
+ */
+export const GetGroupResponseSchema: GenMessage<GetGroupResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 11);
+
+/**
+ * ListGroupsRequest pages and filters groups.
+ *
+ * @generated from message accessflow.approval.v1.ListGroupsRequest
+ */
+export type ListGroupsRequest = Message<"accessflow.approval.v1.ListGroupsRequest"> & {
+  /**
+   * Maximum number to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+
+  /**
+   * Filter in the reference collection syntax; the fields each list accepts are in its docs.
+   *
+   * @generated from field: string filters = 4;
+   */
+  filters: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListGroupsRequest.
+ * Use `create(ListGroupsRequestSchema)` to create a new message.
+ */
+export const ListGroupsRequestSchema: GenMessage<ListGroupsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 12);
+
+/**
+ * ListGroupsResponse carries one page.
+ *
+ * @generated from message accessflow.approval.v1.ListGroupsResponse
+ */
+export type ListGroupsResponse = Message<"accessflow.approval.v1.ListGroupsResponse"> & {
+  /**
+   * The page.
+   *
+   * @generated from field: repeated accessflow.approval.v1.Group groups = 1;
+   */
+  groups: Group[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListGroupsResponse.
+ * Use `create(ListGroupsResponseSchema)` to create a new message.
+ */
+export const ListGroupsResponseSchema: GenMessage<ListGroupsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 13);
+
+/**
+ * DeleteGroupRequest names the group to delete.
+ *
+ * @generated from message accessflow.approval.v1.DeleteGroupRequest
+ */
+export type DeleteGroupRequest = Message<"accessflow.approval.v1.DeleteGroupRequest"> & {
+  /**
+   * ID of the group.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteGroupRequest.
+ * Use `create(DeleteGroupRequestSchema)` to create a new message.
+ */
+export const DeleteGroupRequestSchema: GenMessage<DeleteGroupRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 14);
+
+/**
+ * DeleteGroupResponse is empty: a delete answers 204 over REST.
+ *
+ * @generated from message accessflow.approval.v1.DeleteGroupResponse
+ */
+export type DeleteGroupResponse = Message<"accessflow.approval.v1.DeleteGroupResponse"> & {
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteGroupResponse.
+ * Use `create(DeleteGroupResponseSchema)` to create a new message.
+ */
+export const DeleteGroupResponseSchema: GenMessage<DeleteGroupResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 15);
+
+/**
+ * CreateRelationshipRequest carries the relationship to create.
+ *
+ * @generated from message accessflow.approval.v1.CreateRelationshipRequest
+ */
+export type CreateRelationshipRequest = Message<"accessflow.approval.v1.CreateRelationshipRequest"> & {
+  /**
+   * The relationship; id, created and modified are ignored.
+   *
+   * @generated from field: accessflow.approval.v1.Relationship relationship = 1;
+   */
+  relationship?: Relationship | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CreateRelationshipRequest.
+ * Use `create(CreateRelationshipRequestSchema)` to create a new message.
+ */
+export const CreateRelationshipRequestSchema: GenMessage<CreateRelationshipRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 16);
+
+/**
+ * CreateRelationshipResponse carries the created relationship.
+ *
+ * @generated from message accessflow.approval.v1.CreateRelationshipResponse
+ */
+export type CreateRelationshipResponse = Message<"accessflow.approval.v1.CreateRelationshipResponse"> & {
+  /**
+   * The created relationship.
+   *
+   * @generated from field: accessflow.approval.v1.Relationship relationship = 1;
+   */
+  relationship?: Relationship | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CreateRelationshipResponse.
+ * Use `create(CreateRelationshipResponseSchema)` to create a new message.
+ */
+export const CreateRelationshipResponseSchema: GenMessage<CreateRelationshipResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 17);
+
+/**
+ * UpdateRelationshipRequest replaces a relationship.
+ *
+ * @generated from message accessflow.approval.v1.UpdateRelationshipRequest
+ */
+export type UpdateRelationshipRequest = Message<"accessflow.approval.v1.UpdateRelationshipRequest"> & {
+  /**
+   * ID of the relationship.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The new state; id, created and modified are ignored.
+   *
+   * @generated from field: accessflow.approval.v1.Relationship relationship = 2;
+   */
+  relationship?: Relationship | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.UpdateRelationshipRequest.
+ * Use `create(UpdateRelationshipRequestSchema)` to create a new message.
+ */
+export const UpdateRelationshipRequestSchema: GenMessage<UpdateRelationshipRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 18);
+
+/**
+ * UpdateRelationshipResponse carries the updated relationship.
+ *
+ * @generated from message accessflow.approval.v1.UpdateRelationshipResponse
+ */
+export type UpdateRelationshipResponse = Message<"accessflow.approval.v1.UpdateRelationshipResponse"> & {
+  /**
+   * The updated relationship.
+   *
+   * @generated from field: accessflow.approval.v1.Relationship relationship = 1;
+   */
+  relationship?: Relationship | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.UpdateRelationshipResponse.
+ * Use `create(UpdateRelationshipResponseSchema)` to create a new message.
+ */
+export const UpdateRelationshipResponseSchema: GenMessage<UpdateRelationshipResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 19);
+
+/**
+ * GetRelationshipRequest names a relationship.
+ *
+ * @generated from message accessflow.approval.v1.GetRelationshipRequest
+ */
+export type GetRelationshipRequest = Message<"accessflow.approval.v1.GetRelationshipRequest"> & {
+  /**
+   * ID of the relationship.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetRelationshipRequest.
+ * Use `create(GetRelationshipRequestSchema)` to create a new message.
+ */
+export const GetRelationshipRequestSchema: GenMessage<GetRelationshipRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 20);
+
+/**
+ * GetRelationshipResponse carries the relationship.
+ *
+ * @generated from message accessflow.approval.v1.GetRelationshipResponse
+ */
+export type GetRelationshipResponse = Message<"accessflow.approval.v1.GetRelationshipResponse"> & {
+  /**
+   * The relationship.
+   *
+   * @generated from field: accessflow.approval.v1.Relationship relationship = 1;
+   */
+  relationship?: Relationship | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetRelationshipResponse.
+ * Use `create(GetRelationshipResponseSchema)` to create a new message.
+ */
+export const GetRelationshipResponseSchema: GenMessage<GetRelationshipResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 21);
+
+/**
+ * ListRelationshipsRequest pages and filters relationships.
+ *
+ * @generated from message accessflow.approval.v1.ListRelationshipsRequest
+ */
+export type ListRelationshipsRequest = Message<"accessflow.approval.v1.ListRelationshipsRequest"> & {
+  /**
+   * Maximum number to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+
+  /**
+   * Filter in the reference collection syntax; the fields each list accepts are in its docs.
+   *
+   * @generated from field: string filters = 4;
+   */
+  filters: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListRelationshipsRequest.
+ * Use `create(ListRelationshipsRequestSchema)` to create a new message.
+ */
+export const ListRelationshipsRequestSchema: GenMessage<ListRelationshipsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 22);
+
+/**
+ * ListRelationshipsResponse carries one page.
+ *
+ * @generated from message accessflow.approval.v1.ListRelationshipsResponse
+ */
+export type ListRelationshipsResponse = Message<"accessflow.approval.v1.ListRelationshipsResponse"> & {
+  /**
+   * The page.
+   *
+   * @generated from field: repeated accessflow.approval.v1.Relationship relationships = 1;
+   */
+  relationships: Relationship[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListRelationshipsResponse.
+ * Use `create(ListRelationshipsResponseSchema)` to create a new message.
+ */
+export const ListRelationshipsResponseSchema: GenMessage<ListRelationshipsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 23);
+
+/**
+ * DeleteRelationshipRequest names the relationship to delete.
+ *
+ * @generated from message accessflow.approval.v1.DeleteRelationshipRequest
+ */
+export type DeleteRelationshipRequest = Message<"accessflow.approval.v1.DeleteRelationshipRequest"> & {
+  /**
+   * ID of the relationship.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteRelationshipRequest.
+ * Use `create(DeleteRelationshipRequestSchema)` to create a new message.
+ */
+export const DeleteRelationshipRequestSchema: GenMessage<DeleteRelationshipRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 24);
+
+/**
+ * DeleteRelationshipResponse is empty: a delete answers 204 over REST.
+ *
+ * @generated from message accessflow.approval.v1.DeleteRelationshipResponse
+ */
+export type DeleteRelationshipResponse = Message<"accessflow.approval.v1.DeleteRelationshipResponse"> & {
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteRelationshipResponse.
+ * Use `create(DeleteRelationshipResponseSchema)` to create a new message.
+ */
+export const DeleteRelationshipResponseSchema: GenMessage<DeleteRelationshipResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 25);
+
+/**
+ * CreateApprovalChainRequest carries the approvalChain to create.
+ *
+ * @generated from message accessflow.approval.v1.CreateApprovalChainRequest
+ */
+export type CreateApprovalChainRequest = Message<"accessflow.approval.v1.CreateApprovalChainRequest"> & {
+  /**
+   * ID of the relationship the chain approves.
+   *
+   * @generated from field: string relationship_id = 1;
+   */
+  relationshipId: string;
+
+  /**
+   * The approvalChain; id, created and modified are ignored.
+   *
+   * @generated from field: accessflow.approval.v1.ApprovalChain approval_chain = 2;
+   */
+  approvalChain?: ApprovalChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CreateApprovalChainRequest.
+ * Use `create(CreateApprovalChainRequestSchema)` to create a new message.
+ */
+export const CreateApprovalChainRequestSchema: GenMessage<CreateApprovalChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 26);
+
+/**
+ * CreateApprovalChainResponse carries the created approvalChain.
+ *
+ * @generated from message accessflow.approval.v1.CreateApprovalChainResponse
+ */
+export type CreateApprovalChainResponse = Message<"accessflow.approval.v1.CreateApprovalChainResponse"> & {
+  /**
+   * The created approvalChain.
+   *
+   * @generated from field: accessflow.approval.v1.ApprovalChain approval_chain = 1;
+   */
+  approvalChain?: ApprovalChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CreateApprovalChainResponse.
+ * Use `create(CreateApprovalChainResponseSchema)` to create a new message.
+ */
+export const CreateApprovalChainResponseSchema: GenMessage<CreateApprovalChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 27);
+
+/**
+ * UpdateApprovalChainRequest replaces a approvalChain.
+ *
+ * @generated from message accessflow.approval.v1.UpdateApprovalChainRequest
+ */
+export type UpdateApprovalChainRequest = Message<"accessflow.approval.v1.UpdateApprovalChainRequest"> & {
+  /**
+   * ID of the approvalChain.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The new state; id, created and modified are ignored.
+   *
+   * @generated from field: accessflow.approval.v1.ApprovalChain approval_chain = 2;
+   */
+  approvalChain?: ApprovalChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.UpdateApprovalChainRequest.
+ * Use `create(UpdateApprovalChainRequestSchema)` to create a new message.
+ */
+export const UpdateApprovalChainRequestSchema: GenMessage<UpdateApprovalChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 28);
+
+/**
+ * UpdateApprovalChainResponse carries the updated approvalChain.
+ *
+ * @generated from message accessflow.approval.v1.UpdateApprovalChainResponse
+ */
+export type UpdateApprovalChainResponse = Message<"accessflow.approval.v1.UpdateApprovalChainResponse"> & {
+  /**
+   * The updated approvalChain.
+   *
+   * @generated from field: accessflow.approval.v1.ApprovalChain approval_chain = 1;
+   */
+  approvalChain?: ApprovalChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.UpdateApprovalChainResponse.
+ * Use `create(UpdateApprovalChainResponseSchema)` to create a new message.
+ */
+export const UpdateApprovalChainResponseSchema: GenMessage<UpdateApprovalChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 29);
+
+/**
+ * GetApprovalChainRequest names a approvalChain.
+ *
+ * @generated from message accessflow.approval.v1.GetApprovalChainRequest
+ */
+export type GetApprovalChainRequest = Message<"accessflow.approval.v1.GetApprovalChainRequest"> & {
+  /**
+   * ID of the approvalChain.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetApprovalChainRequest.
+ * Use `create(GetApprovalChainRequestSchema)` to create a new message.
+ */
+export const GetApprovalChainRequestSchema: GenMessage<GetApprovalChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 30);
+
+/**
+ * GetApprovalChainResponse carries the approvalChain.
+ *
+ * @generated from message accessflow.approval.v1.GetApprovalChainResponse
+ */
+export type GetApprovalChainResponse = Message<"accessflow.approval.v1.GetApprovalChainResponse"> & {
+  /**
+   * The approvalChain.
+   *
+   * @generated from field: accessflow.approval.v1.ApprovalChain approval_chain = 1;
+   */
+  approvalChain?: ApprovalChain | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetApprovalChainResponse.
+ * Use `create(GetApprovalChainResponseSchema)` to create a new message.
+ */
+export const GetApprovalChainResponseSchema: GenMessage<GetApprovalChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 31);
+
+/**
+ * ListApprovalChainsRequest pages and filters approvalChains.
+ *
+ * @generated from message accessflow.approval.v1.ListApprovalChainsRequest
+ */
+export type ListApprovalChainsRequest = Message<"accessflow.approval.v1.ListApprovalChainsRequest"> & {
+  /**
+   * Maximum number to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+
+  /**
+   * Filter in the reference collection syntax; the fields each list accepts are in its docs.
+   *
+   * @generated from field: string filters = 4;
+   */
+  filters: string;
+
+  /**
+   * ID of the relationship whose chains to list.
+   *
+   * @generated from field: string relationship_id = 5;
+   */
+  relationshipId: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListApprovalChainsRequest.
+ * Use `create(ListApprovalChainsRequestSchema)` to create a new message.
+ */
+export const ListApprovalChainsRequestSchema: GenMessage<ListApprovalChainsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 32);
+
+/**
+ * ListApprovalChainsResponse carries one page.
+ *
+ * @generated from message accessflow.approval.v1.ListApprovalChainsResponse
+ */
+export type ListApprovalChainsResponse = Message<"accessflow.approval.v1.ListApprovalChainsResponse"> & {
+  /**
+   * The page.
+   *
+   * @generated from field: repeated accessflow.approval.v1.ApprovalChain approval_chains = 1;
+   */
+  approvalChains: ApprovalChain[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListApprovalChainsResponse.
+ * Use `create(ListApprovalChainsResponseSchema)` to create a new message.
+ */
+export const ListApprovalChainsResponseSchema: GenMessage<ListApprovalChainsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 33);
+
+/**
+ * DeleteApprovalChainRequest names the approvalChain to delete.
+ *
+ * @generated from message accessflow.approval.v1.DeleteApprovalChainRequest
+ */
+export type DeleteApprovalChainRequest = Message<"accessflow.approval.v1.DeleteApprovalChainRequest"> & {
+  /**
+   * ID of the approvalChain.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteApprovalChainRequest.
+ * Use `create(DeleteApprovalChainRequestSchema)` to create a new message.
+ */
+export const DeleteApprovalChainRequestSchema: GenMessage<DeleteApprovalChainRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 34);
+
+/**
+ * DeleteApprovalChainResponse is empty: a delete answers 204 over REST.
+ *
+ * @generated from message accessflow.approval.v1.DeleteApprovalChainResponse
+ */
+export type DeleteApprovalChainResponse = Message<"accessflow.approval.v1.DeleteApprovalChainResponse"> & {
+};
+
+/**
+ * Describes the message accessflow.approval.v1.DeleteApprovalChainResponse.
+ * Use `create(DeleteApprovalChainResponseSchema)` to create a new message.
+ */
+export const DeleteApprovalChainResponseSchema: GenMessage<DeleteApprovalChainResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 35);
+
+/**
+ * CreateAccessRequestRequest carries the access request.
+ *
+ * @generated from message accessflow.approval.v1.CreateAccessRequestRequest
+ */
+export type CreateAccessRequestRequest = Message<"accessflow.approval.v1.CreateAccessRequestRequest"> & {
+  /**
+   * The request; id, tracking_number, approval_ids and created are ignored.
+   *
+   * @generated from field: accessflow.approval.v1.AccessRequest access_request = 1;
+   */
+  accessRequest?: AccessRequest | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CreateAccessRequestRequest.
+ * Use `create(CreateAccessRequestRequestSchema)` to create a new message.
+ */
+export const CreateAccessRequestRequestSchema: GenMessage<CreateAccessRequestRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 36);
+
+/**
+ * CreateAccessRequestResponse carries the created request and its flows' ids.
+ *
+ * @generated from message accessflow.approval.v1.CreateAccessRequestResponse
+ */
+export type CreateAccessRequestResponse = Message<"accessflow.approval.v1.CreateAccessRequestResponse"> & {
+  /**
+   * The created request.
+   *
+   * @generated from field: accessflow.approval.v1.AccessRequest access_request = 1;
+   */
+  accessRequest?: AccessRequest | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CreateAccessRequestResponse.
+ * Use `create(CreateAccessRequestResponseSchema)` to create a new message.
+ */
+export const CreateAccessRequestResponseSchema: GenMessage<CreateAccessRequestResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 37);
+
+/**
+ * GetAccessRequestRequest names an access request.
+ *
+ * @generated from message accessflow.approval.v1.GetAccessRequestRequest
+ */
+export type GetAccessRequestRequest = Message<"accessflow.approval.v1.GetAccessRequestRequest"> & {
+  /**
+   * Request ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetAccessRequestRequest.
+ * Use `create(GetAccessRequestRequestSchema)` to create a new message.
+ */
+export const GetAccessRequestRequestSchema: GenMessage<GetAccessRequestRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 38);
+
+/**
+ * GetAccessRequestResponse carries the request.
+ *
+ * @generated from message accessflow.approval.v1.GetAccessRequestResponse
+ */
+export type GetAccessRequestResponse = Message<"accessflow.approval.v1.GetAccessRequestResponse"> & {
+  /**
+   * The request.
+   *
+   * @generated from field: accessflow.approval.v1.AccessRequest access_request = 1;
+   */
+  accessRequest?: AccessRequest | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetAccessRequestResponse.
+ * Use `create(GetAccessRequestResponseSchema)` to create a new message.
+ */
+export const GetAccessRequestResponseSchema: GenMessage<GetAccessRequestResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 39);
+
+/**
+ * ListAccessRequestsRequest pages and filters access requests.
+ *
+ * @generated from message accessflow.approval.v1.ListAccessRequestsRequest
+ */
+export type ListAccessRequestsRequest = Message<"accessflow.approval.v1.ListAccessRequestsRequest"> & {
+  /**
+   * Maximum number to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count.
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+
+  /**
+   * Filter: requesterId, recipientId (eq, in).
+   *
+   * @generated from field: string filters = 4;
+   */
+  filters: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListAccessRequestsRequest.
+ * Use `create(ListAccessRequestsRequestSchema)` to create a new message.
+ */
+export const ListAccessRequestsRequestSchema: GenMessage<ListAccessRequestsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 40);
+
+/**
+ * ListAccessRequestsResponse carries one page.
+ *
+ * @generated from message accessflow.approval.v1.ListAccessRequestsResponse
+ */
+export type ListAccessRequestsResponse = Message<"accessflow.approval.v1.ListAccessRequestsResponse"> & {
+  /**
+   * The page.
+   *
+   * @generated from field: repeated accessflow.approval.v1.AccessRequest access_requests = 1;
+   */
+  accessRequests: AccessRequest[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListAccessRequestsResponse.
+ * Use `create(ListAccessRequestsResponseSchema)` to create a new message.
+ */
+export const ListAccessRequestsResponseSchema: GenMessage<ListAccessRequestsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 41);
+
+/**
+ * CancelAccessRequestRequest names the request to cancel.
+ *
+ * @generated from message accessflow.approval.v1.CancelAccessRequestRequest
+ */
+export type CancelAccessRequestRequest = Message<"accessflow.approval.v1.CancelAccessRequestRequest"> & {
+  /**
+   * Request ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Why.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+
+  /**
+   * The requester, when an admin cancels on their behalf; defaults to the caller's identity.
+   *
+   * @generated from field: string requester_id = 3;
+   */
+  requesterId: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CancelAccessRequestRequest.
+ * Use `create(CancelAccessRequestRequestSchema)` to create a new message.
+ */
+export const CancelAccessRequestRequestSchema: GenMessage<CancelAccessRequestRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 42);
+
+/**
+ * CancelAccessRequestResponse carries the request.
+ *
+ * @generated from message accessflow.approval.v1.CancelAccessRequestResponse
+ */
+export type CancelAccessRequestResponse = Message<"accessflow.approval.v1.CancelAccessRequestResponse"> & {
+  /**
+   * The request.
+   *
+   * @generated from field: accessflow.approval.v1.AccessRequest access_request = 1;
+   */
+  accessRequest?: AccessRequest | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CancelAccessRequestResponse.
+ * Use `create(CancelAccessRequestResponseSchema)` to create a new message.
+ */
+export const CancelAccessRequestResponseSchema: GenMessage<CancelAccessRequestResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 43);
+
+/**
+ * ListApprovalsRequest selects approval flows.
+ *
+ * @generated from message accessflow.approval.v1.ListApprovalsRequest
+ */
+export type ListApprovalsRequest = Message<"accessflow.approval.v1.ListApprovalsRequest"> & {
+  /**
+   * Maximum number to return (1–250, default 250).
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Number to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * Whether to report the total count.
+   *
+   * @generated from field: bool count = 3;
+   */
+  count: boolean;
+
+  /**
+   * Filter: id, status, accessRequestId, relationshipId (eq, in).
+   *
+   * @generated from field: string filters = 4;
+   */
+  filters: string;
+
+  /**
+   * Only the approvals pending for the caller's own identity (the default for APPROVER tokens).
+   *
+   * @generated from field: bool mine = 5;
+   */
+  mine: boolean;
+
+  /**
+   * Only the approvals pending for this identity.
+   *
+   * @generated from field: string approver_id = 6;
+   */
+  approverId: string;
+
+  /**
+   * Only the approvals requested by this identity.
+   *
+   * @generated from field: string requester_id = 7;
+   */
+  requesterId: string;
+
+  /**
+   * Only the approvals for this recipient.
+   *
+   * @generated from field: string requestee_id = 8;
+   */
+  requesteeId: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListApprovalsRequest.
+ * Use `create(ListApprovalsRequestSchema)` to create a new message.
+ */
+export const ListApprovalsRequestSchema: GenMessage<ListApprovalsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 44);
+
+/**
+ * ListApprovalsResponse carries one page.
+ *
+ * @generated from message accessflow.approval.v1.ListApprovalsResponse
+ */
+export type ListApprovalsResponse = Message<"accessflow.approval.v1.ListApprovalsResponse"> & {
+  /**
+   * The page, newest first.
+   *
+   * @generated from field: repeated accessflow.approval.v1.Approval approvals = 1;
+   */
+  approvals: Approval[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ListApprovalsResponse.
+ * Use `create(ListApprovalsResponseSchema)` to create a new message.
+ */
+export const ListApprovalsResponseSchema: GenMessage<ListApprovalsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 45);
+
+/**
+ * GetApprovalRequest names an approval flow.
+ *
+ * @generated from message accessflow.approval.v1.GetApprovalRequest
+ */
+export type GetApprovalRequest = Message<"accessflow.approval.v1.GetApprovalRequest"> & {
+  /**
+   * Approval flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetApprovalRequest.
+ * Use `create(GetApprovalRequestSchema)` to create a new message.
+ */
+export const GetApprovalRequestSchema: GenMessage<GetApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 46);
+
+/**
+ * GetApprovalResponse carries the flow.
+ *
+ * @generated from message accessflow.approval.v1.GetApprovalResponse
+ */
+export type GetApprovalResponse = Message<"accessflow.approval.v1.GetApprovalResponse"> & {
+  /**
+   * The flow with its full history.
+   *
+   * @generated from field: accessflow.approval.v1.Approval approval = 1;
+   */
+  approval?: Approval | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.GetApprovalResponse.
+ * Use `create(GetApprovalResponseSchema)` to create a new message.
+ */
+export const GetApprovalResponseSchema: GenMessage<GetApprovalResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 47);
+
+/**
+ * ApproveApprovalRequest approves a flow's current level.
+ *
+ * @generated from message accessflow.approval.v1.ApproveApprovalRequest
+ */
+export type ApproveApprovalRequest = Message<"accessflow.approval.v1.ApproveApprovalRequest"> & {
+  /**
+   * Approval flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Why; required when the level requires comments on approval.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+
+  /**
+   * The approver acted for, when an admin decides on someone's behalf; defaults to the
+   * caller's identity.
+   *
+   * @generated from field: string approver_id = 3 [json_name = "overrideApproverID"];
+   */
+  approverId: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ApproveApprovalRequest.
+ * Use `create(ApproveApprovalRequestSchema)` to create a new message.
+ */
+export const ApproveApprovalRequestSchema: GenMessage<ApproveApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 48);
+
+/**
+ * ApproveApprovalResponse carries the flow after the decision.
+ *
+ * @generated from message accessflow.approval.v1.ApproveApprovalResponse
+ */
+export type ApproveApprovalResponse = Message<"accessflow.approval.v1.ApproveApprovalResponse"> & {
+  /**
+   * The flow.
+   *
+   * @generated from field: accessflow.approval.v1.Approval approval = 1;
+   */
+  approval?: Approval | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ApproveApprovalResponse.
+ * Use `create(ApproveApprovalResponseSchema)` to create a new message.
+ */
+export const ApproveApprovalResponseSchema: GenMessage<ApproveApprovalResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 49);
+
+/**
+ * RejectApprovalRequest rejects a flow.
+ *
+ * @generated from message accessflow.approval.v1.RejectApprovalRequest
+ */
+export type RejectApprovalRequest = Message<"accessflow.approval.v1.RejectApprovalRequest"> & {
+  /**
+   * Approval flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Why; required when the level requires comments on rejection.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+
+  /**
+   * The approver acted for, when an admin decides on someone's behalf.
+   *
+   * @generated from field: string approver_id = 3 [json_name = "overrideApproverID"];
+   */
+  approverId: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.RejectApprovalRequest.
+ * Use `create(RejectApprovalRequestSchema)` to create a new message.
+ */
+export const RejectApprovalRequestSchema: GenMessage<RejectApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 50);
+
+/**
+ * RejectApprovalResponse carries the flow after the decision.
+ *
+ * @generated from message accessflow.approval.v1.RejectApprovalResponse
+ */
+export type RejectApprovalResponse = Message<"accessflow.approval.v1.RejectApprovalResponse"> & {
+  /**
+   * The flow.
+   *
+   * @generated from field: accessflow.approval.v1.Approval approval = 1;
+   */
+  approval?: Approval | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.RejectApprovalResponse.
+ * Use `create(RejectApprovalResponseSchema)` to create a new message.
+ */
+export const RejectApprovalResponseSchema: GenMessage<RejectApprovalResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 51);
+
+/**
+ * ReassignApprovalRequest forwards an assignment.
+ *
+ * @generated from message accessflow.approval.v1.ReassignApprovalRequest
+ */
+export type ReassignApprovalRequest = Message<"accessflow.approval.v1.ReassignApprovalRequest"> & {
+  /**
+   * Approval flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Why.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+
+  /**
+   * The approver whose assignment moves; defaults to the caller's identity.
+   *
+   * @generated from field: string reassign_from = 3;
+   */
+  reassignFrom: string;
+
+  /**
+   * The identity that takes it over.
+   *
+   * @generated from field: string reassign_to = 4;
+   */
+  reassignTo: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ReassignApprovalRequest.
+ * Use `create(ReassignApprovalRequestSchema)` to create a new message.
+ */
+export const ReassignApprovalRequestSchema: GenMessage<ReassignApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 52);
+
+/**
+ * ReassignApprovalResponse carries the flow.
+ *
+ * @generated from message accessflow.approval.v1.ReassignApprovalResponse
+ */
+export type ReassignApprovalResponse = Message<"accessflow.approval.v1.ReassignApprovalResponse"> & {
+  /**
+   * The flow.
+   *
+   * @generated from field: accessflow.approval.v1.Approval approval = 1;
+   */
+  approval?: Approval | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.ReassignApprovalResponse.
+ * Use `create(ReassignApprovalResponseSchema)` to create a new message.
+ */
+export const ReassignApprovalResponseSchema: GenMessage<ReassignApprovalResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 53);
+
+/**
+ * CommentApprovalRequest comments on a flow.
+ *
+ * @generated from message accessflow.approval.v1.CommentApprovalRequest
+ */
+export type CommentApprovalRequest = Message<"accessflow.approval.v1.CommentApprovalRequest"> & {
+  /**
+   * Approval flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The comment.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CommentApprovalRequest.
+ * Use `create(CommentApprovalRequestSchema)` to create a new message.
+ */
+export const CommentApprovalRequestSchema: GenMessage<CommentApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 54);
+
+/**
+ * CommentApprovalResponse carries the flow.
+ *
+ * @generated from message accessflow.approval.v1.CommentApprovalResponse
+ */
+export type CommentApprovalResponse = Message<"accessflow.approval.v1.CommentApprovalResponse"> & {
+  /**
+   * The flow.
+   *
+   * @generated from field: accessflow.approval.v1.Approval approval = 1;
+   */
+  approval?: Approval | undefined;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.CommentApprovalResponse.
+ * Use `create(CommentApprovalResponseSchema)` to create a new message.
+ */
+export const CommentApprovalResponseSchema: GenMessage<CommentApprovalResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 55);
+
+/**
+ * BulkApproveApprovalsRequest approves several flows.
+ *
+ * @generated from message accessflow.approval.v1.BulkApproveApprovalsRequest
+ */
+export type BulkApproveApprovalsRequest = Message<"accessflow.approval.v1.BulkApproveApprovalsRequest"> & {
+  /**
+   * Approval flow IDs.
+   *
+   * @generated from field: repeated string approval_ids = 1;
+   */
+  approvalIds: string[];
+
+  /**
+   * Why.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.BulkApproveApprovalsRequest.
+ * Use `create(BulkApproveApprovalsRequestSchema)` to create a new message.
+ */
+export const BulkApproveApprovalsRequestSchema: GenMessage<BulkApproveApprovalsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 56);
+
+/**
+ * BulkApproveApprovalsResponse reports each flow's outcome.
+ *
+ * @generated from message accessflow.approval.v1.BulkApproveApprovalsResponse
+ */
+export type BulkApproveApprovalsResponse = Message<"accessflow.approval.v1.BulkApproveApprovalsResponse"> & {
+  /**
+   * One result per id, in order.
+   *
+   * @generated from field: repeated accessflow.approval.v1.BulkResult results = 1;
+   */
+  results: BulkResult[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.BulkApproveApprovalsResponse.
+ * Use `create(BulkApproveApprovalsResponseSchema)` to create a new message.
+ */
+export const BulkApproveApprovalsResponseSchema: GenMessage<BulkApproveApprovalsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 57);
+
+/**
+ * BulkRejectApprovalsRequest rejects several flows.
+ *
+ * @generated from message accessflow.approval.v1.BulkRejectApprovalsRequest
+ */
+export type BulkRejectApprovalsRequest = Message<"accessflow.approval.v1.BulkRejectApprovalsRequest"> & {
+  /**
+   * Approval flow IDs.
+   *
+   * @generated from field: repeated string approval_ids = 1;
+   */
+  approvalIds: string[];
+
+  /**
+   * Why.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.BulkRejectApprovalsRequest.
+ * Use `create(BulkRejectApprovalsRequestSchema)` to create a new message.
+ */
+export const BulkRejectApprovalsRequestSchema: GenMessage<BulkRejectApprovalsRequest> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 58);
+
+/**
+ * BulkRejectApprovalsResponse reports each flow's outcome.
+ *
+ * @generated from message accessflow.approval.v1.BulkRejectApprovalsResponse
+ */
+export type BulkRejectApprovalsResponse = Message<"accessflow.approval.v1.BulkRejectApprovalsResponse"> & {
+  /**
+   * One result per id, in order.
+   *
+   * @generated from field: repeated accessflow.approval.v1.BulkResult results = 1;
+   */
+  results: BulkResult[];
+};
+
+/**
+ * Describes the message accessflow.approval.v1.BulkRejectApprovalsResponse.
+ * Use `create(BulkRejectApprovalsResponseSchema)` to create a new message.
+ */
+export const BulkRejectApprovalsResponseSchema: GenMessage<BulkRejectApprovalsResponse> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 59);
+
+/**
+ * BulkResult is one flow's outcome in a bulk decision.
+ *
+ * @generated from message accessflow.approval.v1.BulkResult
+ */
+export type BulkResult = Message<"accessflow.approval.v1.BulkResult"> & {
+  /**
+   * Approval flow ID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * OK, or the gRPC code name of the failure (e.g. FAILED_PRECONDITION).
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * The failure's message.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message accessflow.approval.v1.BulkResult.
+ * Use `create(BulkResultSchema)` to create a new message.
+ */
+export const BulkResultSchema: GenMessage<BulkResult> = /*@__PURE__*/
+  messageDesc(file_accessflow_approval_v1_approval_service, 60);
+
+/**
+ * ApprovalService manages what can be approved (identities, groups, approvable relationships
+ * and their approval chains), takes access requests, and runs their approval flows: decisions,
+ * reminders, escalations, timeouts, grant expiry and periodic reviews. Approved flows start the
+ * relationship's action chain in action-execution.
+ *
+ * Deciding callers are identities: a token acts as the identity whose `subject` equals its
+ * `sub` claim. A token whose only user level is APPROVER decides only approvals assigned to its
+ * own identity; an ORG_ADMIN token, or a client token without user levels, may also decide on
+ * behalf of a named approver (approver_id), which is recorded with the caller's subject.
  *
  * @generated from service accessflow.approval.v1.ApprovalService
  */
 export const ApprovalService: GenService<{
+  /**
+   * PutIdentity creates or replaces the identity with the id in the path (an upsert, so a source of Identities can feed it).
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.PutIdentity
+   */
+  putIdentity: {
+    methodKind: "unary";
+    input: typeof PutIdentityRequestSchema;
+    output: typeof PutIdentityResponseSchema;
+  },
+  /**
+   * GetIdentity returns one identity.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.GetIdentity
+   */
+  getIdentity: {
+    methodKind: "unary";
+    input: typeof GetIdentityRequestSchema;
+    output: typeof GetIdentityResponseSchema;
+  },
+  /**
+   * ListIdentities pages through identities, optionally filtered.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ListIdentities
+   */
+  listIdentities: {
+    methodKind: "unary";
+    input: typeof ListIdentitiesRequestSchema;
+    output: typeof ListIdentitiesResponseSchema;
+  },
+  /**
+   * DeleteIdentity deletes a identity.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.DeleteIdentity
+   */
+  deleteIdentity: {
+    methodKind: "unary";
+    input: typeof DeleteIdentityRequestSchema;
+    output: typeof DeleteIdentityResponseSchema;
+  },
+  /**
+   * PutGroup creates or replaces the group with the id in the path (an upsert, so a source of Groups can feed it).
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.PutGroup
+   */
+  putGroup: {
+    methodKind: "unary";
+    input: typeof PutGroupRequestSchema;
+    output: typeof PutGroupResponseSchema;
+  },
+  /**
+   * GetGroup returns one group.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.GetGroup
+   */
+  getGroup: {
+    methodKind: "unary";
+    input: typeof GetGroupRequestSchema;
+    output: typeof GetGroupResponseSchema;
+  },
+  /**
+   * ListGroups pages through groups, optionally filtered.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ListGroups
+   */
+  listGroups: {
+    methodKind: "unary";
+    input: typeof ListGroupsRequestSchema;
+    output: typeof ListGroupsResponseSchema;
+  },
+  /**
+   * DeleteGroup deletes a group.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.DeleteGroup
+   */
+  deleteGroup: {
+    methodKind: "unary";
+    input: typeof DeleteGroupRequestSchema;
+    output: typeof DeleteGroupResponseSchema;
+  },
+  /**
+   * CreateRelationship creates a relationship.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.CreateRelationship
+   */
+  createRelationship: {
+    methodKind: "unary";
+    input: typeof CreateRelationshipRequestSchema;
+    output: typeof CreateRelationshipResponseSchema;
+  },
+  /**
+   * UpdateRelationship replaces a relationship's writable fields.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.UpdateRelationship
+   */
+  updateRelationship: {
+    methodKind: "unary";
+    input: typeof UpdateRelationshipRequestSchema;
+    output: typeof UpdateRelationshipResponseSchema;
+  },
+  /**
+   * GetRelationship returns one relationship.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.GetRelationship
+   */
+  getRelationship: {
+    methodKind: "unary";
+    input: typeof GetRelationshipRequestSchema;
+    output: typeof GetRelationshipResponseSchema;
+  },
+  /**
+   * ListRelationships pages through relationships, optionally filtered.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ListRelationships
+   */
+  listRelationships: {
+    methodKind: "unary";
+    input: typeof ListRelationshipsRequestSchema;
+    output: typeof ListRelationshipsResponseSchema;
+  },
+  /**
+   * DeleteRelationship deletes a relationship.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.DeleteRelationship
+   */
+  deleteRelationship: {
+    methodKind: "unary";
+    input: typeof DeleteRelationshipRequestSchema;
+    output: typeof DeleteRelationshipResponseSchema;
+  },
+  /**
+   * CreateApprovalChain creates a approvalChain.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.CreateApprovalChain
+   */
+  createApprovalChain: {
+    methodKind: "unary";
+    input: typeof CreateApprovalChainRequestSchema;
+    output: typeof CreateApprovalChainResponseSchema;
+  },
+  /**
+   * UpdateApprovalChain replaces a approvalChain's writable fields.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.UpdateApprovalChain
+   */
+  updateApprovalChain: {
+    methodKind: "unary";
+    input: typeof UpdateApprovalChainRequestSchema;
+    output: typeof UpdateApprovalChainResponseSchema;
+  },
+  /**
+   * GetApprovalChain returns one approvalChain.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.GetApprovalChain
+   */
+  getApprovalChain: {
+    methodKind: "unary";
+    input: typeof GetApprovalChainRequestSchema;
+    output: typeof GetApprovalChainResponseSchema;
+  },
+  /**
+   * ListApprovalChains pages through approvalChains, optionally filtered.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ListApprovalChains
+   */
+  listApprovalChains: {
+    methodKind: "unary";
+    input: typeof ListApprovalChainsRequestSchema;
+    output: typeof ListApprovalChainsResponseSchema;
+  },
+  /**
+   * DeleteApprovalChain deletes a approvalChain.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.DeleteApprovalChain
+   */
+  deleteApprovalChain: {
+    methodKind: "unary";
+    input: typeof DeleteApprovalChainRequestSchema;
+    output: typeof DeleteApprovalChainResponseSchema;
+  },
+  /**
+   * CreateAccessRequest asks for relationships to be granted to or revoked from a recipient;
+   * each relationship gets an approval flow following its chain.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.CreateAccessRequest
+   */
+  createAccessRequest: {
+    methodKind: "unary";
+    input: typeof CreateAccessRequestRequestSchema;
+    output: typeof CreateAccessRequestResponseSchema;
+  },
+  /**
+   * GetAccessRequest returns one access request.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.GetAccessRequest
+   */
+  getAccessRequest: {
+    methodKind: "unary";
+    input: typeof GetAccessRequestRequestSchema;
+    output: typeof GetAccessRequestResponseSchema;
+  },
+  /**
+   * ListAccessRequests pages through access requests, newest first.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ListAccessRequests
+   */
+  listAccessRequests: {
+    methodKind: "unary";
+    input: typeof ListAccessRequestsRequestSchema;
+    output: typeof ListAccessRequestsResponseSchema;
+  },
+  /**
+   * CancelAccessRequest cancels the request's pending approval flows. Only its requester (or an
+   * admin on the requester's behalf) may cancel it.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.CancelAccessRequest
+   */
+  cancelAccessRequest: {
+    methodKind: "unary";
+    input: typeof CancelAccessRequestRequestSchema;
+    output: typeof CancelAccessRequestResponseSchema;
+  },
+  /**
+   * ListApprovals pages through approval flows: those pending for an approver (mine, or
+   * approverId), or by requester, requestee or filters.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ListApprovals
+   */
+  listApprovals: {
+    methodKind: "unary";
+    input: typeof ListApprovalsRequestSchema;
+    output: typeof ListApprovalsResponseSchema;
+  },
+  /**
+   * GetApproval returns an approval flow with its full history.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.GetApproval
+   */
+  getApproval: {
+    methodKind: "unary";
+    input: typeof GetApprovalRequestSchema;
+    output: typeof GetApprovalResponseSchema;
+  },
+  /**
+   * ApproveApproval records an approval of the current level (or review) by the caller.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ApproveApproval
+   */
+  approveApproval: {
+    methodKind: "unary";
+    input: typeof ApproveApprovalRequestSchema;
+    output: typeof ApproveApprovalResponseSchema;
+  },
+  /**
+   * RejectApproval records a rejection by the caller.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.RejectApproval
+   */
+  rejectApproval: {
+    methodKind: "unary";
+    input: typeof RejectApprovalRequestSchema;
+    output: typeof RejectApprovalResponseSchema;
+  },
+  /**
+   * ReassignApproval forwards the caller's (or reassign_from's) assignment to another identity.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.ReassignApproval
+   */
+  reassignApproval: {
+    methodKind: "unary";
+    input: typeof ReassignApprovalRequestSchema;
+    output: typeof ReassignApprovalResponseSchema;
+  },
+  /**
+   * CommentApproval adds a comment to an approval flow.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.CommentApproval
+   */
+  commentApproval: {
+    methodKind: "unary";
+    input: typeof CommentApprovalRequestSchema;
+    output: typeof CommentApprovalResponseSchema;
+  },
+  /**
+   * BulkApproveApprovals approves several approval flows; each succeeds or fails on its own.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.BulkApproveApprovals
+   */
+  bulkApproveApprovals: {
+    methodKind: "unary";
+    input: typeof BulkApproveApprovalsRequestSchema;
+    output: typeof BulkApproveApprovalsResponseSchema;
+  },
+  /**
+   * BulkRejectApprovals rejects several approval flows; each succeeds or fails on its own.
+   *
+   * @generated from rpc accessflow.approval.v1.ApprovalService.BulkRejectApprovals
+   */
+  bulkRejectApprovals: {
+    methodKind: "unary";
+    input: typeof BulkRejectApprovalsRequestSchema;
+    output: typeof BulkRejectApprovalsResponseSchema;
+  },
 }> = /*@__PURE__*/
   serviceDesc(file_accessflow_approval_v1_approval_service, 0);
 
