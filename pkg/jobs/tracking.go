@@ -31,35 +31,72 @@ var (
 )
 
 func (*trackingMiddleware) InsertMany(ctx context.Context, manyParams []*rivertype.JobInsertParams, doInner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
-	n, hasNumber := tracking.FromContext(ctx)
-	carrier := propagation.MapCarrier{}
-	propagation.TraceContext{}.Inject(ctx, carrier)
-	parent := carrier.Get(traceparentKey)
-	if !hasNumber && parent == "" {
-		return doInner(ctx)
-	}
-	for _, p := range manyParams {
-		md := map[string]any{}
-		if len(p.Metadata) > 0 {
-			if err := json.Unmarshal(p.Metadata, &md); err != nil {
-				continue // not an object: leave it as the caller set it
-			}
-		}
-		changed := false
-		if _, set := md[metadataKey]; !set && hasNumber {
-			md[metadataKey], changed = n.String(), true
-		}
-		if _, set := md[traceparentKey]; !set && parent != "" {
-			md[traceparentKey], changed = parent, true
-		}
-		if !changed {
-			continue
-		}
-		if b, err := json.Marshal(md); err == nil {
-			p.Metadata = b
+	origin := originOf(ctx)
+	if !origin.empty() {
+		for _, p := range manyParams {
+			p.Metadata = origin.stamp(p.Metadata)
 		}
 	}
 	return doInner(ctx)
+}
+
+// WithOrigin returns opts (a copy; nil is fine) with the trackingNumber and span of ctx in the
+// job's metadata, for a job that is inserted later or under another context than the one that
+// caused it (e.g. by a group commit on behalf of many requests). Jobs inserted under the
+// causing context get this from the insert middleware.
+func WithOrigin(ctx context.Context, opts *river.InsertOpts) *river.InsertOpts {
+	out := river.InsertOpts{}
+	if opts != nil {
+		out = *opts
+	}
+	if origin := originOf(ctx); !origin.empty() {
+		out.Metadata = origin.stamp(out.Metadata)
+	}
+	return &out
+}
+
+// origin is what a job carries from the context that caused it.
+type origin struct {
+	trackingNumber string
+	traceparent    string
+}
+
+func originOf(ctx context.Context) origin {
+	var o origin
+	if n, ok := tracking.FromContext(ctx); ok {
+		o.trackingNumber = n.String()
+	}
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	o.traceparent = carrier.Get(traceparentKey)
+	return o
+}
+
+func (o origin) empty() bool { return o.trackingNumber == "" && o.traceparent == "" }
+
+// stamp adds the origin to a job's metadata, keeping what is set already.
+func (o origin) stamp(metadata []byte) []byte {
+	md := map[string]any{}
+	if len(metadata) > 0 {
+		if err := json.Unmarshal(metadata, &md); err != nil {
+			return metadata // not an object: leave it as the caller set it
+		}
+	}
+	changed := false
+	if _, set := md[metadataKey]; !set && o.trackingNumber != "" {
+		md[metadataKey], changed = o.trackingNumber, true
+	}
+	if _, set := md[traceparentKey]; !set && o.traceparent != "" {
+		md[traceparentKey], changed = o.traceparent, true
+	}
+	if !changed {
+		return metadata
+	}
+	b, err := json.Marshal(md)
+	if err != nil {
+		return metadata
+	}
+	return b
 }
 
 func (*trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/storage"
 )
 
@@ -140,12 +141,16 @@ type batchTx struct {
 	jobs []river.InsertManyParams
 }
 
-func (b *batchTx) InsertJob(_ context.Context, args river.JobArgs, opts *river.InsertOpts) error {
-	b.jobs = append(b.jobs, river.InsertManyParams{Args: args, InsertOpts: opts})
+// The group inserts the jobs under its own context: each keeps the trackingNumber and span of
+// the write that caused it.
+func (b *batchTx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	b.jobs = append(b.jobs, river.InsertManyParams{Args: args, InsertOpts: jobs.WithOrigin(ctx, opts)})
 	return nil
 }
 
-func (b *batchTx) InsertJobs(_ context.Context, jobs []river.InsertManyParams) error {
-	b.jobs = append(b.jobs, jobs...)
+func (b *batchTx) InsertJobs(ctx context.Context, many []river.InsertManyParams) error {
+	for _, j := range many {
+		b.jobs = append(b.jobs, river.InsertManyParams{Args: j.Args, InsertOpts: jobs.WithOrigin(ctx, j.InsertOpts)})
+	}
 	return nil
 }
