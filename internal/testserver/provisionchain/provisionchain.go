@@ -17,6 +17,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"slices"
 	"strconv"
@@ -443,3 +444,46 @@ func isAddResponse(b []byte) bool {
 	i += 2 + int(b[i+1])
 	return i < len(b) && b[i] == 0x69
 }
+
+// Subscriber is an HTTP subscriber of idn:post-provisioning on loopback.
+type Subscriber struct {
+	*httptest.Server
+	got chan map[string]any
+}
+
+// Subscribe starts a subscriber and subscribes it (SYNC) to idn:post-provisioning.
+func Subscribe(t *testing.T, call Client) *Subscriber {
+	t.Helper()
+	s := &Subscriber{got: make(chan map[string]any, 16)}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var event map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&event); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.got <- event
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(s.Close)
+	st, out := call(http.MethodPost, "/beta/trigger-subscriptions", map[string]any{
+		"name": "post-provisioning", "triggerId": "idn:post-provisioning", "type": "HTTP",
+		"httpConfig": map[string]any{"url": s.URL, "httpDispatchMode": "SYNC"},
+	})
+	require.Equal(t, http.StatusCreated, st, out)
+	return s
+}
+
+// Next answers the next event delivered, failing the test after timeout.
+func (s *Subscriber) Next(t *testing.T, timeout time.Duration) map[string]any {
+	t.Helper()
+	select {
+	case e := <-s.got:
+		return e
+	case <-time.After(timeout):
+		t.Fatalf("no idn:post-provisioning delivered within %s", timeout)
+		return nil
+	}
+}
+
+// Pending answers how many more events were delivered and not read.
+func (s *Subscriber) Pending() int { return len(s.got) }
