@@ -27,11 +27,14 @@ import (
 
 // Backend is a service's PostgreSQL schema and its River client.
 type Backend struct {
-	pool   *pgxpool.Pool
-	river  *river.Client[pgx.Tx]
-	drain  time.Duration
-	works  bool
-	logger *slog.Logger
+	pool  *pgxpool.Pool
+	river *river.Client[pgx.Tx]
+	// presence and schema serve takeOver (presence.go).
+	presence *presence
+	schema   string
+	drain    time.Duration
+	works    bool
+	logger   *slog.Logger
 }
 
 var _ storage.Backend = (*Backend)(nil)
@@ -82,9 +85,16 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 	if opts.Jobs.Logger == nil {
 		opts.Jobs.Logger = opts.Logger
 	}
+	b.schema = opts.Schema
+	if b.works {
+		opts.Jobs.ID = jobs.NewClientID()
+		if b.presence, err = holdPresence(ctx, cfg, pool, opts.Schema, opts.Jobs.ID); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	if b.river, err = jobs.NewPostgres(pool, opts.Jobs); err != nil {
-		pool.Close()
-		return nil, err
+		return nil, errors.Join(err, b.Close())
 	}
 	return b, nil
 }
@@ -149,12 +159,19 @@ func (b *Backend) InTx(ctx context.Context, fn func(context.Context, storage.Tx)
 func (b *Backend) Ready(ctx context.Context) error { return b.pool.Ping(ctx) }
 
 // RunJobs works the River queues until ctx ends.
-func (b *Backend) RunJobs(ctx context.Context) error { return jobs.Run(ctx, b.river, b.works, b.drain) }
+func (b *Backend) RunJobs(ctx context.Context) error {
+	b.takeOver(ctx)
+	return jobs.Run(ctx, b.river, b.works, b.drain)
+}
 
-// Close closes the pool.
+// Close closes the pool (and ends the client's presence).
 func (b *Backend) Close() error {
+	var err error
+	if b.presence != nil {
+		err = b.presence.close()
+	}
 	b.pool.Close()
-	return nil
+	return err
 }
 
 // translate turns driver errors into the storage sentinels.

@@ -38,6 +38,7 @@ type Backend struct {
 	stopCheckpoint chan struct{}
 	checkpointDone chan struct{}
 	river          *river.Client[*sql.Tx]
+	presence       *presence // serves takeOver (presence.go)
 	drain          time.Duration
 	works          bool
 	logger         *slog.Logger
@@ -101,6 +102,12 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	go b.checkpointLoop(interval)
 	if opts.Jobs.Logger == nil {
 		opts.Jobs.Logger = opts.Logger
+	}
+	if b.works {
+		opts.Jobs.ID = jobs.NewClientID()
+		if b.presence, err = holdPresence(path, opts.Jobs.ID); err != nil {
+			return nil, errors.Join(err, b.Close())
+		}
 	}
 	if b.river, err = jobs.NewSQLite(write, opts.Jobs); err != nil {
 		return nil, errors.Join(err, b.Close())
@@ -186,6 +193,7 @@ func (b *Backend) Ready(ctx context.Context) error { return b.read.PingContext(c
 
 // RunJobs works the River queues until ctx ends.
 func (b *Backend) RunJobs(ctx context.Context) error {
+	b.takeOver(ctx)
 	return jobs.Run(ctx, b.river, b.works, b.drain)
 }
 
@@ -224,6 +232,9 @@ func (b *Backend) Close() error {
 	}
 	if b.read != nil {
 		errs = append(errs, b.read.Close())
+	}
+	if b.presence != nil {
+		errs = append(errs, b.presence.close())
 	}
 	return errors.Join(append(errs, b.write.Close())...)
 }
