@@ -137,10 +137,11 @@ func openDB(ctx context.Context, path, synchronous string, kind connKind) (*sql.
 		q.Add("_pragma", "query_only(ON)")
 	case connCheckpoint:
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	drv, err := registered()
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	db := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + q.Encode(), drv: drv})
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", path, err), db.Close())
 	}
