@@ -38,6 +38,8 @@ func TestProvisioningChainEndToEnd(t *testing.T) {
 		r.subscribe(t, "idn:post-provisioning", "provisioning", sub.URL, "")
 		chain := targets.Setup(t, call)
 
+		// GitLab fails the first create: the ticket script is retried.
+		targets.GitLab.FailNext(http.MethodPost, "/issues", http.StatusInternalServerError)
 		const tn = "5d1e0c4b3a29f8e7d6c5b4a392817061"
 		flowID := chain.Start(t, call, "approval-9/GRANT", tn)
 		flow := provisionchain.WaitFlow(t, call, flowID, 60*time.Second)
@@ -53,6 +55,38 @@ func TestProvisioningChainEndToEnd(t *testing.T) {
 		sent, err := time.Parse(time.RFC3339Nano, mail["started"].(string))
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, sent.Sub(started), 2*time.Second, "the mail waits for the sleep")
+
+		// The tracking timeline shows the flow and each script that ran, with its attempts.
+		got := r.do(t, http.MethodGet, "/v1/tracking/"+tn, "")
+		require.Equal(t, http.StatusOK, got.status, string(got.body))
+		var flowEntry map[string]any
+		scriptEntries := map[string]map[string]any{}
+		for _, raw := range got.json(t)["entries"].([]any) {
+			e := raw.(map[string]any)
+			if e["service"] != "action-execution" {
+				continue
+			}
+			switch e["kind"] {
+			case "action.flow":
+				require.Nil(t, flowEntry, "one flow")
+				flowEntry = e
+			case "action.script":
+				scriptEntries[e["details"].(map[string]any)["name"].(string)] = e
+			}
+		}
+		require.NotNil(t, flowEntry, "the flow is on the timeline")
+		require.Equal(t, flowID, flowEntry["id"])
+		require.Equal(t, "SUCCEEDED", flowEntry["status"])
+		require.Equal(t, "provision corp ad", flowEntry["details"].(map[string]any)["chainName"])
+		require.Len(t, scriptEntries, 5)
+		for name, attempts := range map[string]float64{"create": 1, "join": 1, "wait": 1, "mail": 1, "ticket": 2} {
+			e := scriptEntries[name]
+			require.Equal(t, "SUCCEEDED", e["status"], name)
+			require.Equal(t, attempts, e["details"].(map[string]any)["attempts"], name)
+			require.Equal(t, flowID, e["details"].(map[string]any)["flowId"], name)
+		}
+		require.Equal(t, provisionchain.UserDN, scriptEntries["create"]["details"].(map[string]any)["accountId"])
+		require.Contains(t, scriptEntries["ticket"]["summary"], "after 2 attempt(s)")
 
 		// The account is in the policy's index: the next evaluation picks the next username.
 		eval := r.do(t, http.MethodPost, "/v1/sources/"+chain.SourceID+"/provisioning-policies/CREATE:evaluate", `{"identity": {"attributes": {"firstname": "william", "lastname": "wilson"}}, "dryRun": true}`)
