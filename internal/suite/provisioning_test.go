@@ -79,10 +79,10 @@ func TestProvisioningChainEndToEnd(t *testing.T) {
 		require.Equal(t, "SUCCEEDED", flowEntry["status"])
 		require.Equal(t, "provision corp ad", flowEntry["details"].(map[string]any)["chainName"])
 		require.Len(t, scriptEntries, 5)
-		for name, attempts := range map[string]float64{"create": 1, "join": 1, "wait": 1, "mail": 1, "ticket": 2} {
+		for name, attempts := range map[string]int{"create": 1, "join": 1, "wait": 1, "mail": 1, "ticket": 2} {
 			e := scriptEntries[name]
 			require.Equal(t, "SUCCEEDED", e["status"], name)
-			require.Equal(t, attempts, e["details"].(map[string]any)["attempts"], name)
+			require.EqualValues(t, attempts, e["details"].(map[string]any)["attempts"], name)
 			require.Equal(t, flowID, e["details"].(map[string]any)["flowId"], name)
 		}
 		require.Equal(t, provisionchain.UserDN, scriptEntries["create"]["details"].(map[string]any)["accountId"])

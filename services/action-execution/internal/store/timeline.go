@@ -19,23 +19,9 @@ const (
 // attempts, status and error): a timeline.Source. A flow is entered when it started, a script
 // when it ended (or started, while it runs or waits).
 func (s *Store) Timeline(ctx context.Context, trackingNumber string) ([]*trackingv1.TimelineEntry, error) {
-	rows, err := s.backend.DB().Query(ctx, `SELECT id FROM flows WHERE tracking_number = $1 ORDER BY created_us, id LIMIT $2`,
-		trackingNumber, timeline.MaxEntries)
+	ids, err := s.flowIDs(ctx, trackingNumber)
 	if err != nil {
-		return nil, fmt.Errorf("timeline flows: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("timeline flows: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("timeline flows: %w", err)
+		return nil, err
 	}
 	var out []*trackingv1.TimelineEntry
 	for _, id := range ids {
@@ -50,6 +36,28 @@ func (s *Store) Timeline(ctx context.Context, trackingNumber string) ([]*trackin
 		out = append(out, entries...)
 	}
 	return out, nil
+}
+
+// flowIDs are the ids of the flows of a trackingNumber, oldest first.
+func (s *Store) flowIDs(ctx context.Context, trackingNumber string) ([]string, error) {
+	rows, err := s.backend.DB().Query(ctx, `SELECT id FROM flows WHERE tracking_number = $1 ORDER BY created_us, id LIMIT $2`,
+		trackingNumber, timeline.MaxEntries)
+	if err != nil {
+		return nil, fmt.Errorf("timeline flows: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("timeline flows: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("timeline flows: %w", err)
+	}
+	return ids, nil
 }
 
 func flowEntries(st FlowState) ([]*trackingv1.TimelineEntry, error) {
