@@ -24,6 +24,9 @@ import (
 
 // Config tunes a service's River client.
 type Config struct {
+	// ID is the client's ID (default: River's, from the host and start time); a backend that
+	// keeps the client's Presence sets it (NewClientID).
+	ID string
 	// Workers registers the service's workers; nil makes an insert-only client.
 	Workers *river.Workers
 	// Queues to work, with their worker counts; defaults to the default queue with MaxWorkers.
@@ -83,6 +86,7 @@ func riverConfig(cfg Config) *river.Config {
 		logger = logging.Discard()
 	}
 	rc := &river.Config{
+		ID:                cfg.ID,
 		Logger:            logger,
 		Schema:            cfg.Schema,
 		FetchCooldown:     cfg.FetchCooldown,

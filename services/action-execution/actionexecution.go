@@ -13,6 +13,8 @@ import (
 	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/outbound"
 	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/timeline"
 	"github.com/accessflow/accessflow/services/action-execution/internal/actions"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connector"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connectors/gitlab"
@@ -62,6 +64,7 @@ func NewSpec(cfg *Config) service.Spec {
 	return service.Spec{
 		Name:       Name,
 		Migrations: store.Migrations,
+		Timeline:   func(b storage.Backend) timeline.Source { return store.New(b).Timeline },
 		BindFlags:  cfg.Bind,
 		Validate:   cfg.Validate,
 		Jobs: func() jobs.Config {

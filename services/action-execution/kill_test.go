@@ -103,77 +103,105 @@ type proc struct {
 	exited chan struct{}
 }
 
-func killAndResume(t *testing.T, bin string, extra []string) {
-	tg := newKillTarget(t)
+// deployment is the all-in-one binary serving on fixed loopback ports over one data dir (and
+// database): run starts a process, kill SIGKILLs one, call calls the gateway as the admin.
+type deployment struct {
+	t      *testing.T
+	bin    string
+	args   []string
+	base   string
+	bearer string
+	all    []*proc
+}
+
+func newDeployment(t *testing.T, bin string, extra []string) *deployment {
+	t.Helper()
 	dataDir := t.TempDir()
 	ports := freePorts(t, 6)
-	base := "http://" + ports[4]
-	args := append([]string{
+	d := &deployment{t: t, bin: bin, base: "http://" + ports[4]}
+	d.args = append([]string{
 		"serve", "--data-dir", dataDir, "--gateway-addr", ports[4], "--admin-addr", ports[5],
 		"--policy-addr", ports[0], "--trigger-ingest-addr", ports[1], "--approval-addr", ports[2], "--action-execution-addr", ports[3],
-		"--action-outbound-allow-cidrs", "127.0.0.0/8", "--action-script-timeout", "2s",
+		"--action-outbound-allow-cidrs", "127.0.0.0/8", "--outbound-allow-cidrs", "127.0.0.0/8", "--action-script-timeout", "2s",
 	}, extra...)
-	var all []*proc
 	t.Cleanup(func() {
-		for _, p := range all {
+		for _, p := range d.all {
 			_ = p.cmd.Process.Kill()
 			<-p.exited
 		}
 		if t.Failed() {
-			for i, p := range all {
+			for i, p := range d.all {
 				t.Logf("process %d output (tail):\n%s", i, tail(p.logs.String(), 4000))
 			}
 		}
 	})
-	run := func() *proc {
-		p := &proc{cmd: exec.Command(bin, args...), logs: &bytes.Buffer{}, exited: make(chan struct{})} //nolint:gosec,noctx // the test's own binary; it kills it itself
-		p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-		require.NoError(t, p.cmd.Start())
-		go func() {
-			_ = p.cmd.Wait()
-			close(p.exited)
-		}()
-		all = append(all, p)
-		require.Eventually(t, func() bool {
-			resp, err := http.Get(base + "/readyz") //nolint:noctx // polling helper
-			if err != nil {
-				return false
-			}
-			defer resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		}, 60*time.Second, 50*time.Millisecond, "readyz never answered 200")
-		return p
-	}
-	kill := func(p *proc) {
-		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
-		<-p.exited
-	}
-
-	p := run()
+	d.run()
 	var tok bytes.Buffer
-	tokenCmd := exec.CommandContext(t.Context(), bin, append([]string{"token", "--data-dir", dataDir}, extra...)...)
+	// The admin client's credentials live in the data dir, whichever database the services use.
+	tokenCmd := exec.CommandContext(t.Context(), bin, "token", "--data-dir", dataDir)
 	tokenCmd.Stdout, tokenCmd.Stderr = &tok, os.Stderr
 	require.NoError(t, tokenCmd.Run())
-	bearer := "Bearer " + strings.TrimSpace(tok.String())
-	call := func(method, path string, body any) (int, map[string]any) {
-		var rd io.Reader
-		if body != nil {
-			b, err := json.Marshal(body)
-			require.NoError(t, err)
-			rd = bytes.NewReader(b)
-		}
-		req, err := http.NewRequestWithContext(t.Context(), method, base+path, rd)
-		require.NoError(t, err)
-		req.Header.Set("Authorization", bearer)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
+	d.bearer = "Bearer " + strings.TrimSpace(tok.String())
+	return d
+}
 
+// run starts a process and waits until it is ready.
+func (d *deployment) run() *proc {
+	t := d.t
+	p := &proc{cmd: exec.Command(d.bin, d.args...), logs: &bytes.Buffer{}, exited: make(chan struct{})} //nolint:gosec,noctx // the test's own binary; it kills it itself
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	require.NoError(t, p.cmd.Start())
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.exited)
+	}()
+	d.all = append(d.all, p)
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(d.base + "/readyz") //nolint:noctx // polling helper
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 50*time.Millisecond, "readyz never answered 200")
+	return p
+}
+
+// kill SIGKILLs the latest process and waits for it to exit.
+func (d *deployment) kill() {
+	p := d.all[len(d.all)-1]
+	require.NoError(d.t, p.cmd.Process.Signal(syscall.SIGKILL))
+	<-p.exited
+}
+
+// call calls the gateway as the admin.
+func (d *deployment) call(method, path string, body any, header ...string) (int, map[string]any) {
+	t := d.t
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, d.base+path, rd)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", d.bearer)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func killAndResume(t *testing.T, bin string, extra []string) {
+	tg := newKillTarget(t)
+	d := newDeployment(t, bin, extra)
+	call := d.call
 	st, out := call(http.MethodPost, "/v1/action-providers", map[string]any{
 		"key": "target", "kind": "REST", "endpoint": tg.URL,
 		"settings": map[string]any{"endpoints": map[string]any{
@@ -206,15 +234,15 @@ func killAndResume(t *testing.T, bin string, extra []string) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the create request never arrived")
 	}
-	kill(p)
+	d.kill()
 	require.Equal(t, map[string]int{"/users": 1}, tg.snapshot())
-	p = run()
+	d.run()
 
 	// Kill 2: while the flow sleeps.
 	require.Eventually(t, func() bool { return flow()["status"] == "WAITING" }, 30*time.Second, 50*time.Millisecond, "the rescued create never finished")
-	kill(p)
+	d.kill()
 	restarted := time.Now()
-	run()
+	d.run()
 	require.Eventually(t, func() bool { return flow()["status"] == "SUCCEEDED" }, 30*time.Second, 50*time.Millisecond, "the flow did not complete within 30s of the restart")
 	t.Logf("flow completed %s after the last restart", time.Since(restarted).Round(time.Millisecond))
 	f := flow()

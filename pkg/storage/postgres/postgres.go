@@ -37,9 +37,12 @@ type Backend struct {
 	schema string
 	river  *river.Client[pgx.Tx]
 	full   *storage.FullState
-	drain  time.Duration
-	works  bool
-	logger *slog.Logger
+	// presence marks this process's River client alive (presence.go), for takeOver and the
+	// orphan rescue.
+	presence *presence
+	drain    time.Duration
+	works    bool
+	logger   *slog.Logger
 }
 
 var _ storage.Backend = (*Backend)(nil)
@@ -106,9 +109,16 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Backend, erro
 	if opts.Jobs.Logger == nil {
 		opts.Jobs.Logger = opts.Logger
 	}
+	b.schema = opts.Schema
+	if b.works {
+		opts.Jobs.ID = jobs.NewClientID()
+		if b.presence, err = holdPresence(ctx, cfg, pool, opts.Schema, opts.Jobs.ID); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	if b.river, err = jobs.NewPostgres(pool, opts.Jobs); err != nil {
-		pool.Close()
-		return nil, err
+		return nil, errors.Join(err, b.Close())
 	}
 	return b, nil
 }
@@ -203,26 +213,26 @@ func (b *Backend) Ready(ctx context.Context) error {
 	return b.pool.Ping(ctx)
 }
 
-// RunJobs works the River queues until ctx ends. While it does, it holds an advisory lock
-// that tells other replicas this client is alive, and retries the jobs of clients that lost
-// theirs (a crashed replica, or this process before a restart).
+// RunJobs works the River queues until ctx ends. First it frees what gone processes of this
+// service hold (a dead leader's term, their running jobs); while it runs, it retries the jobs
+// of clients that go away (a crashed replica) every few seconds.
 func (b *Backend) RunJobs(ctx context.Context) error {
-	if !b.works {
-		return jobs.Run[pgx.Tx](ctx, b.river, false, b.drain, nil)
+	b.takeOver(ctx)
+	var orphans *jobs.Orphans[pgx.Tx]
+	if b.works && b.presence != nil {
+		orphans = jobs.NewOrphans(b.river, riverpgxv5.New(b.pool), b.schema, b.presence.Alive, b.logger)
 	}
-	conn, err := b.holdLiveness(ctx, b.river.ID())
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	orphans := jobs.NewOrphans(b.river, riverpgxv5.New(b.pool), b.schema, b.alive, b.logger)
-	return jobs.Run(ctx, b.river, true, b.drain, orphans)
+	return jobs.Run(ctx, b.river, b.works, b.drain, orphans)
 }
 
-// Close closes the pool.
+// Close closes the pool (and ends the client's presence).
 func (b *Backend) Close() error {
+	var err error
+	if b.presence != nil {
+		err = b.presence.close()
+	}
 	b.pool.Close()
-	return nil
+	return err
 }
 
 // translate turns driver errors into the storage sentinels.

@@ -41,6 +41,7 @@ type Backend struct {
 	river          *river.Client[*sql.Tx]
 	full           *storage.FullState
 	dir            string
+	presence       *presence // marks this process's River client alive (presence.go)
 	drain          time.Duration
 	works          bool
 	logger         *slog.Logger
@@ -104,6 +105,12 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	go b.checkpointLoop(interval)
 	if opts.Jobs.Logger == nil {
 		opts.Jobs.Logger = opts.Logger
+	}
+	if b.works {
+		opts.Jobs.ID = jobs.NewClientID()
+		if b.presence, err = holdPresence(path, opts.Jobs.ID); err != nil {
+			return nil, errors.Join(err, b.Close())
+		}
 	}
 	if b.river, err = jobs.NewSQLite(write, opts.Jobs); err != nil {
 		return nil, errors.Join(err, b.Close())
@@ -204,14 +211,15 @@ func (b *Backend) Ready(ctx context.Context) error {
 	return b.read.PingContext(ctx)
 }
 
-// RunJobs works the River queues until ctx ends. A SQLite file belongs to one process, so
-// jobs found running for any other River client were left by a predecessor that died (a
-// crash, SIGKILL): they are retried at once.
+// RunJobs works the River queues until ctx ends. First it frees what gone processes on this
+// file hold (a dead leader's term, their running jobs: a crash, SIGKILL); while it runs, it
+// retries the jobs of clients that go away every few seconds. Whether a client is gone is its
+// presence lock (presence.go).
 func (b *Backend) RunJobs(ctx context.Context) error {
+	b.takeOver(ctx)
 	var orphans *jobs.Orphans[*sql.Tx]
-	if b.works {
-		othersDead := func(context.Context, string) (bool, error) { return false, nil } // Rescue skips its own client
-		orphans = jobs.NewOrphans(b.river, riversqlite.New(b.write), "", othersDead, b.logger)
+	if b.works && b.presence != nil {
+		orphans = jobs.NewOrphans(b.river, riversqlite.New(b.write), "", b.presence.Alive, b.logger)
 	}
 	return jobs.Run(ctx, b.river, b.works, b.drain, orphans)
 }
@@ -279,6 +287,9 @@ func (b *Backend) Close() error {
 	}
 	if b.read != nil {
 		errs = append(errs, b.read.Close())
+	}
+	if b.presence != nil {
+		errs = append(errs, b.presence.close())
 	}
 	return errors.Join(append(errs, b.write.Close())...)
 }

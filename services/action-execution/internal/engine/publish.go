@@ -71,13 +71,22 @@ func (e *Engine) publish(ctx context.Context, flowID string, run int) error {
 
 // PostProvisioningEvent is the idn:post-provisioning event of a flow that ended, in the shape
 // of the reference's Provisioning Completed trigger: one account request per provider script
-// that touched (or tried to touch) an account.
+// that touched (or tried to touch) an account. A ticket a script of the flow opened (a GitLab
+// issue) is the ticketId of every account request that has none of its own; a script that
+// only opened a ticket is an account request of its own only when the flow touched no account.
 func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Provider) map[string]any {
 	c := st.Flow.Context
 	var (
-		requests []any
-		sources  []string
+		requests   []any
+		ticketOnly []any
+		sources    []string
+		flowTicket string
 	)
+	for i := range st.Scripts {
+		if id := st.Scripts[i].State.TicketID; id != "" && st.Scripts[i].Status == store.StatusSucceeded {
+			flowTicket = id
+		}
+	}
 	for i := range st.Scripts {
 		sc := &st.Scripts[i]
 		t, err := script.Parse(sc.Type, sc.Def.GetProvider())
@@ -102,6 +111,7 @@ func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Pr
 		if op == "" && sc.State.AccountID == "" && sc.State.TicketID == "" {
 			continue // touched no account (a notification)
 		}
+		onlyTicket := op == "" && sc.State.AccountID == ""
 		if op == "" {
 			op = "Modify"
 		}
@@ -118,9 +128,6 @@ func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Pr
 		if sourceID == "" {
 			sourceID = t.ProviderKey
 		}
-		if !slices.Contains(sources, sourceName) {
-			sources = append(sources, sourceName)
-		}
 		attrs := []any{}
 		for _, a := range sc.State.AttributeRequests {
 			for _, v := range values(a.Value) {
@@ -128,10 +135,13 @@ func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Pr
 			}
 		}
 		var ticket any
-		if sc.State.TicketID != "" {
+		switch {
+		case sc.State.TicketID != "":
 			ticket = sc.State.TicketID
+		case flowTicket != "":
+			ticket = flowTicket
 		}
-		requests = append(requests, map[string]any{
+		request := map[string]any{
 			"source":             map[string]any{"id": sourceID, "type": "SOURCE", "name": sourceName},
 			"accountId":          sc.State.AccountID,
 			"accountOperation":   op,
@@ -139,10 +149,23 @@ func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Pr
 			"provisioningTarget": target,
 			"ticketId":           ticket,
 			"attributeRequests":  attrs,
-		})
+		}
+		if onlyTicket {
+			ticketOnly = append(ticketOnly, request)
+			continue
+		}
+		requests = append(requests, request)
+	}
+	if requests == nil {
+		requests = ticketOnly
 	}
 	if requests == nil {
 		requests = []any{}
+	}
+	for _, r := range requests {
+		if name := r.(map[string]any)["source"].(map[string]any)["name"].(string); !slices.Contains(sources, name) {
+			sources = append(sources, name)
+		}
 	}
 	var requester any
 	if r := c.GetRequester(); r.GetId() != "" {
