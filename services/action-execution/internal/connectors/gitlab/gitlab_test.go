@@ -167,7 +167,7 @@ func TestErrors(t *testing.T) {
 			s.FailNext(http.MethodGet, "/issues", http.StatusBadGateway)
 		}, create, nil, false, "502"},
 		{"unsupported", nil, connector.Request{Operation: "gitlab_issue_delete"}, nil, true, "not supported"},
-		{"loopback refused by the guard", nil, create, outbound.NewGuard(), true, "internal address"},
+		{"loopback refused by the guard", nil, create, outbound.NewGuard(), true, "is a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -459,7 +459,7 @@ func TestErrors(t *testing.T) {
 		{"wrong bind password", c, wrongPassword, connector.Request{Operation: ldap.OpDeleteUser, AccountID: jdoeDN}, true, "Invalid Credentials"},
 		{"unsupported", c, provider(s, nil), connector.Request{Operation: "allocate_license"}, true, "not supported"},
 		{"connection refused", c, refused, connector.Request{Operation: ldap.OpDeleteUser, AccountID: jdoeDN}, false, "refused"},
-		{"loopback refused by the guard", ldap.New(outbound.NewGuard()), provider(s, nil), connector.Request{Operation: ldap.OpDeleteUser, AccountID: jdoeDN}, true, "internal address"},
+		{"loopback refused by the guard", ldap.New(outbound.NewGuard()), provider(s, nil), connector.Request{Operation: ldap.OpDeleteUser, AccountID: jdoeDN}, true, "is a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

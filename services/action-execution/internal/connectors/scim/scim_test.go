@@ -238,7 +238,7 @@ func TestErrors(t *testing.T) {
 			s.FailNext(http.MethodGet, "/Users", http.StatusServiceUnavailable)
 		}, create, nil, false, "503"},
 		{"unsupported", nil, connector.Request{Operation: "allocate_license"}, nil, true, "not supported"},
-		{"loopback refused by the guard", nil, create, outbound.NewGuard(), true, "internal address"},
+		{"loopback refused by the guard", nil, create, outbound.NewGuard(), true, "is a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

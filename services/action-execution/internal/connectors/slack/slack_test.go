@@ -130,7 +130,7 @@ func TestErrors(t *testing.T) {
 		{"no text", nil, connector.Request{Operation: slack.OpNotification, IdempotencyKey: "k"}, nil, true, "param text is required"},
 		{"approval without links", nil, connector.Request{Operation: slack.OpApproval, IdempotencyKey: "k", Params: map[string]any{"text": "x", "approveUrl": "https://a.example"}}, nil, true, "param denyUrl"},
 		{"unsupported", nil, connector.Request{Operation: "email_notification"}, nil, true, "not supported"},
-		{"loopback refused by the guard", nil, notify, outbound.NewGuard(), true, "internal address"},
+		{"loopback refused by the guard", nil, notify, outbound.NewGuard(), true, "is a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

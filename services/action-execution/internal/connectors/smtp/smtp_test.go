@@ -179,7 +179,7 @@ func TestErrors(t *testing.T) {
 		{"wrong password", c, with(func(p *connector.Provider) { p.Credentials[smtp.CredentialPassword] = "wrong" }), send("a@example.org"), true, "535"},
 		{"untrusted certificate", c, with(func(p *connector.Provider) { delete(p.Settings, smtp.SettingCACertificate) }), send("a@example.org"), true, "certificate"},
 		{"connection refused", c, with(func(p *connector.Provider) { p.Endpoint = closedURL }), send("a@example.org"), false, "refused"},
-		{"loopback refused by the guard", smtp.New(outbound.NewGuard()), provider(s), send("a@example.org"), true, "internal address"},
+		{"loopback refused by the guard", smtp.New(outbound.NewGuard()), provider(s), send("a@example.org"), true, "is a loopback address"},
 		{"no recipient", c, provider(s), send(""), true, "param to is required"},
 		{"bad recipient", c, provider(s), send("not an address"), true, "param to"},
 		{"no idempotency key", c, provider(s), connector.Request{Operation: smtp.OpNotification, Params: map[string]any{"to": "a@example.org", "subject": "s", "body": "b"}}, true, "idempotency key"},
