@@ -60,8 +60,9 @@ func New(cat *catalogue.Catalogue, ring *secrets.Ring, opts ...Option) *Planner 
 }
 
 // For returns the store.Planner of an event whose decoded JSON is doc (nil: decode the
-// payload when a filter needs it): one delivery per enabled HTTP subscription of its trigger
-// whose filter matches. WORKFLOW subscriptions are kept but start nothing yet.
+// payload when a filter needs it): one delivery per enabled HTTP or WORKFLOW subscription of
+// its trigger whose filter matches. A WORKFLOW subscription's delivery runs its workflow
+// (package workflows) from the same durable job, retried on the same schedule.
 func (p *Planner) For(doc any) store.Planner {
 	return func(ctx context.Context, q storage.DBTX, ev store.Event) ([]store.Delivery, error) {
 		entries, err := p.subscriptions(ctx, q, ev.TriggerID)
@@ -70,7 +71,7 @@ func (p *Planner) For(doc any) store.Planner {
 		}
 		var out []store.Delivery
 		for _, e := range entries {
-			if !e.sub.GetEnabled() || e.sub.GetType() != "HTTP" {
+			if !e.sub.GetEnabled() || (e.sub.GetType() != "HTTP" && e.sub.GetType() != "WORKFLOW") {
 				continue
 			}
 			if e.filter != nil {

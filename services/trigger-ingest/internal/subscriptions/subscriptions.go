@@ -236,8 +236,8 @@ func (s *Service) ReplaySubscription(ctx context.Context, req *triggerv1.ReplayS
 		return nil, apierror.InvalidField("from", "must be before to")
 	}
 	rec, err := s.store.UpdateSubscription(ctx, req.GetId(), func(rec *store.Subscription) error {
-		if rec.Sub.GetType() != "HTTP" {
-			return apierror.InvalidField("id", "only HTTP subscriptions deliver events")
+		if rec.Sub.GetType() != "HTTP" && rec.Sub.GetType() != "WORKFLOW" {
+			return apierror.InvalidField("id", "only HTTP and WORKFLOW subscriptions deliver events")
 		}
 		enabled := true
 		rec.Sub.Enabled = &enabled
