@@ -1,0 +1,206 @@
+package suite_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accessflow/accessflow/pkg/tracking"
+)
+
+// hookTarget is a REST API on loopback that records every request's body.
+type hookTarget struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies []string
+}
+
+func newHookTarget(t *testing.T) *hookTarget {
+	t.Helper()
+	h := &hookTarget{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		h.bodies = append(h.bodies, r.URL.Path+" "+string(b))
+		h.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hookTarget) got() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.bodies...)
+}
+
+// joiner is a loaded suite for the joiner flow: a REST provider whose chain posts a welcome
+// to a recording target, a relationship granted without approval (a chain with no levels)
+// whose provisioning chain that is, and the identity the HR system announces.
+type joiner struct {
+	*running
+	target   *hookTarget
+	chainID  string
+	relID    string
+	identity string
+}
+
+const joinerIdentity = "2c91808568c529c60168cca6f90c1313"
+
+func setupJoiner(t *testing.T, r *running) *joiner {
+	t.Helper()
+	j := &joiner{running: r, target: newHookTarget(t), identity: joinerIdentity}
+	sourceID := newSource(t, r, "Corp Directory")
+	provider := r.do(t, http.MethodPost, "/v1/action-providers", jsonBody(t, map[string]any{
+		"key": "hr", "name": "HR API", "kind": "REST", "endpoint": j.target.URL,
+		"sourceId": sourceID, "sourceName": "Corp Directory",
+		"credentials": map[string]string{"password": "hunter2"},
+		"settings": map[string]any{
+			"auth": map[string]any{"type": "basic", "username": "svc"},
+			"endpoints": map[string]any{
+				"notify": map[string]any{"kind": "webhook", "path": "/welcome", "body": `{"text": {{json .Params.text}}}`},
+			},
+		},
+	}))
+	require.Equal(t, http.StatusCreated, provider.status, string(provider.body))
+	chain := r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
+		"name": "birthright",
+		"scripts": []any{map[string]any{"name": "welcome", "type": "hr_webhook_notify", "metadata": map[string]any{
+			"text": "welcome {{.Recipient.Name}} to {{.Relationship.TargetName}}",
+		}}},
+	}))
+	require.Equal(t, http.StatusCreated, chain.status, string(chain.body))
+	j.chainID = chain.json(t)["id"].(string)
+
+	resp := r.do(t, http.MethodPut, "/v1/approval-identities/"+j.identity, `{"name": "William Wilson", "email": "william@example.com"}`)
+	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	resp = r.do(t, http.MethodPost, "/v1/approvable-relationships", jsonBody(t, map[string]any{
+		"name": "member of all-staff", "sourceId": sourceID, "targetKind": "GROUP", "targetId": "cn=all-staff", "targetName": "all-staff",
+		"provisioningChainId": j.chainID, "deprovisioningChainId": j.chainID, "requestable": true, "revocable": true,
+	}))
+	require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
+	j.relID = resp.json(t)["id"].(string)
+	resp = r.do(t, http.MethodPost, "/v1/approvable-relationships/"+j.relID+"/approval-chains", `{"name": "birthright", "levels": []}`)
+	require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
+	return j
+}
+
+// TestJoinerWorkflow: idn:identity-created with a WORKFLOW subscription grants a birthright
+// relationship through the real approval service (a chain without levels approves at once),
+// whose approval starts the real action service's provisioning chain, which calls a REST target.
+// Publishing the event twice with one idempotency key, and replaying the subscription (its job
+// runs again), still make one access request, one approval, one action flow and one call; the
+// deliveries and the flow carry the event's trackingNumber.
+func TestJoinerWorkflow(t *testing.T) {
+	triggerBackends(t, withActions, func(t *testing.T, r *running) {
+		j := setupJoiner(t, r)
+		sub := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", jsonBody(t, map[string]any{
+			"name": "joiner", "triggerId": "idn:identity-created", "type": "WORKFLOW",
+			"workflowConfig": map[string]any{
+				"workflowId": "joiner-birthright", "kind": "GRANT_RELATIONSHIPS",
+				"relationshipIds": []string{j.relID}, "recipientIdPath": "$.identity.id",
+			},
+		}))
+		require.Equal(t, http.StatusCreated, sub.status, string(sub.body))
+		subID := sub.json(t)["id"].(string)
+
+		n := tracking.New().String()
+		event := `{"identity": {"type": "IDENTITY", "id": "` + j.identity + `", "name": "William Wilson"}, "attributes": {"firstname": "William"}}`
+		first := r.publish(t, "idn:identity-created", event, "Idempotency-Key", "hr-joiner-1", tracking.Header, n)
+		again := r.publish(t, "idn:identity-created", event, "Idempotency-Key", "hr-joiner-1", tracking.Header, n)
+		require.Equal(t, first["id"], again["id"], "one event per idempotency key")
+
+		var del map[string]any
+		eventually(t, func() bool {
+			list := r.deliveries(t, `subscriptionId eq "`+subID+`"`)
+			if len(list) != 1 {
+				return false
+			}
+			del = list[0]
+			return del["status"] == "SUCCEEDED" || del["status"] == "FAILED"
+		}, "the workflow's delivery settles")
+		require.Equal(t, "SUCCEEDED", del["status"], jsonBody(t, del))
+		require.Equal(t, n, del["trackingNumber"])
+		out := del["output"].(map[string]any)
+		require.Equal(t, "joiner-birthright", out["workflowId"])
+		requestID := out["accessRequestId"].(string)
+		approvals := out["approvalIds"].([]any)
+		require.Len(t, approvals, 1)
+
+		req := r.do(t, http.MethodGet, "/v1/access-requests/"+requestID, "")
+		require.Equal(t, http.StatusOK, req.status, string(req.body))
+		require.Equal(t, j.identity, req.json(t)["recipientId"])
+		require.Equal(t, n, req.json(t)["trackingNumber"])
+
+		var flow map[string]any
+		eventually(t, func() bool {
+			got := r.do(t, http.MethodGet, "/generic-approvals/v1/"+approvals[0].(string), "")
+			require.Equal(t, http.StatusOK, got.status, string(got.body))
+			flow = got.json(t)
+			return actionFlow(flow, "GRANT") != ""
+		}, "the approval starts the provisioning chain")
+		require.Equal(t, "APPROVED", flow["status"])
+		actionID := actionFlow(flow, "GRANT")
+
+		var action map[string]any
+		eventually(t, func() bool {
+			got := r.do(t, http.MethodGet, "/v1/action-flows/"+actionID, "")
+			require.Equal(t, http.StatusOK, got.status, string(got.body))
+			action = got.json(t)
+			return action["status"] == "SUCCEEDED" || action["status"] == "FAILED"
+		}, "the action flow ends")
+		require.Equal(t, "SUCCEEDED", action["status"], jsonBody(t, action))
+		require.Equal(t, n, action["trackingNumber"])
+		require.Equal(t, []string{`/welcome {"text": "welcome William Wilson to all-staff"}`}, j.target.got())
+
+		// The job runs again (a replay makes a second delivery of the same event): the same
+		// access request answers and nothing new starts.
+		replay := r.do(t, http.MethodPost, "/v1/trigger-subscriptions/"+subID+":replay",
+			`{"from": "`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`"}`)
+		require.Equal(t, http.StatusAccepted, replay.status, string(replay.body))
+		eventually(t, func() bool {
+			list := r.deliveries(t, `subscriptionId eq "`+subID+`" and status eq "SUCCEEDED"`)
+			return len(list) == 2
+		}, "the replayed delivery succeeds")
+		for _, d := range r.deliveries(t, `subscriptionId eq "`+subID+`"`) {
+			require.Equal(t, requestID, d["output"].(map[string]any)["accessRequestId"])
+		}
+		requests := r.do(t, http.MethodGet, "/v1/access-requests?count=true&filters="+url.QueryEscape(`recipientId eq "`+j.identity+`"`), "")
+		require.Len(t, requests.list(t), 1)
+		flows := r.do(t, http.MethodGet, "/v1/action-flows?count=true&filters="+url.QueryEscape(`chainId eq "`+j.chainID+`"`), "")
+		require.Len(t, flows.list(t), 1)
+		require.Len(t, j.target.got(), 1, "the target was called once")
+
+		// A recipient the approval service does not know yet: every attempt fails, is retried
+		// on the schedule and recorded, until the delivery gives up. Once the identity exists,
+		// a replay grants it.
+		const newHire = "c0ffee00c0ffee00c0ffee00c0ffee00"
+		late := r.publish(t, "idn:identity-created", `{"identity": {"type": "IDENTITY", "id": "`+newHire+`", "name": "Nora Newhire"}, "attributes": {}}`)
+		byEvent := `subscriptionId eq "` + subID + `" and eventId eq "` + late["id"].(string) + `"`
+		eventually(t, func() bool {
+			list := r.deliveries(t, byEvent)
+			return len(list) == 1 && list[0]["status"] == "FAILED"
+		}, "the workflow gives up")
+		failed := r.deliveries(t, byEvent)[0]
+		require.Len(t, failed["attempts"], len(testRetrySchedule)+1, jsonBody(t, failed))
+		require.Contains(t, failed["error"], "no identity")
+		resp := r.do(t, http.MethodPut, "/v1/approval-identities/"+newHire, `{"name": "Nora Newhire"}`)
+		require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+		replay = r.do(t, http.MethodPost, "/v1/trigger-subscriptions/"+subID+":replay",
+			`{"from": "`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`"}`)
+		require.Equal(t, http.StatusAccepted, replay.status, string(replay.body))
+		eventually(t, func() bool {
+			return len(r.deliveries(t, byEvent+` and status eq "SUCCEEDED"`)) == 1
+		}, "the replay grants the new hire")
+		eventually(t, func() bool { return len(j.target.got()) == 2 }, "the new hire is welcomed")
+		require.Equal(t, `/welcome {"text": "welcome Nora Newhire to all-staff"}`, j.target.got()[1])
+	})
+}
