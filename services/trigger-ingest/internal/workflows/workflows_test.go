@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -68,7 +67,9 @@ func TestInputs(t *testing.T) {
 	}{
 		{
 			"fixed relationships, recipient requests", &triggerv1.WorkflowConfig{Kind: GrantRelationships, RelationshipIds: []string{"r1"}, RecipientIdPath: "$.identity.id"},
-			moverEvent, inputs{recipient: "ee76", requester: "ee76", relationships: []string{"r1"}}, false,
+			moverEvent,
+			inputs{recipient: "ee76", requester: "ee76", relationships: []string{"r1"}},
+			false,
 		},
 		{
 			"old department mapped", &triggerv1.WorkflowConfig{
@@ -76,29 +77,37 @@ func TestInputs(t *testing.T) {
 				RelationshipIdsPath: `$.changes[?(@.attribute == "department")].oldValue`,
 				RelationshipMap:     map[string]string{"sales": "rel-sales", "marketing": "rel-mkt"},
 			},
-			moverEvent, inputs{recipient: "ee76", requester: "john.doe", relationships: []string{"rel-sales"}}, false,
+			moverEvent,
+			inputs{recipient: "ee76", requester: "john.doe", relationships: []string{"rel-sales"}},
+			false,
 		},
 		{
 			"unmapped value names nothing", &triggerv1.WorkflowConfig{
 				Kind: GrantRelationships, RecipientIdPath: "$.identity.id",
 				RelationshipIdsPath: `$.changes[?(@.attribute == "department")].newValue`, RelationshipMap: map[string]string{"sales": "rel-sales"},
 			},
-			moverEvent, inputs{}, true,
+			moverEvent,
+			inputs{},
+			true,
 		},
 		{
 			"no recipient in event", &triggerv1.WorkflowConfig{Kind: GrantRelationships, RelationshipIds: []string{"r1"}, RecipientIdPath: "$.nobody.id"},
-			moverEvent, inputs{}, true,
+			moverEvent,
+			inputs{},
+			true,
 		},
 		{
 			"chain inputs", &triggerv1.WorkflowConfig{Kind: RunActionChain, ActionChainId: "c", RecipientIdPath: "$.identity.id", Inputs: map[string]string{"dept": "$.changes[0].newValue", "none": "$.missing"}},
-			moverEvent, inputs{recipient: "ee76", requester: "ee76", relationships: []string{}, chain: map[string]any{"dept": "marketing"}}, false,
+			moverEvent,
+			inputs{recipient: "ee76", requester: "ee76", relationships: []string{}, chain: map[string]any{"dept": "marketing"}},
+			false,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Run{Config: tc.cfg, Payload: []byte(tc.payload)}.inputs(t.Context())
 			if tc.err {
 				require.Error(t, err)
-				require.True(t, errors.Is(err, ErrInputs), err.Error())
+				require.ErrorIs(t, err, ErrInputs)
 				return
 			}
 			require.NoError(t, err)
