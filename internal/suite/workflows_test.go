@@ -1,10 +1,12 @@
 package suite_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +16,8 @@ import (
 	"github.com/accessflow/accessflow/pkg/tracking"
 )
 
-// hookTarget is a REST API on loopback that records every request's body.
+// hookTarget is a REST API on loopback that records every request's path and body and answers
+// with a new account id.
 type hookTarget struct {
 	*httptest.Server
 	mu     sync.Mutex
@@ -28,22 +31,31 @@ func newHookTarget(t *testing.T) *hookTarget {
 		b, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
 		h.bodies = append(h.bodies, r.URL.Path+" "+string(b))
+		n := len(h.bodies)
 		h.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{}`)
+		_, _ = fmt.Fprintf(w, `{"id": "acct-%d"}`, n)
 	}))
 	t.Cleanup(h.Close)
 	return h
 }
 
-func (h *hookTarget) got() []string {
+// got returns the bodies of the requests to path, in order.
+func (h *hookTarget) got(path string) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]string(nil), h.bodies...)
+	var out []string
+	for _, b := range h.bodies {
+		if p, body, _ := strings.Cut(b, " "); p == path {
+			out = append(out, body)
+		}
+	}
+	return out
 }
 
-// joiner is a loaded suite for the joiner flow: a REST provider whose chain posts a welcome
-// to a recording target, a relationship granted without approval (a chain with no levels)
+// joiner is a loaded suite for the joiner flow: a REST provider whose chain creates the
+// account (its username from the source's CREATE policy, so the policy service reserves it)
+// and posts a welcome to a recording target, a relationship granted without approval (a chain with no levels)
 // whose provisioning chain that is, and the identity the HR system announces.
 type joiner struct {
 	*running
@@ -59,6 +71,8 @@ func setupJoiner(t *testing.T, r *running) *joiner {
 	t.Helper()
 	j := &joiner{running: r, target: newHookTarget(t), identity: joinerIdentity}
 	sourceID := newSource(t, r, "Corp Directory")
+	policy := r.do(t, http.MethodPost, "/v3/sources/"+sourceID+"/provisioning-policies", seedPolicy)
+	require.Equal(t, http.StatusCreated, policy.status, string(policy.body))
 	provider := r.do(t, http.MethodPost, "/v1/action-providers", jsonBody(t, map[string]any{
 		"key": "hr", "name": "HR API", "kind": "REST", "endpoint": j.target.URL,
 		"sourceId": sourceID, "sourceName": "Corp Directory",
@@ -66,21 +80,25 @@ func setupJoiner(t *testing.T, r *running) *joiner {
 		"settings": map[string]any{
 			"auth": map[string]any{"type": "basic", "username": "svc"},
 			"endpoints": map[string]any{
-				"notify": map[string]any{"kind": "webhook", "path": "/welcome", "body": `{"text": {{json .Params.text}}}`},
+				"create_user": map[string]any{"path": "/users", "body": `{"userName": {{json .Attributes.userName}}}`, "accountId": "{{.Response.id}}"},
+				"notify":      map[string]any{"kind": "webhook", "path": "/welcome", "body": `{"text": {{json .Params.text}}}`},
 			},
 		},
 	}))
 	require.Equal(t, http.StatusCreated, provider.status, string(provider.body))
 	chain := r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
 		"name": "birthright",
-		"scripts": []any{map[string]any{"name": "welcome", "type": "hr_webhook_notify", "metadata": map[string]any{
-			"text": "welcome {{.Recipient.Name}} to {{.Relationship.TargetName}}",
-		}}},
+		"scripts": []any{
+			map[string]any{"name": "create", "type": "hr_api_create_user"},
+			map[string]any{"name": "welcome", "type": "hr_webhook_notify", "metadata": map[string]any{
+				"text": "welcome {{.Recipient.Name}} to {{.Relationship.TargetName}}",
+			}},
+		},
 	}))
 	require.Equal(t, http.StatusCreated, chain.status, string(chain.body))
 	j.chainID = chain.json(t)["id"].(string)
 
-	resp := r.do(t, http.MethodPut, "/v1/approval-identities/"+j.identity, `{"name": "William Wilson", "email": "william@example.com"}`)
+	resp := r.do(t, http.MethodPut, "/v1/approval-identities/"+j.identity, `{"name": "William Wilson", "email": "william@example.com", "attributes": {"firstname": "william", "lastname": "wilson"}}`)
 	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
 	resp = r.do(t, http.MethodPost, "/v1/approvable-relationships", jsonBody(t, map[string]any{
 		"name": "member of all-staff", "sourceId": sourceID, "targetKind": "GROUP", "targetId": "cn=all-staff", "targetName": "all-staff",
@@ -159,7 +177,8 @@ func TestJoinerWorkflow(t *testing.T) {
 		}, "the action flow ends")
 		require.Equal(t, "SUCCEEDED", action["status"], jsonBody(t, action))
 		require.Equal(t, n, action["trackingNumber"])
-		require.Equal(t, []string{`/welcome {"text": "welcome William Wilson to all-staff"}`}, j.target.got())
+		require.Equal(t, []string{`{"userName": "william.wilson"}`}, j.target.got("/users"))
+		require.Equal(t, []string{`{"text": "welcome William Wilson to all-staff"}`}, j.target.got("/welcome"))
 
 		// The job runs again (a replay makes a second delivery of the same event): the same
 		// access request answers and nothing new starts.
@@ -177,7 +196,8 @@ func TestJoinerWorkflow(t *testing.T) {
 		require.Len(t, requests.list(t), 1)
 		flows := r.do(t, http.MethodGet, "/v1/action-flows?count=true&filters="+url.QueryEscape(`chainId eq "`+j.chainID+`"`), "")
 		require.Len(t, flows.list(t), 1)
-		require.Len(t, j.target.got(), 1, "the target was called once")
+		require.Len(t, j.target.got("/users"), 1, "one account")
+		require.Len(t, j.target.got("/welcome"), 1, "one welcome")
 
 		// A recipient the approval service does not know yet: every attempt fails, is retried
 		// on the schedule and recorded, until the delivery gives up. Once the identity exists,
@@ -192,7 +212,7 @@ func TestJoinerWorkflow(t *testing.T) {
 		failed := r.deliveries(t, byEvent)[0]
 		require.Len(t, failed["attempts"], len(testRetrySchedule)+1, jsonBody(t, failed))
 		require.Contains(t, failed["error"], "no identity")
-		resp := r.do(t, http.MethodPut, "/v1/approval-identities/"+newHire, `{"name": "Nora Newhire"}`)
+		resp := r.do(t, http.MethodPut, "/v1/approval-identities/"+newHire, `{"name": "Nora Newhire", "attributes": {"firstname": "nora", "lastname": "newhire"}}`)
 		require.Equal(t, http.StatusOK, resp.status, string(resp.body))
 		replay = r.do(t, http.MethodPost, "/v1/trigger-subscriptions/"+subID+":replay",
 			`{"from": "`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`"}`)
@@ -200,7 +220,73 @@ func TestJoinerWorkflow(t *testing.T) {
 		eventually(t, func() bool {
 			return len(r.deliveries(t, byEvent+` and status eq "SUCCEEDED"`)) == 1
 		}, "the replay grants the new hire")
-		eventually(t, func() bool { return len(j.target.got()) == 2 }, "the new hire is welcomed")
-		require.Equal(t, `/welcome {"text": "welcome Nora Newhire to all-staff"}`, j.target.got()[1])
+		eventually(t, func() bool { return len(j.target.got("/welcome")) == 2 }, "the new hire is welcomed")
+		require.Equal(t, `{"text": "welcome Nora Newhire to all-staff"}`, j.target.got("/welcome")[1])
+		require.Equal(t, []string{`{"userName": "william.wilson"}`, `{"userName": "nora.newhire"}`}, j.target.got("/users"))
+	})
+}
+
+// TestJoinerTimeline: GET /v1/tracking/{trackingNumber} of a joiner event shows, from each
+// service's own records, the events and the workflow's delivery (trigger-ingest), the access
+// request, its approval flow and the decision that approved it (approval), and the username the
+// provisioning chain reserved (policy), oldest first.
+func TestJoinerTimeline(t *testing.T) {
+	triggerBackends(t, withActions, func(t *testing.T, r *running) {
+		j := setupJoiner(t, r)
+		sub := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", jsonBody(t, map[string]any{
+			"name": "joiner", "triggerId": "idn:identity-created", "type": "WORKFLOW",
+			"workflowConfig": map[string]any{
+				"workflowId": "joiner-birthright", "kind": "GRANT_RELATIONSHIPS",
+				"relationshipIds": []string{j.relID}, "recipientIdPath": "$.identity.id",
+			},
+		}))
+		require.Equal(t, http.StatusCreated, sub.status, string(sub.body))
+		n := tracking.New().String()
+		r.publish(t, "idn:identity-created", `{"identity": {"type": "IDENTITY", "id": "`+j.identity+`", "name": "William Wilson"}, "attributes": {}}`, tracking.Header, n)
+		// Another flow's request must not show.
+		resp := r.do(t, http.MethodPut, "/v1/approval-identities/other", `{"name": "Olga Other", "attributes": {"firstname": "olga", "lastname": "other"}}`)
+		require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+		r.publish(t, "idn:identity-created", `{"identity": {"type": "IDENTITY", "id": "other", "name": "Olga Other"}, "attributes": {}}`)
+
+		kinds := map[string][]map[string]any{}
+		eventually(t, func() bool {
+			got := r.do(t, http.MethodGet, "/v1/tracking/"+n, "")
+			require.Equal(t, http.StatusOK, got.status, string(got.body))
+			kinds = map[string][]map[string]any{}
+			var last string
+			for _, raw := range got.json(t)["entries"].([]any) {
+				e := raw.(map[string]any)
+				require.GreaterOrEqual(t, e["time"].(string), last, "oldest first")
+				last = e["time"].(string)
+				k := e["service"].(string) + " " + e["kind"].(string)
+				kinds[k] = append(kinds[k], e)
+			}
+			return len(kinds["policy account.value"]) > 0 && len(kinds["approval approval"]) > 0 && kinds["approval approval"][0]["status"] == "APPROVED"
+		}, "the timeline reaches provisioning")
+
+		require.Len(t, kinds["approval access-request"], 1, "only this trackingNumber's request")
+		req := kinds["approval access-request"][0]
+		require.Equal(t, "GRANT", req["status"])
+		require.Equal(t, j.identity, req["details"].(map[string]any)["recipientId"])
+		require.Len(t, kinds["approval approval"], 1)
+		flow := kinds["approval approval"][0]
+		require.Equal(t, j.relID, flow["details"].(map[string]any)["relationshipId"])
+		require.NotEmpty(t, flow["details"].(map[string]any)["actionFlowIds"].(map[string]any)["GRANT"])
+		var decisions []string
+		for _, d := range kinds["approval approval.decision"] {
+			require.Equal(t, flow["id"], d["details"].(map[string]any)["approvalId"])
+			decisions = append(decisions, d["status"].(string))
+		}
+		require.Contains(t, decisions, "AUTO_APPROVE")
+		// The HR event, and the events the approval and action services published for it,
+		// carry the one trackingNumber.
+		var triggers []string
+		for _, e := range kinds["trigger-ingest event.received"] {
+			triggers = append(triggers, e["details"].(map[string]any)["triggerId"].(string))
+		}
+		require.Equal(t, "idn:identity-created", triggers[0])
+		require.Contains(t, triggers, "idn:access-requested")
+		require.NotEmpty(t, kinds["trigger-ingest delivery"])
+		require.Equal(t, "william.wilson", kinds["policy account.value"][0]["details"].(map[string]any)["value"])
 	})
 }
