@@ -221,7 +221,7 @@ func TestJoinerWorkflow(t *testing.T) {
 			return len(r.deliveries(t, byEvent+` and status eq "SUCCEEDED"`)) == 1
 		}, "the replay grants the new hire")
 		eventually(t, func() bool { return len(j.target.got("/welcome")) == 2 }, "the new hire is welcomed")
-		require.Equal(t, `{"text": "welcome Nora Newhire to all-staff"}`, j.target.got("/welcome")[1])
+		require.JSONEq(t, `{"text": "welcome Nora Newhire to all-staff"}`, j.target.got("/welcome")[1])
 		require.Equal(t, []string{`{"userName": "william.wilson"}`, `{"userName": "nora.newhire"}`}, j.target.got("/users"))
 	})
 }
