@@ -290,3 +290,87 @@ func TestJoinerTimeline(t *testing.T) {
 		require.Equal(t, "william.wilson", kinds["policy account.value"][0]["details"].(map[string]any)["value"])
 	})
 }
+
+// TestMoverWorkflow is the mover flow on the reference's identity-attributes-changed example
+// (department sales → marketing, manager and email changed): two WORKFLOW subscriptions filtered
+// on the department change map its oldValue and newValue to relationships through their
+// relationshipMap; one revokes the old department's relationship, the other grants the new
+// one, each through an approval without levels and the relationship's action chain. An event
+// that changes no department starts nothing.
+func TestMoverWorkflow(t *testing.T) {
+	triggerBackends(t, withActions, func(t *testing.T, r *running) {
+		target := newHookTarget(t)
+		provider := r.do(t, http.MethodPost, "/v1/action-providers", jsonBody(t, map[string]any{
+			"key": "dir", "name": "Directory API", "kind": "REST", "endpoint": target.URL,
+			"settings": map[string]any{"endpoints": map[string]any{
+				"granted": map[string]any{"kind": "webhook", "path": "/granted", "body": `{"text": {{json .Params.text}}}`},
+				"revoked": map[string]any{"kind": "webhook", "path": "/revoked", "body": `{"text": {{json .Params.text}}}`},
+			}},
+		}))
+		require.Equal(t, http.StatusCreated, provider.status, string(provider.body))
+		chain := func(name, script string) string {
+			resp := r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
+				"name": name, "scripts": []any{map[string]any{"name": "tell", "type": script, "metadata": map[string]any{
+					"text": "{{.Operation}} {{.Relationship.TargetName}} for {{.Recipient.Name}}",
+				}}},
+			}))
+			require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
+			return resp.json(t)["id"].(string)
+		}
+		grantChain, revokeChain := chain("grant", "dir_webhook_granted"), chain("revoke", "dir_webhook_revoked")
+		sourceID := newSource(t, r, "Corp Directory")
+		rels := map[string]string{}
+		for _, dept := range []string{"sales", "marketing"} {
+			resp := r.do(t, http.MethodPost, "/v1/approvable-relationships", jsonBody(t, map[string]any{
+				"name": "department " + dept, "sourceId": sourceID, "targetKind": "GROUP", "targetId": "cn=" + dept, "targetName": dept,
+				"provisioningChainId": grantChain, "deprovisioningChainId": revokeChain, "requestable": true, "revocable": true,
+			}))
+			require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
+			rels[dept] = resp.json(t)["id"].(string)
+			resp = r.do(t, http.MethodPost, "/v1/approvable-relationships/"+rels[dept]+"/approval-chains", `{"name": "birthright", "levels": []}`)
+			require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
+		}
+		resp := r.do(t, http.MethodPut, "/v1/approval-identities/ee769173319b41d19ccec6cea52f237b", `{"name": "john.doe"}`)
+		require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+
+		const department = `$.changes[?(@.attribute == "department")]`
+		subs := map[string]string{}
+		for kind, value := range map[string]string{"REVOKE_RELATIONSHIPS": "oldValue", "GRANT_RELATIONSHIPS": "newValue"} {
+			sub := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", jsonBody(t, map[string]any{
+				"name": "mover " + kind, "triggerId": iacTrigger, "type": "WORKFLOW", "filter": department,
+				"workflowConfig": map[string]any{
+					"workflowId": "mover", "kind": kind, "recipientIdPath": "$.identity.id",
+					"relationshipIdsPath": department + "." + value, "relationshipMap": rels,
+				},
+			}))
+			require.Equal(t, http.StatusCreated, sub.status, string(sub.body))
+			subs[kind] = sub.json(t)["id"].(string)
+		}
+
+		emailOnly := r.publish(t, iacTrigger, `{"identity": {"id": "ee769173319b41d19ccec6cea52f237b", "name": "john.doe", "type": "IDENTITY"},
+			"changes": [{"attribute": "email", "oldValue": "a@example.com", "newValue": "b@example.com"}]}`)
+		n := tracking.New().String()
+		r.publish(t, iacTrigger, identityAttributesChanged, tracking.Header, n)
+
+		for kind, sub := range subs {
+			var list []map[string]any
+			eventually(t, func() bool {
+				list = r.deliveries(t, `subscriptionId eq "`+sub+`"`)
+				return len(list) == 1 && (list[0]["status"] == "SUCCEEDED" || list[0]["status"] == "FAILED")
+			}, kind+" settles")
+			require.Equal(t, "SUCCEEDED", list[0]["status"], jsonBody(t, list[0]))
+			require.Equal(t, n, list[0]["trackingNumber"])
+			require.Empty(t, r.deliveries(t, `subscriptionId eq "`+sub+`" and eventId eq "`+emailOnly["id"].(string)+`"`), "no department change, no workflow")
+		}
+		eventually(t, func() bool { return len(target.got("/revoked")) == 1 && len(target.got("/granted")) == 1 }, "the department moves")
+		require.JSONEq(t, `{"text": "REVOKE sales for john.doe"}`, target.got("/revoked")[0])
+		require.JSONEq(t, `{"text": "GRANT marketing for john.doe"}`, target.got("/granted")[0])
+
+		requests := r.do(t, http.MethodGet, "/v1/access-requests?filters="+url.QueryEscape(`recipientId eq "ee769173319b41d19ccec6cea52f237b"`), "").list(t)
+		byType := map[string][]any{}
+		for _, q := range requests {
+			byType[q["requestType"].(string)] = q["relationshipIds"].([]any)
+		}
+		require.Equal(t, map[string][]any{"REVOKE": {rels["sales"]}, "GRANT": {rels["marketing"]}}, byType)
+	})
+}
