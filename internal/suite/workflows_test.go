@@ -223,6 +223,17 @@ func TestJoinerWorkflow(t *testing.T) {
 		eventually(t, func() bool { return len(j.target.got("/welcome")) == 2 }, "the new hire is welcomed")
 		require.JSONEq(t, `{"text": "welcome Nora Newhire to all-staff"}`, j.target.got("/welcome")[1])
 		require.Equal(t, []string{`{"userName": "william.wilson"}`, `{"userName": "nora.newhire"}`}, j.target.got("/users"))
+
+		// Over REST the key is a query parameter.
+		ask := func() string {
+			resp := r.do(t, http.MethodPost, "/v1/access-requests?idempotencyKey=hr-ticket-7",
+				`{"requestType": "REVOKE", "requesterId": "`+j.identity+`", "recipientId": "`+j.identity+`", "relationshipIds": ["`+j.relID+`"]}`)
+			require.Equal(t, http.StatusCreated, resp.status, string(resp.body))
+			return resp.json(t)["id"].(string)
+		}
+		require.Equal(t, ask(), ask())
+		requests = r.do(t, http.MethodGet, "/v1/access-requests?filters="+url.QueryEscape(`recipientId eq "`+j.identity+`"`), "")
+		require.Len(t, requests.list(t), 2, "the workflow's GRANT and the one REVOKE asked over REST")
 	})
 }
 
