@@ -308,7 +308,7 @@ func TestJoinerTimeline(t *testing.T) {
 // on the department change map its oldValue and newValue to relationships through their
 // relationshipMap; one revokes the old department's relationship, the other grants the new
 // one, each through an approval without levels and the relationship's action chain. An event
-// that changes no department starts nothing.
+// that changes no department starts nothing; a move between unmapped departments fails at once.
 func TestMoverWorkflow(t *testing.T) {
 	triggerBackends(t, withActions, func(t *testing.T, r *running) {
 		target := newHookTarget(t)
@@ -384,5 +384,19 @@ func TestMoverWorkflow(t *testing.T) {
 			byType[q["requestType"].(string)] = q["relationshipIds"].([]any)
 		}
 		require.Equal(t, map[string][]any{"REVOKE": {rels["sales"]}, "GRANT": {rels["marketing"]}}, byType)
+
+		// A move between departments the map does not know: the event lacks the workflow's
+		// inputs, which no retry can change, so the delivery fails at its first attempt.
+		unknown := r.publish(t, iacTrigger, `{"identity": {"id": "ee769173319b41d19ccec6cea52f237b", "name": "john.doe", "type": "IDENTITY"},
+			"changes": [{"attribute": "department", "oldValue": "legal", "newValue": "finance"}]}`)
+		for _, sub := range subs {
+			var list []map[string]any
+			eventually(t, func() bool {
+				list = r.deliveries(t, `subscriptionId eq "`+sub+`" and eventId eq "`+unknown["id"].(string)+`"`)
+				return len(list) == 1 && list[0]["status"] == "FAILED"
+			}, "an unmapped department fails")
+			require.Len(t, list[0]["attempts"], 1)
+			require.Contains(t, list[0]["error"], "the event names no relationship")
+		}
 	})
 }
