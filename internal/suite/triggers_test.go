@@ -353,6 +353,7 @@ func TestTriggerSubscriptions(t *testing.T) {
 				{"WORKFLOW without recipient", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "GRANT_RELATIONSHIPS", "relationshipIds": []string{"r"}}), "subscription.workflowConfig.recipientIdPath"},
 				{"WORKFLOW bad recipient path", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "GRANT_RELATIONSHIPS", "relationshipIds": []string{"r"}, "recipientIdPath": "$.["}), "subscription.workflowConfig.recipientIdPath"},
 				{"WORKFLOW grant without relationships", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "GRANT_RELATIONSHIPS", "recipientIdPath": "$.identity.id"}), "subscription.workflowConfig.relationshipIds"},
+				{"WORKFLOW on REQUEST_RESPONSE", with("triggerId", approverTrigger, "type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "RUN_ACTION_CHAIN", "actionChainId": "c", "recipientIdPath": "$.identity.id"}), "REQUEST_RESPONSE trigger, which needs a subscriber that answers"},
 				{"WORKFLOW chain without chain", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "RUN_ACTION_CHAIN", "recipientIdPath": "$.identity.id"}), "subscription.workflowConfig.actionChainId"},
 				{"no name", with("name", ""), "subscription.name"},
 				{"malformed", `{"name":`, ""},

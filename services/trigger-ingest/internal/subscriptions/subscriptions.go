@@ -94,6 +94,9 @@ func (s *Service) CreateSubscription(ctx context.Context, req *triggerv1.CreateS
 	if err := normalize(sub, &creds, "subscription"); err != nil {
 		return nil, err
 	}
+	if err := s.checkWorkflowTrigger(sub, "subscription"); err != nil {
+		return nil, err
+	}
 	if err := s.checkTarget(ctx, sub, "subscription"); err != nil {
 		return nil, err
 	}
@@ -294,6 +297,9 @@ func (s *Service) replace(ctx context.Context, id string, next func(prev *trigge
 		if err := normalize(sub, &creds, field); err != nil {
 			return err
 		}
+		if err := s.checkWorkflowTrigger(sub, field); err != nil {
+			return err
+		}
 		if err := s.checkTarget(ctx, sub, field); err != nil {
 			return err
 		}
@@ -304,6 +310,15 @@ func (s *Service) replace(ctx context.Context, id string, next func(prev *trigge
 		rec.Modified = s.now().UTC()
 		return nil
 	})
+}
+
+// checkWorkflowTrigger refuses a WORKFLOW subscription to a REQUEST_RESPONSE trigger, whose
+// invocations wait for an answer a workflow does not give.
+func (s *Service) checkWorkflowTrigger(sub *triggerv1.Subscription, field string) error {
+	if t, ok := s.cat.Get(sub.GetTriggerId()); ok && sub.GetType() == "WORKFLOW" && t.Type == catalogue.RequestResponse {
+		return apierror.InvalidField(field+".type", "%s is a REQUEST_RESPONSE trigger, which needs a subscriber that answers: use HTTP", t.ID)
+	}
+	return nil
 }
 
 // checkTarget refuses an HTTP subscriber URL that can never be delivered to: a literal
