@@ -400,3 +400,52 @@ func TestMoverWorkflow(t *testing.T) {
 		}
 	})
 }
+
+// TestRunActionChainWorkflow: a RUN_ACTION_CHAIN workflow starts the chain directly (no
+// approval) with inputs read from the event, once per event, with the event's trackingNumber.
+func TestRunActionChainWorkflow(t *testing.T) {
+	triggerBackends(t, withActions, func(t *testing.T, r *running) {
+		j := setupJoiner(t, r)
+		chain := r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
+			"name": "hello", "scripts": []any{map[string]any{"name": "hello", "type": "hr_webhook_notify", "metadata": map[string]any{
+				"text": "hello {{.Inputs.first}} ({{.Recipient.ID}})",
+			}}},
+		}))
+		require.Equal(t, http.StatusCreated, chain.status, string(chain.body))
+		chainID := chain.json(t)["id"].(string)
+		sub := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", jsonBody(t, map[string]any{
+			"name": "hello", "triggerId": "idn:identity-created", "type": "WORKFLOW",
+			"workflowConfig": map[string]any{
+				"workflowId": "hello", "kind": "RUN_ACTION_CHAIN", "actionChainId": chainID,
+				"recipientIdPath": "$.identity.id", "inputs": map[string]string{"first": "$.attributes.firstname"},
+			},
+		}))
+		require.Equal(t, http.StatusCreated, sub.status, string(sub.body))
+		subID := sub.json(t)["id"].(string)
+		n := tracking.New().String()
+		r.publish(t, "idn:identity-created", `{"identity": {"type": "IDENTITY", "id": "`+j.identity+`", "name": "William Wilson"}, "attributes": {"firstname": "William"}}`, tracking.Header, n)
+
+		var del map[string]any
+		eventually(t, func() bool {
+			list := r.deliveries(t, `subscriptionId eq "`+subID+`"`)
+			if len(list) != 1 {
+				return false
+			}
+			del = list[0]
+			return del["status"] == "SUCCEEDED" || del["status"] == "FAILED"
+		}, "the workflow's delivery settles")
+		require.Equal(t, "SUCCEEDED", del["status"], jsonBody(t, del))
+		flowID := del["output"].(map[string]any)["actionFlowId"].(string)
+		var flow map[string]any
+		eventually(t, func() bool {
+			got := r.do(t, http.MethodGet, "/v1/action-flows/"+flowID, "")
+			require.Equal(t, http.StatusOK, got.status, string(got.body))
+			flow = got.json(t)
+			return flow["status"] == "SUCCEEDED" || flow["status"] == "FAILED"
+		}, "the action flow ends")
+		require.Equal(t, "SUCCEEDED", flow["status"], jsonBody(t, flow))
+		require.Equal(t, n, flow["trackingNumber"])
+		require.Equal(t, []string{`{"text": "hello William (` + j.identity + `)"}`}, j.target.got("/welcome"))
+		require.Empty(t, j.target.got("/users"), "no approval, no provisioning chain")
+	})
+}
