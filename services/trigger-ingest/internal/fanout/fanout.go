@@ -71,7 +71,7 @@ func (p *Planner) For(doc any) store.Planner {
 		}
 		var out []store.Delivery
 		for _, e := range entries {
-			if !e.sub.GetEnabled() || (e.sub.GetType() != "HTTP" && e.sub.GetType() != "WORKFLOW") {
+			if !e.sub.GetEnabled() || !delivers(e.sub) {
 				continue
 			}
 			if e.filter != nil {
@@ -98,6 +98,18 @@ func (p *Planner) For(doc any) store.Planner {
 		}
 		return out, nil
 	}
+}
+
+// delivers reports whether a subscription gets deliveries: HTTP ones, and WORKFLOW ones that
+// name their workflow's kind (those stored before workflows ran have none and stay inert).
+func delivers(sub *triggerv1.Subscription) bool {
+	switch sub.GetType() {
+	case "HTTP":
+		return true
+	case "WORKFLOW":
+		return sub.GetWorkflowConfig().GetKind() != ""
+	}
+	return false
 }
 
 // Matches reports whether sub's filter selects something from the event ev.
