@@ -322,12 +322,14 @@ func TestTriggerSubscriptions(t *testing.T) {
 
 		t.Run("validation errors", func(t *testing.T) {
 			base := map[string]any{"name": "n", "triggerId": iacTrigger, "type": "HTTP", "httpConfig": map[string]any{"url": "https://example.com"}}
-			with := func(k string, v any) string {
+			with := func(kv ...any) string { // key, value, key, value…
 				m := map[string]any{}
 				for k, v := range base {
 					m[k] = v
 				}
-				m[k] = v
+				for i := 0; i+1 < len(kv); i += 2 {
+					m[kv[i].(string)] = kv[i+1]
+				}
 				return jsonBody(t, m)
 			}
 			cases := []struct{ name, body, text string }{
@@ -346,6 +348,13 @@ func TestTriggerSubscriptions(t *testing.T) {
 				{"bad deadline", with("responseDeadline", "an hour"), "ISO-8601"},
 				{"deadline too long", with("responseDeadline", "P30D"), "between PT1S and P7D"},
 				{"WORKFLOW without config", with("type", "WORKFLOW"), "workflowConfig"},
+				{"WORKFLOW without kind", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf"}), "subscription.workflowConfig.kind"},
+				{"WORKFLOW bad kind", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "MAKE_COFFEE"}), "subscription.workflowConfig.kind"},
+				{"WORKFLOW without recipient", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "GRANT_RELATIONSHIPS", "relationshipIds": []string{"r"}}), "subscription.workflowConfig.recipientIdPath"},
+				{"WORKFLOW bad recipient path", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "GRANT_RELATIONSHIPS", "relationshipIds": []string{"r"}, "recipientIdPath": "$.["}), "subscription.workflowConfig.recipientIdPath"},
+				{"WORKFLOW grant without relationships", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "GRANT_RELATIONSHIPS", "recipientIdPath": "$.identity.id"}), "subscription.workflowConfig.relationshipIds"},
+				{"WORKFLOW on REQUEST_RESPONSE", with("triggerId", approverTrigger, "type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "RUN_ACTION_CHAIN", "actionChainId": "c", "recipientIdPath": "$.identity.id"}), "REQUEST_RESPONSE trigger, which needs a subscriber that answers"},
+				{"WORKFLOW chain without chain", with("type", "WORKFLOW", "workflowConfig", map[string]any{"workflowId": "wf", "kind": "RUN_ACTION_CHAIN", "recipientIdPath": "$.identity.id"}), "subscription.workflowConfig.actionChainId"},
 				{"no name", with("name", ""), "subscription.name"},
 				{"malformed", `{"name":`, ""},
 			}
@@ -452,9 +461,13 @@ func TestTriggerSubscriptions(t *testing.T) {
 		})
 
 		t.Run("workflow subscriptions are stored", func(t *testing.T) {
-			w := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", `{"name":"wf","triggerId":"idn:source-updated","type":"WORKFLOW","workflowConfig":{"workflowId":"wf-1"}}`)
+			w := r.do(t, http.MethodPost, "/beta/trigger-subscriptions", `{"name":"wf","triggerId":"idn:source-updated","type":"WORKFLOW",
+				"workflowConfig":{"workflowId":"wf-1","kind":"RUN_ACTION_CHAIN","actionChainId":"c1","recipientIdPath":"$.actor.id"}}`)
 			require.Equal(t, http.StatusCreated, w.status, string(w.body))
-			require.Equal(t, map[string]any{"workflowId": "wf-1"}, w.json(t)["workflowConfig"])
+			wc := w.json(t)["workflowConfig"].(map[string]any)
+			for k, v := range map[string]any{"workflowId": "wf-1", "kind": "RUN_ACTION_CHAIN", "actionChainId": "c1", "recipientIdPath": "$.actor.id"} {
+				require.Equal(t, v, wc[k], k)
+			}
 		})
 
 		t.Run("validate filter", func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"github.com/accessflow/accessflow/pkg/grpcserver"
 	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/service"
+	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/timeline"
 	"github.com/accessflow/accessflow/services/approval/internal/server"
 	"github.com/accessflow/accessflow/services/approval/internal/sources"
 	"github.com/accessflow/accessflow/services/approval/internal/store"
@@ -30,6 +32,7 @@ func Spec() service.Spec {
 	return service.Spec{
 		Name:       Name,
 		Migrations: store.Migrations,
+		Timeline:   func(b storage.Backend) timeline.Source { return store.New(b).Timeline },
 		Jobs: func() jobs.Config {
 			rw := river.NewWorkers()
 			w.Add(rw)

@@ -1,6 +1,7 @@
 package approval_test
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -538,5 +539,45 @@ func TestRequestLifecycle(t *testing.T) {
 		require.Equal(t, "deprov-chain", calls[0].GetChainId())
 		require.Equal(t, "REVOKE", calls[0].GetContext().GetOperation())
 		require.Nil(t, w.flow(t, id).GetGrant(), "a revoke grants nothing")
+	})
+}
+
+// TestCreateAccessRequestIdempotencyKey: the same key answers the request it created first,
+// concurrent calls included, and creates one request with one flow; the key with another
+// request is refused; another key creates another request.
+func TestCreateAccessRequestIdempotencyKey(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		w := setup(t, backend, nil)
+		ctx := t.Context()
+		ask := func(key string, rt string) (*approvalv1.AccessRequest, error) {
+			resp, err := w.admin.CreateAccessRequest(ctx, &approvalv1.CreateAccessRequestRequest{IdempotencyKey: key, AccessRequest: &approvalv1.AccessRequest{
+				RequestType: rt, RequesterId: "alice", RecipientId: "alice", RelationshipIds: []string{w.rel},
+			}})
+			return resp.GetAccessRequest(), err
+		}
+		const n = 4
+		got := make([]*approvalv1.AccessRequest, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { got[i], errs[i] = ask("event-1/sub-1", "GRANT") })
+		}
+		wg.Wait()
+		for i := range n {
+			require.NoError(t, errs[i])
+			require.Equal(t, got[0].GetId(), got[i].GetId())
+			require.Equal(t, got[0].GetApprovalIds(), got[i].GetApprovalIds())
+		}
+		_, err := ask("event-1/sub-1", "REVOKE")
+		require.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
+		other, err := ask("event-2/sub-1", "GRANT")
+		require.NoError(t, err)
+		require.NotEqual(t, got[0].GetId(), other.GetId())
+		list, err := w.admin.ListAccessRequests(ctx, &approvalv1.ListAccessRequestsRequest{})
+		require.NoError(t, err)
+		require.Len(t, list.GetAccessRequests(), 2)
+		flows, err := w.admin.ListApprovals(ctx, &approvalv1.ListApprovalsRequest{})
+		require.NoError(t, err)
+		require.Len(t, flows.GetApprovals(), 2)
 	})
 }

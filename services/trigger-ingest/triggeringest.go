@@ -25,6 +25,7 @@ import (
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/store"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/subscriptions"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/triggers"
+	"github.com/accessflow/accessflow/services/trigger-ingest/internal/workflows"
 )
 
 // Name of the service: its SQLite file and PostgreSQL schema.
@@ -88,7 +89,7 @@ func NewSpec(cfg *Config) service.Spec {
 			if deliverer == nil {
 				deliverer = newDeliverer()
 			}
-			deliverer.Attach(st, cat, deps.Secrets, deps.Logger)
+			deliverer.Attach(st, cat, deps.Secrets, workflows.NewRunner(deps.Peers), deps.Logger)
 			planner := fanout.New(cat, deps.Secrets, fanout.WithLogger(deps.Logger))
 			triggerSvc, err := triggers.New(cat)
 			if err != nil {

@@ -1811,8 +1811,12 @@ type CreateAccessRequestRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The request; id, tracking_number, approval_ids and created are ignored.
 	AccessRequest *AccessRequest `protobuf:"bytes,1,opt,name=access_request,json=accessRequest,proto3" json:"access_request,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Makes retries safe: one access request per key. A second call with the same key answers
+	// the request the first created and creates nothing; the same key with a different request
+	// (type, requester, recipient or relationships) is refused.
+	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateAccessRequestRequest) Reset() {
@@ -1850,6 +1854,13 @@ func (x *CreateAccessRequestRequest) GetAccessRequest() *AccessRequest {
 		return x.AccessRequest
 	}
 	return nil
+}
+
+func (x *CreateAccessRequestRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
 }
 
 // CreateAccessRequestResponse carries the created request and its flows' ids.
@@ -3287,9 +3298,10 @@ const file_accessflow_approval_v1_approval_service_proto_rawDesc = "" +
 	"\x1aDeleteApprovalChainRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x1d\n" +
-	"\x1bDeleteApprovalChainResponse\"r\n" +
+	"\x1bDeleteApprovalChainResponse\"\xa5\x01\n" +
 	"\x1aCreateAccessRequestRequest\x12T\n" +
-	"\x0eaccess_request\x18\x01 \x01(\v2%.accessflow.approval.v1.AccessRequestB\x06\xbaH\x03\xc8\x01\x01R\raccessRequest\"k\n" +
+	"\x0eaccess_request\x18\x01 \x01(\v2%.accessflow.approval.v1.AccessRequestB\x06\xbaH\x03\xc8\x01\x01R\raccessRequest\x121\n" +
+	"\x0fidempotency_key\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x0eidempotencyKey\"k\n" +
 	"\x1bCreateAccessRequestResponse\x12L\n" +
 	"\x0eaccess_request\x18\x01 \x01(\v2%.accessflow.approval.v1.AccessRequestR\raccessRequest\"5\n" +
 	"\x17GetAccessRequestRequest\x12\x1a\n" +

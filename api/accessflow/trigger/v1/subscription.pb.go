@@ -425,11 +425,34 @@ func (x *EventBridgeConfig) GetAwsRegion() string {
 	return ""
 }
 
-// WorkflowConfig names the workflow a WORKFLOW subscription starts.
+// WorkflowConfig is the workflow a WORKFLOW subscription runs for every event it matches:
+// grant or revoke approvable relationships (an access request to the approval service) or run
+// an action chain (an action flow of the action-execution service). Its inputs are JSONPath
+// expressions read from the event. Each run is idempotent on the event and the subscription.
 type WorkflowConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Workflow ID.
-	WorkflowId    string `protobuf:"bytes,1,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	// Workflow ID: the name the workflow is known by (shown in deliveries and the timeline).
+	WorkflowId string `protobuf:"bytes,1,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	// GRANT_RELATIONSHIPS, REVOKE_RELATIONSHIPS or RUN_ACTION_CHAIN.
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The approvable relationships to grant or revoke (GRANT_RELATIONSHIPS,
+	// REVOKE_RELATIONSHIPS), together with those relationship_ids_path selects.
+	RelationshipIds []string `protobuf:"bytes,3,rep,name=relationship_ids,json=relationshipIds,proto3" json:"relationship_ids,omitempty"`
+	// The action chain to run (RUN_ACTION_CHAIN).
+	ActionChainId string `protobuf:"bytes,4,opt,name=action_chain_id,json=actionChainId,proto3" json:"action_chain_id,omitempty"`
+	// JSONPath selecting the recipient's identity ID from the event, e.g. "$.identity.id".
+	RecipientIdPath string `protobuf:"bytes,5,opt,name=recipient_id_path,json=recipientIdPath,proto3" json:"recipient_id_path,omitempty"`
+	// JSONPath selecting the requester's identity ID from the event (default: the recipient).
+	RequesterIdPath string `protobuf:"bytes,6,opt,name=requester_id_path,json=requesterIdPath,proto3" json:"requester_id_path,omitempty"`
+	// JSONPath selecting further relationship IDs from the event (every string it selects).
+	RelationshipIdsPath string `protobuf:"bytes,7,opt,name=relationship_ids_path,json=relationshipIdsPath,proto3" json:"relationship_ids_path,omitempty"`
+	// Maps values the event holds to relationship IDs: each string relationship_ids_path selects
+	// is looked up here and replaced by the relationship ID it maps to (values not in the map
+	// are ignored), e.g. a department name to its birthright relationship.
+	RelationshipMap map[string]string `protobuf:"bytes,8,rep,name=relationship_map,json=relationshipMap,proto3" json:"relationship_map,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Inputs of the action chain's templates (RUN_ACTION_CHAIN): input name → JSONPath read from
+	// the event (the first value it selects).
+	Inputs        map[string]string `protobuf:"bytes,9,rep,name=inputs,proto3" json:"inputs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -469,6 +492,62 @@ func (x *WorkflowConfig) GetWorkflowId() string {
 		return x.WorkflowId
 	}
 	return ""
+}
+
+func (x *WorkflowConfig) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *WorkflowConfig) GetRelationshipIds() []string {
+	if x != nil {
+		return x.RelationshipIds
+	}
+	return nil
+}
+
+func (x *WorkflowConfig) GetActionChainId() string {
+	if x != nil {
+		return x.ActionChainId
+	}
+	return ""
+}
+
+func (x *WorkflowConfig) GetRecipientIdPath() string {
+	if x != nil {
+		return x.RecipientIdPath
+	}
+	return ""
+}
+
+func (x *WorkflowConfig) GetRequesterIdPath() string {
+	if x != nil {
+		return x.RequesterIdPath
+	}
+	return ""
+}
+
+func (x *WorkflowConfig) GetRelationshipIdsPath() string {
+	if x != nil {
+		return x.RelationshipIdsPath
+	}
+	return ""
+}
+
+func (x *WorkflowConfig) GetRelationshipMap() map[string]string {
+	if x != nil {
+		return x.RelationshipMap
+	}
+	return nil
+}
+
+func (x *WorkflowConfig) GetInputs() map[string]string {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
 }
 
 // JsonPatchOperation is one RFC 6902 operation.
@@ -586,11 +665,25 @@ const file_accessflow_trigger_v1_subscription_proto_rawDesc = "" +
 	"\vaws_account\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
 	"awsAccount\x12&\n" +
 	"\n" +
-	"aws_region\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\tawsRegion\"=\n" +
+	"aws_region\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\tawsRegion\"\x99\x06\n" +
 	"\x0eWorkflowConfig\x12+\n" +
 	"\vworkflow_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\n" +
-	"workflowId\"\xbf\x01\n" +
+	"workflowId\x12V\n" +
+	"\x04kind\x18\x02 \x01(\tBB\xbaH?r=R\x13GRANT_RELATIONSHIPSR\x14REVOKE_RELATIONSHIPSR\x10RUN_ACTION_CHAINR\x04kind\x12<\n" +
+	"\x10relationship_ids\x18\x03 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10\x19\"\ar\x05\x10\x01\x18\x80\x02R\x0frelationshipIds\x120\n" +
+	"\x0faction_chain_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\ractionChainId\x124\n" +
+	"\x11recipient_id_path\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x0frecipientIdPath\x124\n" +
+	"\x11requester_id_path\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x0frequesterIdPath\x12<\n" +
+	"\x15relationship_ids_path\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x13relationshipIdsPath\x12\x81\x01\n" +
+	"\x10relationship_map\x18\b \x03(\v2:.accessflow.trigger.v1.WorkflowConfig.RelationshipMapEntryB\x1a\xbaH\x17\x9a\x01\x14\x10d\"\ar\x05\x10\x01\x18\x80\x02*\ar\x05\x10\x01\x18\x80\x02R\x0frelationshipMap\x12e\n" +
+	"\x06inputs\x18\t \x03(\v21.accessflow.trigger.v1.WorkflowConfig.InputsEntryB\x1a\xbaH\x17\x9a\x01\x14\x102\"\ar\x05\x10\x01\x18\x80\x01*\ar\x05\x10\x01\x18\x80 R\x06inputs\x1aB\n" +
+	"\x14RelationshipMapEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a9\n" +
+	"\vInputsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbf\x01\n" +
 	"\x12JsonPatchOperation\x12=\n" +
 	"\x02op\x18\x01 \x01(\tB-\xbaH*r(R\x03addR\x06removeR\areplaceR\x04moveR\x04copyR\x04testR\x02op\x12\x1e\n" +
 	"\x04path\x18\x02 \x01(\tB\n" +
@@ -610,7 +703,7 @@ func file_accessflow_trigger_v1_subscription_proto_rawDescGZIP() []byte {
 	return file_accessflow_trigger_v1_subscription_proto_rawDescData
 }
 
-var file_accessflow_trigger_v1_subscription_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_accessflow_trigger_v1_subscription_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_accessflow_trigger_v1_subscription_proto_goTypes = []any{
 	(*Subscription)(nil),          // 0: accessflow.trigger.v1.Subscription
 	(*HttpConfig)(nil),            // 1: accessflow.trigger.v1.HttpConfig
@@ -619,22 +712,26 @@ var file_accessflow_trigger_v1_subscription_proto_goTypes = []any{
 	(*EventBridgeConfig)(nil),     // 4: accessflow.trigger.v1.EventBridgeConfig
 	(*WorkflowConfig)(nil),        // 5: accessflow.trigger.v1.WorkflowConfig
 	(*JsonPatchOperation)(nil),    // 6: accessflow.trigger.v1.JsonPatchOperation
-	(*structpb.Value)(nil),        // 7: google.protobuf.Value
+	nil,                           // 7: accessflow.trigger.v1.WorkflowConfig.RelationshipMapEntry
+	nil,                           // 8: accessflow.trigger.v1.WorkflowConfig.InputsEntry
+	(*structpb.Value)(nil),        // 9: google.protobuf.Value
 }
 var file_accessflow_trigger_v1_subscription_proto_depIdxs = []int32{
-	1, // 0: accessflow.trigger.v1.Subscription.http_config:type_name -> accessflow.trigger.v1.HttpConfig
-	4, // 1: accessflow.trigger.v1.Subscription.event_bridge_config:type_name -> accessflow.trigger.v1.EventBridgeConfig
-	5, // 2: accessflow.trigger.v1.Subscription.workflow_config:type_name -> accessflow.trigger.v1.WorkflowConfig
-	2, // 3: accessflow.trigger.v1.HttpConfig.basic_auth_config:type_name -> accessflow.trigger.v1.BasicAuthConfig
-	3, // 4: accessflow.trigger.v1.HttpConfig.bearer_token_auth_config:type_name -> accessflow.trigger.v1.BearerTokenAuthConfig
-	7, // 5: accessflow.trigger.v1.BasicAuthConfig.password:type_name -> google.protobuf.Value
-	7, // 6: accessflow.trigger.v1.BearerTokenAuthConfig.bearer_token:type_name -> google.protobuf.Value
-	7, // 7: accessflow.trigger.v1.JsonPatchOperation.value:type_name -> google.protobuf.Value
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	1,  // 0: accessflow.trigger.v1.Subscription.http_config:type_name -> accessflow.trigger.v1.HttpConfig
+	4,  // 1: accessflow.trigger.v1.Subscription.event_bridge_config:type_name -> accessflow.trigger.v1.EventBridgeConfig
+	5,  // 2: accessflow.trigger.v1.Subscription.workflow_config:type_name -> accessflow.trigger.v1.WorkflowConfig
+	2,  // 3: accessflow.trigger.v1.HttpConfig.basic_auth_config:type_name -> accessflow.trigger.v1.BasicAuthConfig
+	3,  // 4: accessflow.trigger.v1.HttpConfig.bearer_token_auth_config:type_name -> accessflow.trigger.v1.BearerTokenAuthConfig
+	9,  // 5: accessflow.trigger.v1.BasicAuthConfig.password:type_name -> google.protobuf.Value
+	9,  // 6: accessflow.trigger.v1.BearerTokenAuthConfig.bearer_token:type_name -> google.protobuf.Value
+	7,  // 7: accessflow.trigger.v1.WorkflowConfig.relationship_map:type_name -> accessflow.trigger.v1.WorkflowConfig.RelationshipMapEntry
+	8,  // 8: accessflow.trigger.v1.WorkflowConfig.inputs:type_name -> accessflow.trigger.v1.WorkflowConfig.InputsEntry
+	9,  // 9: accessflow.trigger.v1.JsonPatchOperation.value:type_name -> google.protobuf.Value
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_accessflow_trigger_v1_subscription_proto_init() }
@@ -649,7 +746,7 @@ func file_accessflow_trigger_v1_subscription_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_accessflow_trigger_v1_subscription_proto_rawDesc), len(file_accessflow_trigger_v1_subscription_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -20,9 +20,44 @@ import (
 )
 
 // CreateAccessRequest stores the request and starts one approval flow per relationship, with
-// the jobs they cause and the idn:access-requested event, in one transaction.
+// the jobs they cause and the idn:access-requested event, in one transaction. With an
+// idempotency key it creates one request per key: a repeated call answers the first one.
 func (s *Service) CreateAccessRequest(ctx context.Context, in *approvalv1.CreateAccessRequestRequest) (*approvalv1.CreateAccessRequestResponse, error) {
-	req := proto.CloneOf(in.GetAccessRequest())
+	key := in.GetIdempotencyKey()
+	if key != "" {
+		prior, err := s.store.Read().RequestByKey(ctx, key)
+		if err == nil {
+			return sameRequest(prior, in.GetAccessRequest())
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+	}
+	out, err := s.createAccessRequest(ctx, in.GetAccessRequest(), key)
+	if key != "" && errors.Is(err, storage.ErrConflict) {
+		// A concurrent call with the same key created it first.
+		prior, rerr := s.store.Read().RequestByKey(ctx, key)
+		if rerr != nil {
+			return nil, rerr
+		}
+		return sameRequest(prior, in.GetAccessRequest())
+	}
+	return out, err
+}
+
+// sameRequest answers prior, created earlier with the idempotency key of asked, when asked is
+// the same request (an unset requester is the same as any).
+func sameRequest(prior, asked *approvalv1.AccessRequest) (*approvalv1.CreateAccessRequestResponse, error) {
+	if prior.GetRequestType() != asked.GetRequestType() || prior.GetRecipientId() != asked.GetRecipientId() ||
+		(asked.GetRequesterId() != "" && prior.GetRequesterId() != asked.GetRequesterId()) ||
+		!slices.Equal(prior.GetRelationshipIds(), asked.GetRelationshipIds()) {
+		return nil, status.Errorf(codes.FailedPrecondition, "idempotency key already used by access request %s, which asked for something else", prior.GetId())
+	}
+	return &approvalv1.CreateAccessRequestResponse{AccessRequest: prior}, nil
+}
+
+func (s *Service) createAccessRequest(ctx context.Context, asked *approvalv1.AccessRequest, key string) (*approvalv1.CreateAccessRequestResponse, error) {
+	req := proto.CloneOf(asked)
 	now := s.clock()
 	req.Id = newID()
 	req.Created = s.timestamp()
@@ -61,7 +96,7 @@ func (s *Service) CreateAccessRequest(ctx context.Context, in *approvalv1.Create
 		for i := range rels {
 			req.ApprovalIds[i] = newID()
 		}
-		if err := tx.InsertRequest(ctx, req); err != nil {
+		if err := tx.InsertRequest(ctx, req, key); err != nil {
 			return err
 		}
 		for i, rel := range rels {

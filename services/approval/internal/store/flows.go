@@ -18,14 +18,16 @@ var RequestFilterFields = collection.Allowed{
 
 var requestColumns = map[string]string{"id": "id", "requesterId": "requester_id", "recipientId": "recipient_id"}
 
-// InsertRequest stores a new access request.
-func (t *Tx) InsertRequest(ctx context.Context, r *approvalv1.AccessRequest) error {
+// InsertRequest stores a new access request. A non-empty idempotencyKey is unique: a second
+// request with the same key fails with storage.ErrConflict.
+func (t *Tx) InsertRequest(ctx context.Context, r *approvalv1.AccessRequest, idempotencyKey string) error {
 	doc, err := marshal(r)
 	if err != nil {
 		return err
 	}
-	if _, err := t.tx.Exec(ctx, `INSERT INTO requests (id, requester_id, recipient_id, doc, created_us) VALUES ($1, $2, $3, $4, $5)`,
-		r.GetId(), r.GetRequesterId(), r.GetRecipientId(), doc, micros(r.GetCreated())); err != nil {
+	if _, err := t.tx.Exec(ctx, `INSERT INTO requests (id, requester_id, recipient_id, doc, created_us, idempotency_key, tracking_number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		r.GetId(), r.GetRequesterId(), r.GetRecipientId(), doc, micros(r.GetCreated()), nullable(idempotencyKey), r.GetTrackingNumber()); err != nil {
 		return fmt.Errorf("create access request: %w", err)
 	}
 	return nil
@@ -34,6 +36,12 @@ func (t *Tx) InsertRequest(ctx context.Context, r *approvalv1.AccessRequest) err
 // Request returns the access request with id, or storage.ErrNotFound.
 func (r *Reader) Request(ctx context.Context, id string) (*approvalv1.AccessRequest, error) {
 	return getDoc(ctx, r.q, "access request", `SELECT doc FROM requests WHERE id = $1`, id, &approvalv1.AccessRequest{})
+}
+
+// RequestByKey returns the access request created with idempotency key key, or
+// storage.ErrNotFound.
+func (r *Reader) RequestByKey(ctx context.Context, key string) (*approvalv1.AccessRequest, error) {
+	return getDoc(ctx, r.q, "access request with idempotency key", `SELECT doc FROM requests WHERE idempotency_key = $1`, key, &approvalv1.AccessRequest{})
 }
 
 // Requests returns a page of access requests, newest first.

@@ -1,4 +1,5 @@
-// Package delivery sends events to subscribers: River workers that post each delivery,
+// Package delivery sends events to subscribers: River workers that post each delivery (or,
+// for a WORKFLOW subscription, run its workflow),
 // signed with Standard Webhooks, through the outbound guard; retry it on the configured
 // schedule (honouring Retry-After) until it succeeds or the schedule is spent; run the
 // REQUEST_RESPONSE protocol (SYNC, ASYNC, DYNAMIC) with its deadlines; cap the requests in
@@ -28,6 +29,7 @@ import (
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/catalogue"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/jobargs"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/store"
+	"github.com/accessflow/accessflow/services/trigger-ingest/internal/workflows"
 )
 
 // MaxResponseBytes caps how much of a subscriber's answer is read.
@@ -79,10 +81,11 @@ type Deliverer struct {
 	now    func() time.Time
 	jitter func() float64
 
-	store  *store.Store
-	cat    *catalogue.Catalogue
-	ring   *secrets.Ring
-	logger *slog.Logger
+	store     *store.Store
+	cat       *catalogue.Catalogue
+	ring      *secrets.Ring
+	workflows *workflows.Runner
+	logger    *slog.Logger
 }
 
 // Option configures a Deliverer.
@@ -113,9 +116,10 @@ func New(cfg Config, opts ...Option) *Deliverer {
 	return d
 }
 
-// Attach gives the workers the store, catalogue, key ring and logger they work with.
-func (d *Deliverer) Attach(st *store.Store, cat *catalogue.Catalogue, ring *secrets.Ring, logger *slog.Logger) {
-	d.store, d.cat, d.ring = st, cat, ring
+// Attach gives the workers the store, catalogue, key ring, workflow runner and logger they
+// work with.
+func (d *Deliverer) Attach(st *store.Store, cat *catalogue.Catalogue, ring *secrets.Ring, runner *workflows.Runner, logger *slog.Logger) {
+	d.store, d.cat, d.ring, d.workflows = st, cat, ring, runner
 	if logger != nil {
 		d.logger = logger
 	}

@@ -52,6 +52,12 @@ func (d *Deliverer) deliver(ctx context.Context, id string) error {
 		return d.settle(ctx, id, "the subscription was deleted")
 	}
 	sub := work.Subscription.Sub
+	if sub.GetType() == "WORKFLOW" {
+		if !sub.GetEnabled() && del.Kind == store.KindRealTime {
+			return d.settle(ctx, id, "the subscription is disabled; re-enable and replay it to run its workflow")
+		}
+		return d.runWorkflow(ctx, work, sub)
+	}
 	if sub.GetType() != "HTTP" {
 		return d.settle(ctx, id, "the subscription no longer delivers over HTTP")
 	}

@@ -60,8 +60,9 @@ func New(cat *catalogue.Catalogue, ring *secrets.Ring, opts ...Option) *Planner 
 }
 
 // For returns the store.Planner of an event whose decoded JSON is doc (nil: decode the
-// payload when a filter needs it): one delivery per enabled HTTP subscription of its trigger
-// whose filter matches. WORKFLOW subscriptions are kept but start nothing yet.
+// payload when a filter needs it): one delivery per enabled HTTP or WORKFLOW subscription of
+// its trigger whose filter matches. A WORKFLOW subscription's delivery runs its workflow
+// (package workflows) from the same durable job, retried on the same schedule.
 func (p *Planner) For(doc any) store.Planner {
 	return func(ctx context.Context, q storage.DBTX, ev store.Event) ([]store.Delivery, error) {
 		entries, err := p.subscriptions(ctx, q, ev.TriggerID)
@@ -70,7 +71,7 @@ func (p *Planner) For(doc any) store.Planner {
 		}
 		var out []store.Delivery
 		for _, e := range entries {
-			if !e.sub.GetEnabled() || e.sub.GetType() != "HTTP" {
+			if !e.sub.GetEnabled() || !delivers(e.sub) {
 				continue
 			}
 			if e.filter != nil {
@@ -97,6 +98,18 @@ func (p *Planner) For(doc any) store.Planner {
 		}
 		return out, nil
 	}
+}
+
+// delivers reports whether a subscription gets deliveries: HTTP ones, and WORKFLOW ones that
+// name their workflow's kind (those stored before workflows ran have none and stay inert).
+func delivers(sub *triggerv1.Subscription) bool {
+	switch sub.GetType() {
+	case "HTTP":
+		return true
+	case "WORKFLOW":
+		return sub.GetWorkflowConfig().GetKind() != ""
+	}
+	return false
 }
 
 // Matches reports whether sub's filter selects something from the event ev.

@@ -11,6 +11,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/apierror"
 	"github.com/accessflow/accessflow/pkg/jsonpath"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/credentials"
+	"github.com/accessflow/accessflow/services/trigger-ingest/internal/workflows"
 )
 
 // Bounds of responseDeadline.
@@ -43,6 +44,9 @@ func normalize(sub *triggerv1.Subscription, creds *credentials.Subscription, fie
 	case "WORKFLOW":
 		if sub.GetWorkflowConfig() == nil {
 			return apierror.InvalidField(field+".workflowConfig", "is required for WORKFLOW subscriptions")
+		}
+		if err := workflows.Validate(sub.GetWorkflowConfig(), field+".workflowConfig"); err != nil {
+			return err
 		}
 	case "HTTP":
 		if err := normalizeHTTP(sub.GetHttpConfig(), creds, field+".httpConfig"); err != nil {

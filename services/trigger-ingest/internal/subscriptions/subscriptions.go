@@ -94,6 +94,9 @@ func (s *Service) CreateSubscription(ctx context.Context, req *triggerv1.CreateS
 	if err := normalize(sub, &creds, "subscription"); err != nil {
 		return nil, err
 	}
+	if err := s.checkWorkflowTrigger(sub, "subscription"); err != nil {
+		return nil, err
+	}
 	if err := s.checkTarget(ctx, sub, "subscription"); err != nil {
 		return nil, err
 	}
@@ -236,8 +239,8 @@ func (s *Service) ReplaySubscription(ctx context.Context, req *triggerv1.ReplayS
 		return nil, apierror.InvalidField("from", "must be before to")
 	}
 	rec, err := s.store.UpdateSubscription(ctx, req.GetId(), func(rec *store.Subscription) error {
-		if rec.Sub.GetType() != "HTTP" {
-			return apierror.InvalidField("id", "only HTTP subscriptions deliver events")
+		if rec.Sub.GetType() != "HTTP" && rec.Sub.GetType() != "WORKFLOW" {
+			return apierror.InvalidField("id", "only HTTP and WORKFLOW subscriptions deliver events")
 		}
 		enabled := true
 		rec.Sub.Enabled = &enabled
@@ -294,6 +297,9 @@ func (s *Service) replace(ctx context.Context, id string, next func(prev *trigge
 		if err := normalize(sub, &creds, field); err != nil {
 			return err
 		}
+		if err := s.checkWorkflowTrigger(sub, field); err != nil {
+			return err
+		}
 		if err := s.checkTarget(ctx, sub, field); err != nil {
 			return err
 		}
@@ -304,6 +310,15 @@ func (s *Service) replace(ctx context.Context, id string, next func(prev *trigge
 		rec.Modified = s.now().UTC()
 		return nil
 	})
+}
+
+// checkWorkflowTrigger refuses a WORKFLOW subscription to a REQUEST_RESPONSE trigger, whose
+// invocations wait for an answer a workflow does not give.
+func (s *Service) checkWorkflowTrigger(sub *triggerv1.Subscription, field string) error {
+	if t, ok := s.cat.Get(sub.GetTriggerId()); ok && sub.GetType() == "WORKFLOW" && t.Type == catalogue.RequestResponse {
+		return apierror.InvalidField(field+".type", "%s is a REQUEST_RESPONSE trigger, which needs a subscriber that answers: use HTTP", t.ID)
+	}
+	return nil
 }
 
 // checkTarget refuses an HTTP subscriber URL that can never be delivered to: a literal

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("GroupsListFilterPage", func(t *testing.T) { testGroups(t, newStore(t)) })
 	t.Run("RelationshipsAndChains", func(t *testing.T) { testRelationshipsAndChains(t, newStore(t)) })
 	t.Run("FlowsAndAssignees", func(t *testing.T) { testFlows(t, newStore(t)) })
+	t.Run("RequestIdempotencyKey", func(t *testing.T) { testRequestKey(t, newStore(t)) })
 	t.Run("ConcurrentFlowWrites", func(t *testing.T) { testConcurrentFlowWrites(t, newStore(t)) })
 	t.Run("RollbackKeepsNothing", func(t *testing.T) { testRollback(t, newStore(t)) })
 	t.Run("ConcurrentFailuresRollBackAlone", func(t *testing.T) { testConcurrentFailures(t, newStore(t)) })
@@ -192,9 +193,32 @@ func setupRequest(t *testing.T, s *store.Store) (rel, request string) {
 		if err := tx.CreateRelationship(ctx, r); err != nil {
 			return err
 		}
-		return tx.InsertRequest(ctx, req)
+		return tx.InsertRequest(ctx, req, "")
 	}))
 	return r.GetId(), req.GetId()
+}
+
+// testRequestKey: a request's idempotency key finds it, and a second request with the key is a
+// conflict that stores nothing; requests without a key do not clash.
+func testRequestKey(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	rel, _ := setupRequest(t, s) // no key
+	newReq := func() *approvalv1.AccessRequest {
+		return &approvalv1.AccessRequest{Id: ids.New(), RequestType: "GRANT", RequesterId: "alice", RecipientId: "alice", RelationshipIds: []string{rel}, Created: when, TrackingNumber: "tn-1"}
+	}
+	first := newReq()
+	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertRequest(ctx, first, "event-1/sub-1") }))
+	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertRequest(ctx, newReq(), "") }))
+	err := inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertRequest(ctx, newReq(), "event-1/sub-1") })
+	require.ErrorIs(t, err, storage.ErrConflict)
+	got, err := s.Read().RequestByKey(ctx, "event-1/sub-1")
+	require.NoError(t, err)
+	require.Equal(t, first.GetId(), got.GetId())
+	_, err = s.Read().RequestByKey(ctx, "event-2/sub-1")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	n, err := s.Read().CountRequests(ctx, store.Query{})
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
 }
 
 func testFlows(t *testing.T, s *store.Store) {

@@ -95,10 +95,12 @@ class CommentApprovalResponse(_message.Message):
     def __init__(self, approval: _Optional[_Union[_approval_pb2.Approval, _Mapping]] = ...) -> None: ...
 
 class CreateAccessRequestRequest(_message.Message):
-    __slots__ = ["access_request"]
+    __slots__ = ["access_request", "idempotency_key"]
     ACCESS_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     access_request: _approval_pb2.AccessRequest
-    def __init__(self, access_request: _Optional[_Union[_approval_pb2.AccessRequest, _Mapping]] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, access_request: _Optional[_Union[_approval_pb2.AccessRequest, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CreateAccessRequestResponse(_message.Message):
     __slots__ = ["access_request"]

@@ -1,9 +1,10 @@
 from buf.validate import validate_pb2 as _validate_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -85,7 +86,37 @@ class Subscription(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., trigger_id: _Optional[str] = ..., trigger_name: _Optional[str] = ..., type: _Optional[str] = ..., response_deadline: _Optional[str] = ..., http_config: _Optional[_Union[HttpConfig, _Mapping]] = ..., event_bridge_config: _Optional[_Union[EventBridgeConfig, _Mapping]] = ..., workflow_config: _Optional[_Union[WorkflowConfig, _Mapping]] = ..., enabled: bool = ..., filter: _Optional[str] = ..., signing_secret: _Optional[str] = ...) -> None: ...
 
 class WorkflowConfig(_message.Message):
-    __slots__ = ["workflow_id"]
+    __slots__ = ["action_chain_id", "inputs", "kind", "recipient_id_path", "relationship_ids", "relationship_ids_path", "relationship_map", "requester_id_path", "workflow_id"]
+    class InputsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class RelationshipMapEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ACTION_CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_ID_PATH_FIELD_NUMBER: _ClassVar[int]
+    RELATIONSHIP_IDS_FIELD_NUMBER: _ClassVar[int]
+    RELATIONSHIP_IDS_PATH_FIELD_NUMBER: _ClassVar[int]
+    RELATIONSHIP_MAP_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_ID_PATH_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    action_chain_id: str
+    inputs: _containers.ScalarMap[str, str]
+    kind: str
+    recipient_id_path: str
+    relationship_ids: _containers.RepeatedScalarFieldContainer[str]
+    relationship_ids_path: str
+    relationship_map: _containers.ScalarMap[str, str]
+    requester_id_path: str
     workflow_id: str
-    def __init__(self, workflow_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, workflow_id: _Optional[str] = ..., kind: _Optional[str] = ..., relationship_ids: _Optional[_Iterable[str]] = ..., action_chain_id: _Optional[str] = ..., recipient_id_path: _Optional[str] = ..., requester_id_path: _Optional[str] = ..., relationship_ids_path: _Optional[str] = ..., relationship_map: _Optional[_Mapping[str, str]] = ..., inputs: _Optional[_Mapping[str, str]] = ...) -> None: ...

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file accessflow/trigger/v1/subscription.proto.
  */
 export const file_accessflow_trigger_v1_subscription: GenFile = /*@__PURE__*/
-  fileDesc("CihhY2Nlc3NmbG93L3RyaWdnZXIvdjEvc3Vic2NyaXB0aW9uLnByb3RvEhVhY2Nlc3NmbG93LnRyaWdnZXIudjEisAQKDFN1YnNjcmlwdGlvbhIPCgJpZBgBIAEoCUID4EEDEhsKBG5hbWUYAiABKAlCDeBBArpIB3IFEAEYgAISHQoLZGVzY3JpcHRpb24YAyABKAlCCLpIBXIDGNAPEh8KCnRyaWdnZXJfaWQYBCABKAlCC+BBBbpIBXIDGIACEhkKDHRyaWdnZXJfbmFtZRgFIAEoCUID4EEDEkMKBHR5cGUYBiABKAlCNeBBArpIL3ItUgRIVFRQUgtFVkVOVEJSSURHRVIGSU5MSU5FUgZTQ1JJUFRSCFdPUktGTE9XEiIKEXJlc3BvbnNlX2RlYWRsaW5lGAcgASgJQge6SARyAhhAEjYKC2h0dHBfY29uZmlnGAggASgLMiEuYWNjZXNzZmxvdy50cmlnZ2VyLnYxLkh0dHBDb25maWcSRQoTZXZlbnRfYnJpZGdlX2NvbmZpZxgJIAEoCzIoLmFjY2Vzc2Zsb3cudHJpZ2dlci52MS5FdmVudEJyaWRnZUNvbmZpZxI+Cg93b3JrZmxvd19jb25maWcYCiABKAsyJS5hY2Nlc3NmbG93LnRyaWdnZXIudjEuV29ya2Zsb3dDb25maWcSFAoHZW5hYmxlZBgLIAEoCEgAiAEBEhgKBmZpbHRlchgMIAEoCUIIukgFcgMYgCASIAoOc2lnbmluZ19zZWNyZXQYDSABKAlCA+BBA0gBiAEBQgoKCF9lbmFibGVkQhEKD19zaWduaW5nX3NlY3JldCLEAgoKSHR0cENvbmZpZxIaCgN1cmwYASABKAlCDeBBArpIB3IFEAEYgBASOQoSaHR0cF9kaXNwYXRjaF9tb2RlGAIgASgJQh26SBpyGFIAUgRTWU5DUgVBU1lOQ1IHRFlOQU1JQxJMChhodHRwX2F1dGhlbnRpY2F0aW9uX3R5cGUYAyABKAlCKrpIJ3IlUgBSB05PX0FVVEhSCkJBU0lDX0FVVEhSDEJFQVJFUl9UT0tFThJBChFiYXNpY19hdXRoX2NvbmZpZxgEIAEoCzImLmFjY2Vzc2Zsb3cudHJpZ2dlci52MS5CYXNpY0F1dGhDb25maWcSTgoYYmVhcmVyX3Rva2VuX2F1dGhfY29uZmlnGAUgASgLMiwuYWNjZXNzZmxvdy50cmlnZ2VyLnYxLkJlYXJlclRva2VuQXV0aENvbmZpZyJYCg9CYXNpY0F1dGhDb25maWcSGwoJdXNlcl9uYW1lGAEgASgJQgi6SAVyAxiAAhIoCghwYXNzd29yZBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJFChVCZWFyZXJUb2tlbkF1dGhDb25maWcSLAoMYmVhcmVyX3Rva2VuGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIk4KEUV2ZW50QnJpZGdlQ29uZmlnEhwKC2F3c19hY2NvdW50GAEgASgJQge6SARyAhhAEhsKCmF3c19yZWdpb24YAiABKAlCB7pIBHICGEAiMQoOV29ya2Zsb3dDb25maWcSHwoLd29ya2Zsb3dfaWQYASABKAlCCrpIB3IFEAEYgAIiqAEKEkpzb25QYXRjaE9wZXJhdGlvbhI5CgJvcBgBIAEoCUItukgqcihSA2FkZFIGcmVtb3ZlUgdyZXBsYWNlUgRtb3ZlUgRjb3B5UgR0ZXN0EhgKBHBhdGgYAiABKAlCCrpIB3IFEAEYgAQSFgoEZnJvbRgDIAEoCUIIukgFcgMYgAQSJQoFdmFsdWUYBCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVCRlpEZ2l0aHViLmNvbS9hY2Nlc3NmbG93L2FjY2Vzc2Zsb3cvYXBpL2FjY2Vzc2Zsb3cvdHJpZ2dlci92MTt0cmlnZ2VydjFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_struct]);
+  fileDesc("CihhY2Nlc3NmbG93L3RyaWdnZXIvdjEvc3Vic2NyaXB0aW9uLnByb3RvEhVhY2Nlc3NmbG93LnRyaWdnZXIudjEisAQKDFN1YnNjcmlwdGlvbhIPCgJpZBgBIAEoCUID4EEDEhsKBG5hbWUYAiABKAlCDeBBArpIB3IFEAEYgAISHQoLZGVzY3JpcHRpb24YAyABKAlCCLpIBXIDGNAPEh8KCnRyaWdnZXJfaWQYBCABKAlCC+BBBbpIBXIDGIACEhkKDHRyaWdnZXJfbmFtZRgFIAEoCUID4EEDEkMKBHR5cGUYBiABKAlCNeBBArpIL3ItUgRIVFRQUgtFVkVOVEJSSURHRVIGSU5MSU5FUgZTQ1JJUFRSCFdPUktGTE9XEiIKEXJlc3BvbnNlX2RlYWRsaW5lGAcgASgJQge6SARyAhhAEjYKC2h0dHBfY29uZmlnGAggASgLMiEuYWNjZXNzZmxvdy50cmlnZ2VyLnYxLkh0dHBDb25maWcSRQoTZXZlbnRfYnJpZGdlX2NvbmZpZxgJIAEoCzIoLmFjY2Vzc2Zsb3cudHJpZ2dlci52MS5FdmVudEJyaWRnZUNvbmZpZxI+Cg93b3JrZmxvd19jb25maWcYCiABKAsyJS5hY2Nlc3NmbG93LnRyaWdnZXIudjEuV29ya2Zsb3dDb25maWcSFAoHZW5hYmxlZBgLIAEoCEgAiAEBEhgKBmZpbHRlchgMIAEoCUIIukgFcgMYgCASIAoOc2lnbmluZ19zZWNyZXQYDSABKAlCA+BBA0gBiAEBQgoKCF9lbmFibGVkQhEKD19zaWduaW5nX3NlY3JldCLEAgoKSHR0cENvbmZpZxIaCgN1cmwYASABKAlCDeBBArpIB3IFEAEYgBASOQoSaHR0cF9kaXNwYXRjaF9tb2RlGAIgASgJQh26SBpyGFIAUgRTWU5DUgVBU1lOQ1IHRFlOQU1JQxJMChhodHRwX2F1dGhlbnRpY2F0aW9uX3R5cGUYAyABKAlCKrpIJ3IlUgBSB05PX0FVVEhSCkJBU0lDX0FVVEhSDEJFQVJFUl9UT0tFThJBChFiYXNpY19hdXRoX2NvbmZpZxgEIAEoCzImLmFjY2Vzc2Zsb3cudHJpZ2dlci52MS5CYXNpY0F1dGhDb25maWcSTgoYYmVhcmVyX3Rva2VuX2F1dGhfY29uZmlnGAUgASgLMiwuYWNjZXNzZmxvdy50cmlnZ2VyLnYxLkJlYXJlclRva2VuQXV0aENvbmZpZyJYCg9CYXNpY0F1dGhDb25maWcSGwoJdXNlcl9uYW1lGAEgASgJQgi6SAVyAxiAAhIoCghwYXNzd29yZBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJFChVCZWFyZXJUb2tlbkF1dGhDb25maWcSLAoMYmVhcmVyX3Rva2VuGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIk4KEUV2ZW50QnJpZGdlQ29uZmlnEhwKC2F3c19hY2NvdW50GAEgASgJQge6SARyAhhAEhsKCmF3c19yZWdpb24YAiABKAlCB7pIBHICGEAi/gQKDldvcmtmbG93Q29uZmlnEh8KC3dvcmtmbG93X2lkGAEgASgJQgq6SAdyBRABGIACElAKBGtpbmQYAiABKAlCQrpIP3I9UhNHUkFOVF9SRUxBVElPTlNISVBTUhRSRVZPS0VfUkVMQVRJT05TSElQU1IQUlVOX0FDVElPTl9DSEFJThIrChByZWxhdGlvbnNoaXBfaWRzGAMgAygJQhG6SA6SAQsQGSIHcgUQARiAAhIhCg9hY3Rpb25fY2hhaW5faWQYBCABKAlCCLpIBXIDGIACEiMKEXJlY2lwaWVudF9pZF9wYXRoGAUgASgJQgi6SAVyAxiAIBIjChFyZXF1ZXN0ZXJfaWRfcGF0aBgGIAEoCUIIukgFcgMYgCASJwoVcmVsYXRpb25zaGlwX2lkc19wYXRoGAcgASgJQgi6SAVyAxiAIBJwChByZWxhdGlvbnNoaXBfbWFwGAggAygLMjouYWNjZXNzZmxvdy50cmlnZ2VyLnYxLldvcmtmbG93Q29uZmlnLlJlbGF0aW9uc2hpcE1hcEVudHJ5Qhq6SBeaARQQZCIHcgUQARiAAioHcgUQARiAAhJdCgZpbnB1dHMYCSADKAsyMS5hY2Nlc3NmbG93LnRyaWdnZXIudjEuV29ya2Zsb3dDb25maWcuSW5wdXRzRW50cnlCGrpIF5oBFBAyIgdyBRABGIABKgdyBRABGIAgGjYKFFJlbGF0aW9uc2hpcE1hcEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLQoLSW5wdXRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKoAQoSSnNvblBhdGNoT3BlcmF0aW9uEjkKAm9wGAEgASgJQi26SCpyKFIDYWRkUgZyZW1vdmVSB3JlcGxhY2VSBG1vdmVSBGNvcHlSBHRlc3QSGAoEcGF0aBgCIAEoCUIKukgHcgUQARiABBIWCgRmcm9tGAMgASgJQgi6SAVyAxiABBIlCgV2YWx1ZRgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUJGWkRnaXRodWIuY29tL2FjY2Vzc2Zsb3cvYWNjZXNzZmxvdy9hcGkvYWNjZXNzZmxvdy90cmlnZ2VyL3YxO3RyaWdnZXJ2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_struct]);
 
 /**
  * Subscription delivers a trigger's events to one subscriber. Field names and JSON shape follow
@@ -257,17 +257,80 @@ export const EventBridgeConfigSchema: GenMessage<EventBridgeConfig> = /*@__PURE_
   messageDesc(file_accessflow_trigger_v1_subscription, 4);
 
 /**
- * WorkflowConfig names the workflow a WORKFLOW subscription starts.
+ * WorkflowConfig is the workflow a WORKFLOW subscription runs for every event it matches:
+ * grant or revoke approvable relationships (an access request to the approval service) or run
+ * an action chain (an action flow of the action-execution service). Its inputs are JSONPath
+ * expressions read from the event. Each run is idempotent on the event and the subscription.
  *
  * @generated from message accessflow.trigger.v1.WorkflowConfig
  */
 export type WorkflowConfig = Message<"accessflow.trigger.v1.WorkflowConfig"> & {
   /**
-   * Workflow ID.
+   * Workflow ID: the name the workflow is known by (shown in deliveries and the timeline).
    *
    * @generated from field: string workflow_id = 1;
    */
   workflowId: string;
+
+  /**
+   * GRANT_RELATIONSHIPS, REVOKE_RELATIONSHIPS or RUN_ACTION_CHAIN.
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * The approvable relationships to grant or revoke (GRANT_RELATIONSHIPS,
+   * REVOKE_RELATIONSHIPS), together with those relationship_ids_path selects.
+   *
+   * @generated from field: repeated string relationship_ids = 3;
+   */
+  relationshipIds: string[];
+
+  /**
+   * The action chain to run (RUN_ACTION_CHAIN).
+   *
+   * @generated from field: string action_chain_id = 4;
+   */
+  actionChainId: string;
+
+  /**
+   * JSONPath selecting the recipient's identity ID from the event, e.g. "$.identity.id".
+   *
+   * @generated from field: string recipient_id_path = 5;
+   */
+  recipientIdPath: string;
+
+  /**
+   * JSONPath selecting the requester's identity ID from the event (default: the recipient).
+   *
+   * @generated from field: string requester_id_path = 6;
+   */
+  requesterIdPath: string;
+
+  /**
+   * JSONPath selecting further relationship IDs from the event (every string it selects).
+   *
+   * @generated from field: string relationship_ids_path = 7;
+   */
+  relationshipIdsPath: string;
+
+  /**
+   * Maps values the event holds to relationship IDs: each string relationship_ids_path selects
+   * is looked up here and replaced by the relationship ID it maps to (values not in the map
+   * are ignored), e.g. a department name to its birthright relationship.
+   *
+   * @generated from field: map<string, string> relationship_map = 8;
+   */
+  relationshipMap: { [key: string]: string };
+
+  /**
+   * Inputs of the action chain's templates (RUN_ACTION_CHAIN): input name → JSONPath read from
+   * the event (the first value it selects).
+   *
+   * @generated from field: map<string, string> inputs = 9;
+   */
+  inputs: { [key: string]: string };
 };
 
 /**
