@@ -146,8 +146,12 @@ func setUp(t *testing.T, d *scenario.Deployment) *world {
 	// Identities: the recipient alice with her manager, three approvers in a group, and the
 	// requester (a helpdesk client).
 	for _, p := range []struct{ id, manager, attrs string }{
-		{"mgr", "", `{}`}, {"alice", "mgr", `{"firstname": "alice", "lastname": "smith", "department": "sales"}`},
-		{"g1", "", `{}`}, {"g2", "", `{}`}, {"g3", "", `{}`}, {"helpdesk", "", `{}`},
+		{"mgr", "", `{}`},
+		{"alice", "mgr", `{"firstname": "alice", "lastname": "smith", "department": "sales"}`},
+		{"g1", "", `{}`},
+		{"g2", "", `{}`},
+		{"g3", "", `{}`},
+		{"helpdesk", "", `{}`},
 	} {
 		w.must(t, http.MethodPut, "/v1/approval-identities/"+p.id, fmt.Sprintf(
 			`{"name": %q, "email": "%s@example.org", "managerId": %q, "subject": "client:%s", "attributes": %s}`, p.id, p.id, p.manager, p.id, p.attrs), http.StatusOK)

@@ -73,7 +73,7 @@ func Build(ctx context.Context, moduleDir, dir string) (Binaries, error) {
 	for _, pkg := range packages {
 		args = append(args, pkg)
 	}
-	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd := exec.CommandContext(ctx, "go", args...) //nolint:gosec // fixed package paths of this module
 	cmd.Dir = moduleDir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -178,7 +178,7 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 	require.NoError(tb, err)
 	issuer, err := auth.NewIssuer(keys, cfg.Auth.Issuer, cfg.Auth.Audience)
 	require.NoError(tb, err)
-	keyFile, err := os.ReadFile(filepath.Join(keysDir, "jwt-keys.json"))
+	keyFile, err := os.ReadFile(filepath.Join(keysDir, "jwt-keys.json")) //nolint:gosec // the test's temp dir
 	require.NoError(tb, err)
 
 	ca := mtlstest.NewCA(tb)
@@ -192,7 +192,7 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 	for _, name := range append(append([]string{}, Services...), Gateway) {
 		dataDir := filepath.Join(root, name)
 		require.NoError(tb, os.MkdirAll(dataDir, 0o700))
-		require.NoError(tb, os.WriteFile(filepath.Join(dataDir, "jwt-keys.json"), keyFile, 0o600))
+		require.NoError(tb, os.WriteFile(filepath.Join(dataDir, "jwt-keys.json"), keyFile, 0o600)) //nolint:gosec // the test's temp dir
 		certs := ca.Issue(tb, dataDir, name)
 		args := []string{
 			"--data-dir", dataDir, "--admin-addr", "", "--log-format", "json", "--log-level", "debug",
@@ -233,7 +233,7 @@ func (d *Deployment) waitReady(tb testing.TB) {
 			default:
 			}
 		}
-		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, d.GatewayURL+"/readyz", nil)
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, d.GatewayURL+"/readyz", http.NoBody)
 		require.NoError(tb, err)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			body, _ := io.ReadAll(resp.Body)
@@ -302,7 +302,7 @@ func startProcess(tb testing.TB, bin, name, logPath string, args []string) *Proc
 // freeAddr returns a loopback address with a port free at the time of the call.
 func freeAddr(tb testing.TB) string {
 	tb.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(tb, err)
 	defer lis.Close()
 	return "127.0.0.1:" + strconv.Itoa(lis.Addr().(*net.TCPAddr).Port)
