@@ -20,31 +20,31 @@ const expiresAfter = "3s"
 // removes the account from sales in slapd — not before the expiry, and with the flow ended as
 // EXPIRED.
 func TestExpiryFlow(t *testing.T) {
-	backends(t, loopbackOptions(), func(t *testing.T, d *scenario.Deployment) {
-		w := setUp(t, d)
-		rel := w.relationship(t, expiresAfter)
-		flowID, tn := w.requestAndApprove(t, rel)
-		f := w.must(t, http.MethodGet, "/generic-approvals/v1/"+flowID, "", http.StatusOK)
+	backends(t, scenario.LoopbackOptions(), func(t *testing.T, d *scenario.Deployment) {
+		w := scenario.SetUp(t, d.Client)
+		rel := w.Relationship(t, expiresAfter)
+		flowID, tn := w.RequestAndApprove(t, rel)
+		f := w.Must(t, http.MethodGet, "/generic-approvals/v1/"+flowID, "", http.StatusOK)
 		granted, err := time.Parse(time.RFC3339Nano, f["grant"].(map[string]any)["granted"].(string))
 		require.NoError(t, err)
 		ttl, err := time.ParseDuration(expiresAfter)
 		require.NoError(t, err)
 
 		const dn = "uid=alice.smith," + slapd.PeopleDN
-		require.Eventually(t, func() bool { return contains(w.salesMembers(t), dn) }, 60*time.Second, 50*time.Millisecond, "provisioned into sales")
-		require.Eventually(t, func() bool { return !contains(w.salesMembers(t), dn) }, 60*time.Second, 50*time.Millisecond, "removed from sales on expiry")
+		require.Eventually(t, func() bool { return scenario.Contains(w.SalesMembers(t), dn) }, 60*time.Second, 50*time.Millisecond, "provisioned into sales")
+		require.Eventually(t, func() bool { return !scenario.Contains(w.SalesMembers(t), dn) }, 60*time.Second, 50*time.Millisecond, "removed from sales on expiry")
 		removed := time.Now()
 		require.False(t, removed.Before(granted.Add(ttl)), "removed at %s, before the grant's expiry at %s", removed, granted.Add(ttl))
 		t.Logf("expiresAfter %s: removed from sales %s after the grant", expiresAfter, removed.Sub(granted).Round(time.Millisecond))
-		require.NotNil(t, w.ldap.Entry(t, w.ldap.Conn(t), dn), "the account stays; only the membership is revoked")
+		require.NotNil(t, w.LDAP.Entry(t, w.LDAP.Conn(t), dn), "the account stays; only the membership is revoked")
 
-		f = w.must(t, http.MethodGet, "/generic-approvals/v1/"+flowID, "", http.StatusOK)
+		f = w.Must(t, http.MethodGet, "/generic-approvals/v1/"+flowID, "", http.StatusOK)
 		require.Equal(t, "ENDED", f["status"])
 		require.Equal(t, "EXPIRED", f["grant"].(map[string]any)["endReason"])
 		actions := f["actionFlowIds"].(map[string]any)
-		revoke := w.must(t, http.MethodGet, "/v1/action-flows/"+actions["REVOKE"].(string), "", http.StatusOK)
+		revoke := w.Must(t, http.MethodGet, "/v1/action-flows/"+actions["REVOKE"].(string), "", http.StatusOK)
 		require.Equal(t, "SUCCEEDED", revoke["status"])
-		require.Equal(t, w.revoke, revoke["chainId"])
+		require.Equal(t, w.Revoke, revoke["chainId"])
 		require.Equal(t, tn, revoke["trackingNumber"], "the deprovisioning carries the request's trackingNumber")
 	})
 }

@@ -9,7 +9,6 @@ package scenario
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,10 +114,8 @@ const TestSecretKeys = "scenario=0123456789abcdef0123456789abcdef0123456789abcde
 
 // Deployment is a running set of processes.
 type Deployment struct {
-	// GatewayURL is the REST gateway's base URL (http://127.0.0.1:port).
-	GatewayURL string
-	// Issuer signs tokens the deployment trusts (its shared jwt-keys.json).
-	Issuer *auth.Issuer
+	// Client calls the deployment's gateway with tokens signed by its shared jwt-keys.json.
+	*Client
 	// KeysDir holds the shared jwt-keys.json (a data dir for `accessflow token`).
 	KeysDir string
 
@@ -158,15 +155,6 @@ func (d *Deployment) LogLinesContaining(tb testing.TB, s string) map[string]int 
 	return out
 }
 
-// Token returns a bearer token for subject "client:<who>" with every scope and the given user
-// levels (none: an administrator's client token).
-func (d *Deployment) Token(tb testing.TB, who string, levels ...string) string {
-	tb.Helper()
-	tok, _, err := d.Issuer.Issue("client:"+who, who, auth.NewRules().Scopes(), levels, time.Hour)
-	require.NoError(tb, err)
-	return tok
-}
-
 // Start runs a deployment of bins until the test ends.
 func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 	tb.Helper()
@@ -186,7 +174,7 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 	for _, name := range append([]string{Gateway}, Services...) {
 		addrs[name] = freeAddr(tb)
 	}
-	d := &Deployment{GatewayURL: "http://" + addrs[Gateway], Issuer: issuer, KeysDir: keysDir, procs: map[string]*Process{}}
+	d := &Deployment{Client: &Client{BaseURL: "http://" + addrs[Gateway], Issuer: issuer}, KeysDir: keysDir, procs: map[string]*Process{}}
 	tb.Cleanup(d.stop)
 
 	for _, name := range append(append([]string{}, Services...), Gateway) {
@@ -209,9 +197,9 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 		case Gateway:
 			args = append(args, "--rate-limit", "0")
 		case TriggerIngest:
-			args = append(args, "--invocation-callback-base-url", d.GatewayURL)
+			args = append(args, "--invocation-callback-base-url", d.BaseURL)
 		case ActionExecution:
-			args = append(args, "--action-approval-base-url", d.GatewayURL)
+			args = append(args, "--action-approval-base-url", d.BaseURL)
 		}
 		args = append(args, opts.Args[name]...)
 		d.procs[name] = startProcess(tb, bins.Path(name), name, filepath.Join(root, name+".log"), args)
@@ -233,7 +221,7 @@ func (d *Deployment) waitReady(tb testing.TB) {
 			default:
 			}
 		}
-		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, d.GatewayURL+"/readyz", http.NoBody)
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, d.BaseURL+"/readyz", http.NoBody)
 		require.NoError(tb, err)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			body, _ := io.ReadAll(resp.Body)
@@ -314,42 +302,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// Response is a gateway answer.
-type Response struct {
-	Status int
-	Body   []byte
-}
-
-// JSON decodes the body as a JSON object.
-func (r Response) JSON(tb testing.TB) map[string]any {
-	tb.Helper()
-	var m map[string]any
-	require.NoError(tb, json.Unmarshal(r.Body, &m), string(r.Body))
-	return m
-}
-
-// Do calls the gateway with a bearer token; headers are extra name, value pairs.
-func (d *Deployment) Do(tb testing.TB, token, method, path, body string, headers ...string) Response {
-	tb.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, d.GatewayURL+path, rd)
-	require.NoError(tb, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(tb, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(tb, err)
-	return Response{Status: resp.StatusCode, Body: b}
 }
