@@ -175,7 +175,7 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 		addrs[name] = freeAddr(tb)
 	}
 	d := &Deployment{Client: &Client{BaseURL: "http://" + addrs[Gateway], Issuer: issuer}, KeysDir: keysDir, procs: map[string]*Process{}}
-	tb.Cleanup(d.stop)
+	tb.Cleanup(func() { d.stop(tb) })
 
 	for _, name := range append(append([]string{}, Services...), Gateway) {
 		dataDir := filepath.Join(root, name)
@@ -252,23 +252,40 @@ func (d *Deployment) DumpLogsOnFailure(tb testing.TB) {
 	}
 }
 
-// stop ends every process: SIGTERM, then SIGKILL for one that has not exited after 10s.
-func (d *Deployment) stop() {
+// stop ends every process: SIGTERM, then SIGKILL for one that has not exited after 10s. A
+// process that had exited before (a crash), or that does not exit cleanly on SIGTERM, fails
+// the test.
+func (d *Deployment) stop(tb testing.TB) {
+	tb.Helper()
 	var wg sync.WaitGroup
+	problems := make(chan string, len(d.procs))
 	for _, p := range d.procs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
+			select {
+			case <-p.done:
+				problems <- fmt.Sprintf("%s exited during the test (%v)", p.Name, p.cmd.ProcessState)
+				return
+			default:
+			}
 			_ = p.cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case <-p.done:
+				if !p.cmd.ProcessState.Success() {
+					problems <- fmt.Sprintf("%s did not shut down cleanly on SIGTERM (%v)", p.Name, p.cmd.ProcessState)
+				}
 			case <-time.After(10 * time.Second):
 				_ = p.cmd.Process.Kill()
 				<-p.done
+				problems <- p.Name + " did not exit within 10s of SIGTERM"
 			}
-		}()
+		})
 	}
 	wg.Wait()
+	close(problems)
+	for msg := range problems {
+		name, _, _ := strings.Cut(msg, " ")
+		tb.Errorf("%s; the end of its log:\n%s", msg, tail(d.procs[name].Logs(tb), 20))
+	}
 }
 
 func startProcess(tb testing.TB, bin, name, logPath string, args []string) *Process {
