@@ -118,9 +118,15 @@ type Deployment struct {
 	*Client
 	// KeysDir holds the shared jwt-keys.json (a data dir for `accessflow token`).
 	KeysDir string
+	// CA signed every process's certificate: Issue more for clients of the services.
+	CA mtlstest.CA
 
+	addrs map[string]string
 	procs map[string]*Process
 }
+
+// Addr returns the listen address of a process (a service's gRPC, the gateway's HTTP).
+func (d *Deployment) Addr(name string) string { return d.addrs[name] }
 
 // Process is one running binary with its log.
 type Process struct {
@@ -174,7 +180,7 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 	for _, name := range append([]string{Gateway}, Services...) {
 		addrs[name] = freeAddr(tb)
 	}
-	d := &Deployment{Client: &Client{BaseURL: "http://" + addrs[Gateway], Issuer: issuer}, KeysDir: keysDir, procs: map[string]*Process{}}
+	d := &Deployment{Client: &Client{BaseURL: "http://" + addrs[Gateway], Issuer: issuer}, KeysDir: keysDir, CA: ca, addrs: addrs, procs: map[string]*Process{}}
 	tb.Cleanup(func() { d.stop(tb) })
 
 	for _, name := range append(append([]string{}, Services...), Gateway) {
