@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -35,18 +36,23 @@ func TestAccessRequestFlowIsOneTrace(t *testing.T) {
 	require.Equal(t, tn, sub.next(t).header.Get(tracking.Header))
 	require.Eventually(t, func() bool { return scenario.Contains(w.SalesMembers(t), "uid=alice.smith,"+slapd.PeopleDN) }, 30*time.Second, 20*time.Millisecond)
 
+	// A parent span ends after its children: wait until every ended span's parent has ended
+	// too. A real orphan never gets its parent, and the test names it.
 	id := trace.TraceID(tracking.Number(tn).TraceID())
 	var inTrace []sdktrace.ReadOnlySpan
+	var roots, orphans []string
 	services := map[string]bool{}
-	require.Eventually(t, func() bool {
-		inTrace = nil
+	settled := assert.Eventually(t, func() bool {
+		inTrace, roots, orphans = nil, nil, nil
 		services = map[string]bool{}
-		deliveredDone := false
+		delivered := false
+		byID := map[trace.SpanID]bool{}
 		for _, s := range spans.Ended() {
 			if s.SpanContext().TraceID() != id {
 				continue
 			}
 			inTrace = append(inTrace, s)
+			byID[s.SpanContext().SpanID()] = true
 			if s.SpanKind() == trace.SpanKindServer {
 				for _, svc := range []string{"policy", "trigger", "approval", "action"} {
 					if strings.HasPrefix(s.Name(), "accessflow."+svc+".v1.") {
@@ -55,25 +61,23 @@ func TestAccessRequestFlowIsOneTrace(t *testing.T) {
 				}
 			}
 			if s.SpanKind() == trace.SpanKindClient && strings.HasPrefix(s.Name(), "HTTP POST") {
-				deliveredDone = true
+				delivered = true
 			}
 		}
-		return len(services) == 4 && deliveredDone
-	}, 30*time.Second, 20*time.Millisecond, "server spans of all four services and the delivery in trace %s", id)
-
-	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
-	for _, s := range inTrace {
-		byID[s.SpanContext().SpanID()] = s
-	}
-	var roots []string
-	for _, s := range inTrace {
-		if !s.Parent().IsValid() {
-			roots = append(roots, s.Name())
-			continue
+		for _, s := range inTrace {
+			switch {
+			case !s.Parent().IsValid():
+				roots = append(roots, s.Name())
+			case !byID[s.Parent().SpanID()]:
+				orphans = append(orphans, s.Name()+" ("+s.SpanKind().String()+")")
+			}
 		}
-		_, ok := byID[s.Parent().SpanID()]
-		require.True(t, ok, "span %q (%s) has its parent in the trace (no orphan)", s.Name(), s.SpanKind())
-	}
+		return len(services) == 4 && delivered && len(orphans) == 0
+	}, 30*time.Second, 20*time.Millisecond, "trace %s settles", id)
+	require.Empty(t, orphans, "spans whose parent is not in the trace")
+	require.Len(t, services, 4, "server spans of the four services: %v", services)
+	require.True(t, settled, "the delivery to the subscriber is in the trace")
+
 	require.Len(t, roots, 4, "the request and the three approvals are the roots: %v", roots)
 	for _, root := range roots {
 		require.True(t, strings.HasPrefix(root, "POST /v1/access-requests") || strings.HasPrefix(root, "POST /generic-approvals/v1/"), "root %q is a gateway call", root)
