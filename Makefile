@@ -48,6 +48,10 @@ build: ## Build every binary into bin/, stamped with the version and VCS revisio
 run: build ## Build and run the whole suite on the embedded default (SQLite in ./data).
 	./bin/accessflow serve
 
+.PHONY: demo
+demo: build ## Run flow 1 (an access request) against the suite on :8080 (or a throwaway `accessflow serve`) and print its timeline; needs slapd.
+	go run ./examples/demo --accessflow bin/accessflow
+
 # Every test event of the last `make test`, replayed to list the store suites' tests.
 TEST_EVENTS := bin/test-events.json
 
