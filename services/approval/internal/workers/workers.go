@@ -71,11 +71,12 @@ func (w *Workers) attached() (*store.Store, error) {
 	return w.store, nil
 }
 
-// withTracking restores the flow's trackingNumber when the job's metadata had none.
+// withTracking makes the flow's trackingNumber — its access request's — the one the job works
+// and calls under. A job caused by a decision carries the approver's call's trackingNumber in
+// its metadata, but what it starts (the action flow, the events) belongs to the request, so
+// that one trackingNumber follows the request from filing to provisioning; the approver's call
+// stays linked through the job's span, a child of that call.
 func withTracking(ctx context.Context, n string) context.Context {
-	if _, ok := tracking.FromContext(ctx); ok || n == "" {
-		return ctx
-	}
 	if tn, err := tracking.Parse(n); err == nil {
 		return tracking.NewContext(ctx, tn)
 	}
