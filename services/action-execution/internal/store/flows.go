@@ -160,7 +160,7 @@ func (s *Store) StartFlow(ctx context.Context, st *FlowState) (FlowState, bool, 
 		out     FlowState
 		created bool
 	)
-	err = s.group.do(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = s.group.Do(ctx, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Exec(ctx,
 			`INSERT INTO flows (id, chain_id, status, idempotency_key, request_hash, tracking_number, recipient_id, doc, errors, warnings, runs, created_us, modified_us)
 			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (idempotency_key) DO NOTHING`,
@@ -385,7 +385,7 @@ func flowWhere(conds []collection.Condition) (string, []any) {
 // aborts the update and is returned; storage.ErrNotFound when there is no such flow.
 func (s *Store) UpdateFlow(ctx context.Context, id string, change func(*FlowState) error) (FlowState, error) {
 	var out FlowState
-	err := s.group.do(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := s.group.Do(ctx, func(ctx context.Context, tx storage.Tx) error {
 		st, err := s.readFlow(ctx, tx, id, s.lock)
 		if err != nil {
 			return err
@@ -485,7 +485,7 @@ func fromMicros(v sql.NullInt64) time.Time {
 // starts every provider script's run.
 func (s *Store) ClaimScript(ctx context.Context, flowID, scriptID string, now time.Time) (bool, error) {
 	var claimed bool
-	err := s.group.do(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err := s.group.Do(ctx, func(ctx context.Context, tx storage.Tx) error {
 		n, err := tx.Exec(ctx,
 			`UPDATE flow_scripts SET status = $3, attempts = attempts + 1, started_us = COALESCE(started_us, $4)
 			 WHERE id = $1 AND flow_id = $2 AND status IN ($5, $3)

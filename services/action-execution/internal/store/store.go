@@ -16,6 +16,7 @@ import (
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/storage/groupcommit"
 )
 
 // ErrInUse reports a provider that chains still name.
@@ -28,14 +29,14 @@ type Store struct {
 	// needs a row lock, SQLite's transactions already hold the write lock.
 	lock string
 	// group shares transactions among concurrent flow writes.
-	group *groupCommit
+	group *groupcommit.Group
 	// cache holds decoded immutable documents.
 	cache decoded
 }
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
 func New(backend storage.Backend) *Store {
-	s := &Store{backend: backend, group: &groupCommit{backend: backend}}
+	s := &Store{backend: backend, group: groupcommit.New(backend)}
 	if backend.Name() == storage.BackendPostgres {
 		s.lock = " FOR UPDATE"
 	}

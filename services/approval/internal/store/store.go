@@ -19,6 +19,7 @@ import (
 
 	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/storage/groupcommit"
 )
 
 // errStale reports a flow written by someone else since it was read; InTx retries.
@@ -31,14 +32,14 @@ const maxAttempts = 20
 type Store struct {
 	backend storage.Backend
 	// group shares transactions among concurrent writers on SQLite's single connection.
-	group *groupCommit
+	group *groupcommit.Group
 }
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
 func New(backend storage.Backend) *Store {
 	s := &Store{backend: backend}
 	if backend.Name() == storage.BackendSQLite {
-		s.group = &groupCommit{backend: backend}
+		s.group = groupcommit.New(backend, groupcommit.WithMaxGroup(64))
 	}
 	return s
 }
@@ -62,10 +63,11 @@ func (t *Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.Inse
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		var err error
+		run := func(ctx context.Context, tx storage.Tx) error { return fn(ctx, &Tx{tx: tx}) }
 		if s.group != nil {
-			err = s.group.do(ctx, fn)
+			err = s.group.Do(ctx, run)
 		} else {
-			err = s.backend.InTx(ctx, func(ctx context.Context, tx storage.Tx) error { return fn(ctx, &Tx{tx: tx}) })
+			err = s.backend.InTx(ctx, run)
 		}
 		if !errors.Is(err, errStale) || attempt >= maxAttempts {
 			return err

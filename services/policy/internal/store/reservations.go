@@ -49,7 +49,7 @@ func (c *Claimer) Reservations() []*policyv1.Reservation { return c.reserved }
 // inserts the first free one, so the cost does not grow with the number of candidates taken:
 // one statement for the first candidate alone, and one for all the rest when it is taken. The
 // unique index on (source, attribute, value key) makes the reservation atomic on every
-// backend. On SQLite, claims of concurrent evaluations share transactions (groupCommit). When
+// backend. On SQLite, claims of concurrent evaluations share transactions (groupcommit). When
 // every candidate is taken the error is an *ExhaustedError, which wraps
 // transform.ErrUniqueValuesExhausted.
 func (c *Claimer) Claim(ctx context.Context, attribute string, candidates []string) (string, error) {
@@ -73,7 +73,7 @@ func (c *Claimer) Claim(ctx context.Context, attribute string, candidates []stri
 	a.fixed = [claimFixedArgs]any{c.holder.SourceID, attribute, a.r.GetId(), c.holder.IdentityID, c.holder.TrackingNumber, nowUS, expiresUS}
 	var err error
 	if c.store.group != nil {
-		err = c.store.group.do(ctx, a.run)
+		err = c.store.group.Do(ctx, func(ctx context.Context, tx storage.Tx) error { return a.run(ctx, tx) })
 	} else {
 		// Each claim statement is atomic on its own, and on PostgreSQL a statement outside a
 		// transaction commits by itself: no BEGIN and COMMIT round trips, and claims run in

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/storage/groupcommit"
 )
 
 // Store is the policy service's store.
@@ -21,7 +23,7 @@ type Store struct {
 	now     func() time.Time
 	// group batches claims into shared transactions where writes are serial (SQLite);
 	// nil on PostgreSQL, where claims commit on their own, in parallel.
-	group *groupCommit
+	group *groupcommit.Group
 }
 
 // Option configures a Store.
@@ -35,7 +37,12 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 func New(backend storage.Backend, opts ...Option) *Store {
 	s := &Store{backend: backend, now: time.Now}
 	if backend.Name() != storage.BackendPostgres {
-		s.group = &groupCommit{backend: backend}
+		// A claim writes nothing when it fails (an *ExhaustedError), so it needs no savepoint.
+		s.group = groupcommit.New(backend, groupcommit.WithMaxGroup(64),
+			groupcommit.WithoutSavepoints(func(err error) bool {
+				var ex *ExhaustedError
+				return errors.As(err, &ex)
+			}))
 	}
 	for _, opt := range opts {
 		opt(s)

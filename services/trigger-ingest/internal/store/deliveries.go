@@ -157,7 +157,7 @@ type Outcome struct {
 // disabled for failing too long. storage.ErrPreconditionFailed when the delivery is no longer
 // PENDING (another worker settled it).
 func (s *Store) RecordAttempt(ctx context.Context, d Delivery, o Outcome) (disabled bool, err error) {
-	err = s.attempts.do(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = s.inAttemptTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		a := o.Attempt
 		if _, err := tx.Exec(ctx,
 			`INSERT INTO delivery_attempts (delivery_id, attempt, started_us, latency_us, status_code, error) VALUES ($1, $2, $3, $4, $5, $6)

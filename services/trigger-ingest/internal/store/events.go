@@ -52,7 +52,7 @@ func (s *Store) PublishEvent(ctx context.Context, ev Event, plan Planner) (store
 }
 
 func (s *Store) publish(ctx context.Context, ev Event, plan Planner) (stored Event, replayed bool, err error) {
-	err = s.group.do(ctx, func(ctx context.Context, tx storage.Tx) error {
+	err = s.group.Do(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if ev.IdempotencyKey != "" {
 			var prior Event
 			err := tx.QueryRow(ctx, `SELECT id, trigger_id, tracking_number, request_hash FROM events WHERE idempotency_key = $1`, ev.IdempotencyKey).

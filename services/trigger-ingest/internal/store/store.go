@@ -17,6 +17,7 @@ import (
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
 	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/pkg/storage/groupcommit"
 )
 
 // ErrLimitReached reports a trigger that already has as many subscriptions as it may.
@@ -26,22 +27,31 @@ var ErrLimitReached = errors.New("subscription limit reached")
 type Store struct {
 	backend storage.Backend
 	// group shares transactions among concurrent event writes, attempts those among attempt
-	// writes (on SQLite the same single writer either way).
-	group, attempts *groupCommit
+	// writes (on SQLite the same single writer either way); attempts is nil on PostgreSQL.
+	group, attempts *groupcommit.Group
 }
 
 // New returns a store on backend, which must have been opened with Migrations(backend.Name()).
 func New(backend storage.Backend) *Store {
-	return &Store{
-		backend: backend,
-		group:   &groupCommit{backend: backend},
-		// On PostgreSQL, attempts are recorded each in its own transaction: PostgreSQL flushes
-		// concurrent commits together itself, and in the shared transaction every delivery's
-		// statements queued behind ingest's on one connection's round trips (make bench:
-		// 200 events/s to 4 subscribers, p50 850 ms shared, 31 ms apart). Events keep the
-		// group commit, which carries ingest alone ~40 % further.
-		attempts: &groupCommit{backend: backend, solo: backend.Name() == storage.BackendPostgres},
+	s := &Store{backend: backend, group: groupcommit.New(backend, groupcommit.WithBatchedJobs())}
+	// On PostgreSQL, attempts are recorded each in its own transaction: PostgreSQL flushes
+	// concurrent commits together itself, and in the shared transaction every delivery's
+	// statements queued behind ingest's on one connection's round trips (make bench:
+	// 200 events/s to 4 subscribers, p50 850 ms shared, 31 ms apart). Events keep the
+	// group commit, which carries ingest alone ~40 % further.
+	if backend.Name() != storage.BackendPostgres {
+		s.attempts = groupcommit.New(backend, groupcommit.WithBatchedJobs())
 	}
+	return s
+}
+
+// inAttemptTx runs fn in a transaction for an attempt write: shared with concurrent ones where
+// they are grouped, else its own, detached from ctx's cancellation either way.
+func (s *Store) inAttemptTx(ctx context.Context, fn func(context.Context, storage.Tx) error) error {
+	if s.attempts == nil {
+		return s.backend.InTx(context.WithoutCancel(ctx), fn)
+	}
+	return s.attempts.Do(ctx, fn)
 }
 
 // Reader runs queries outside a transaction, for the package functions that take a DBTX.
