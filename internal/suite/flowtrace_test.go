@@ -17,11 +17,12 @@ import (
 
 // TestAccessRequestFlowIsOneTrace runs flow 1 (internal/scenario's set-up: slapd, an SMTP
 // server, a two-level approval chain) in-process with every span recorded, and proves that the
-// request's trackingNumber is one trace across the four services: the requester's and the
-// approvers' calls through the gateway are its only roots (each approver's client continues the
-// request's trackingNumber), every other span — the services' RPCs, River job inserts and
-// runs, the outbound delivery to the subscriber — has its parent in the trace (no orphan), and
-// each of the four services served an RPC in it. (The LDAP and SMTP connectors make no spans of
+// request's trackingNumber is one trace across the four services: every span — the services'
+// RPCs, River job inserts and runs, the outbound delivery to the subscriber — has its parent in
+// the trace (no orphan), and each of the four services served an RPC in it. Its roots are the
+// requester's call through the gateway and the RPCs that the approvers' decisions caused: each
+// approver decides in a call of its own (its own trace), and what the decision starts joins the
+// request's trace by its trackingNumber, linked to the deciding call's span. (The LDAP and SMTP connectors make no spans of
 // their own yet: their calls run inside the scripts' River job spans.)
 func TestAccessRequestFlowIsOneTrace(t *testing.T) {
 	cfg := storageSQLite(t)
@@ -78,10 +79,22 @@ func TestAccessRequestFlowIsOneTrace(t *testing.T) {
 	require.Len(t, services, 4, "server spans of the four services: %v", services)
 	require.True(t, settled, "the delivery to the subscriber is in the trace")
 
-	require.Len(t, roots, 4, "the request and the three approvals are the roots: %v", roots)
-	for _, root := range roots {
-		require.True(t, strings.HasPrefix(root, "POST /v1/access-requests") || strings.HasPrefix(root, "POST /generic-approvals/v1/"), "root %q is a gateway call", root)
+	requests := 0
+	for _, s := range inTrace {
+		if s.Parent().IsValid() {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(s.Name(), "POST /v1/access-requests"):
+			requests++
+		case s.SpanKind() == trace.SpanKindServer && len(s.Links()) > 0:
+			// Caused by a decision: linked to the approver's call in its own trace.
+			require.NotEqual(t, id, s.Links()[0].SpanContext.TraceID(), "root %q links the deciding call", s.Name())
+		default:
+			t.Fatalf("root %q is neither the request nor linked to a decision", s.Name())
+		}
 	}
+	require.Equal(t, 1, requests, "the request's gateway call is a root: %v", roots)
 	names := map[string]int{}
 	for _, s := range inTrace {
 		names[s.Name()]++
