@@ -25,7 +25,7 @@ import (
 // Config tunes a service's River client.
 type Config struct {
 	// ID is the client's ID (default: River's, from the host and start time); a backend that
-	// keeps the client's Presence sets it (NewClientID).
+	// marks the client alive (a presence lock) sets it (NewClientID).
 	ID string
 	// Workers registers the service's workers; nil makes an insert-only client.
 	Workers *river.Workers

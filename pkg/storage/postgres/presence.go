@@ -21,8 +21,6 @@ type presence struct {
 	schema string
 }
 
-var _ jobs.Presence = (*presence)(nil)
-
 // presenceKey is the advisory lock key of a River client of a schema.
 const presenceKey = "hashtextextended('accessflow/river-client/' || $1 || '/' || $2, 0)"
 
@@ -62,7 +60,7 @@ func (b *Backend) takeOver(ctx context.Context) {
 	if b.presence == nil {
 		return
 	}
-	if err := jobs.TakeOver(ctx, b.river, b.schema, b.presence, b.logger); err != nil {
+	if err := jobs.TakeOver(ctx, b.river, b.schema, b.presence.Alive, b.logger); err != nil {
 		b.logger.WarnContext(ctx, "river takeover failed; gone processes' jobs wait for River's rescuer", "error", err)
 	}
 }

@@ -20,8 +20,6 @@ type presence struct {
 	file *os.File
 }
 
-var _ jobs.Presence = (*presence)(nil)
-
 func holdPresence(dbPath, clientID string) (*presence, error) {
 	p := &presence{dir: dbPath + ".clients"}
 	if err := os.MkdirAll(p.dir, 0o700); err != nil {
@@ -73,7 +71,7 @@ func (b *Backend) takeOver(ctx context.Context) {
 	if b.presence == nil {
 		return
 	}
-	if err := jobs.TakeOver(ctx, b.river, "", b.presence, b.logger); err != nil {
+	if err := jobs.TakeOver(ctx, b.river, "", b.presence.Alive, b.logger); err != nil {
 		b.logger.WarnContext(ctx, "river takeover failed; gone processes' jobs wait for River's rescuer", "error", err)
 	}
 }
