@@ -107,6 +107,8 @@ type Options struct {
 	DatabaseURL string
 	// Args are extra flags per process name (e.g. trigger-ingest's --outbound-allow-cidrs).
 	Args map[string][]string
+	// Env is extra environment, KEY=VALUE, for every process (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).
+	Env []string
 }
 
 // TestSecretKeys is the secret key ring every process of a PostgreSQL deployment shares.
@@ -208,7 +210,7 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 			args = append(args, "--action-approval-base-url", d.BaseURL)
 		}
 		args = append(args, opts.Args[name]...)
-		d.procs[name] = startProcess(tb, bins.Path(name), name, filepath.Join(root, name+".log"), args)
+		d.procs[name] = startProcess(tb, bins.Path(name), name, filepath.Join(root, name+".log"), args, opts.Env)
 	}
 	d.waitReady(tb)
 	return d
@@ -294,12 +296,15 @@ func (d *Deployment) stop(tb testing.TB) {
 	}
 }
 
-func startProcess(tb testing.TB, bin, name, logPath string, args []string) *Process {
+func startProcess(tb testing.TB, bin, name, logPath string, args, env []string) *Process {
 	tb.Helper()
 	logFile, err := os.Create(logPath) //nolint:gosec // a path in the test's temp dir
 	require.NoError(tb, err)
 	cmd := exec.Command(bin, args...) //nolint:gosec,noctx // the binary Build made; stopped by the deployment
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	require.NoError(tb, cmd.Start(), "start %s", name)
 	p := &Process{Name: name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
 	go func() {
