@@ -466,8 +466,8 @@ func (s *Store) UpdateFlow(ctx context.Context, id string, change func(*FlowStat
 				return fmt.Errorf("update flow %s: enqueue: %w", id, err)
 			}
 		}
-		for _, a := range st.accounts {
-			if err := upsertAccount(ctx, tx, a); err != nil {
+		for i := range st.accounts {
+			if err := upsertAccount(ctx, tx, st.accounts[i]); err != nil {
 				return err
 			}
 		}

@@ -435,8 +435,8 @@ func testAccounts(t *testing.T, o Opened) {
 		n, err := s.CountAccounts(ctx, q)
 		require.NoError(t, err)
 		out := []string{fmt.Sprint(n)}
-		for _, a := range accounts {
-			out = append(out, a.ProviderKey+"/"+a.AccountID+"/"+a.Status)
+		for i := range accounts {
+			out = append(out, accounts[i].ProviderKey+"/"+accounts[i].AccountID+"/"+accounts[i].Status)
 		}
 		return out
 	}
