@@ -38,6 +38,85 @@ var schemas = map[string]string{
 // action-execution replicas run scripts. It reports flows/s and latency percentiles (request
 // filed to post-provisioning delivered); it asserts no timing.
 func TestReplicas(t *testing.T) {
+	runFlows(t, flowCount(t), nil)
+}
+
+// TestReplicasSurviveAKill is TestReplicas with one action-execution replica killed (SIGKILL)
+// half-way through the flows' scripts: the survivor takes the jobs the victim was running
+// over, and still every flow completes exactly once. It reports how long after the kill the
+// last of those jobs finished.
+func TestReplicasSurviveAKill(t *testing.T) {
+	const victim = "action-execution-2"
+	var killedAt time.Time
+	runFlows(t, flowCount(t), &chaos{
+		// Kill once half of the accounts exist: scripts are in flight on both replicas.
+		during: func(t *testing.T, d *scenario.Deployment, w *scenario.World, db *pgx.Conn, n int) {
+			var accounts int
+			require.Eventually(t, func() bool {
+				accounts = len(w.Accounts(t))
+				return accounts >= max(n/2, 1)
+			}, 2*time.Minute, 20*time.Millisecond, "the first accounts are created")
+			running := len(runningJobs(t, db, schemas[scenario.ActionExecution]))
+			d.Kill(t, victim)
+			killedAt = time.Now()
+			t.Logf("killed %s with %d of %d accounts created and %d action-execution jobs running", victim, accounts, n, running)
+		},
+		after: func(t *testing.T, db *pgx.Conn) {
+			// The victim's River client is the one that attempted jobs but finished none after
+			// the kill; its jobs still running at its death were attempted again by the survivor.
+			rows, err := db.Query(t.Context(), `SELECT attempted_by, finalized_at FROM action_execution.river_job WHERE attempted_by IS NOT NULL`)
+			require.NoError(t, err)
+			type job struct {
+				attempts  []string
+				finalized *time.Time
+			}
+			var jobs []job
+			for rows.Next() {
+				var j job
+				require.NoError(t, rows.Scan(&j.attempts, &j.finalized))
+				jobs = append(jobs, j)
+			}
+			require.NoError(t, rows.Err())
+			clients, survivors := map[string]bool{}, map[string]bool{}
+			for _, j := range jobs {
+				for _, c := range j.attempts {
+					clients[c] = true
+				}
+				if j.finalized != nil && j.finalized.After(killedAt) && len(j.attempts) > 0 {
+					survivors[j.attempts[len(j.attempts)-1]] = true
+				}
+			}
+			var dead []string
+			for c := range clients {
+				if !survivors[c] {
+					dead = append(dead, c)
+				}
+			}
+			require.Len(t, dead, 1, "one action-execution client ran jobs before the kill and none after: clients %v, survivors %v", clients, survivors)
+			var rescued int
+			var last time.Duration
+			for _, j := range jobs {
+				if j.finalized == nil || !slices.Contains(j.attempts, dead[0]) || j.attempts[len(j.attempts)-1] == dead[0] {
+					continue
+				}
+				rescued++
+				last = max(last, j.finalized.Sub(killedAt))
+			}
+			t.Logf("recovery: %d jobs %s (River client %s) was running when killed were run again by the survivor, the last finished %s after the kill",
+				rescued, victim, dead[0], last.Round(time.Millisecond))
+		},
+	})
+}
+
+// chaos is what a variant of TestReplicas does while the flows run, and checks after.
+type chaos struct {
+	during func(t *testing.T, d *scenario.Deployment, w *scenario.World, db *pgx.Conn, n int)
+	after  func(t *testing.T, db *pgx.Conn)
+}
+
+// flowCount is ACCESSFLOW_SCENARIO_FLOWS, 20 by default.
+func flowCount(t *testing.T) int {
+	t.Helper()
 	n := 20
 	if v := os.Getenv(envFlows); v != "" {
 		var err error
@@ -45,6 +124,13 @@ func TestReplicas(t *testing.T) {
 		require.NoError(t, err, "%s must be a number", envFlows)
 		require.Positive(t, n, envFlows)
 	}
+	return n
+}
+
+// runFlows runs flow 1 for n recipients at once on two replicas per service and checks every
+// effect happened exactly once (see TestReplicas).
+func runFlows(t *testing.T, n int, c *chaos) {
+	t.Helper()
 	dbURL := storagetest.NewPostgresDatabase(t, "scenario", nil, func(context.Context, string) error { return nil })
 	opts := scenario.LoopbackOptions()
 	opts.DatabaseURL = dbURL
@@ -71,8 +157,14 @@ func TestReplicas(t *testing.T) {
 		err               error
 	}
 	flows := make([]flow, n)
+	db, err := pgx.Connect(t.Context(), dbURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
 	began := time.Now()
 	var wg sync.WaitGroup
+	if c != nil {
+		wg.Go(func() { c.during(t, d, w, db, n) })
+	}
 	for i, r := range recipients {
 		wg.Go(func() {
 			f := flow{recipient: r, filed: time.Now()}
@@ -105,9 +197,6 @@ func TestReplicas(t *testing.T) {
 	wall := last.Sub(began)
 
 	// Let every queue drain, so that a duplicate still on its way is seen.
-	db, err := pgx.Connect(t.Context(), dbURL)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close(context.Background()) })
 	require.Eventually(t, func() bool {
 		for _, schema := range schemas {
 			var busy int
@@ -198,6 +287,10 @@ func TestReplicas(t *testing.T) {
 		scenario.Percentile(latencies, 50).Round(time.Millisecond), scenario.Percentile(latencies, 95).Round(time.Millisecond),
 		scenario.Percentile(latencies, 99).Round(time.Millisecond), scenario.Percentile(latencies, 100).Round(time.Millisecond))
 
+	if c != nil {
+		c.after(t, db)
+	}
+
 	// The work was spread: both replicas of each service served calls, and both
 	// action-execution replicas ran scripts (River jobs, by the client that last attempted them).
 	rpcs := d.RPCsSince(t, began)
@@ -212,7 +305,7 @@ func TestReplicas(t *testing.T) {
 	for _, svc := range scenario.Services {
 		byClient := jobsByClient(t, db, schemas[svc], began)
 		t.Logf("%s jobs per River client: %s", svc, formatSplit(byClient))
-		if svc == scenario.ActionExecution {
+		if svc == scenario.ActionExecution && c == nil { // a killed replica's unfinished jobs end on the survivor
 			require.Len(t, byClient, 2, "both action-execution replicas ran jobs")
 		}
 	}
@@ -231,6 +324,23 @@ func jobsByClient(t *testing.T, db *pgx.Conn, schema string, since time.Time) ma
 		var count int
 		require.NoError(t, rows.Scan(&client, &count))
 		out[client] = count
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// runningJobs returns the running jobs of schema, by id: the River client running each.
+func runningJobs(t *testing.T, db *pgx.Conn, schema string) map[int64]string {
+	t.Helper()
+	rows, err := db.Query(t.Context(), `SELECT id, attempted_by[array_length(attempted_by, 1)] FROM `+pgx.Identifier{schema, "river_job"}.Sanitize()+
+		` WHERE state = 'running'`)
+	require.NoError(t, err)
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var client string
+		require.NoError(t, rows.Scan(&id, &client))
+		out[id] = client
 	}
 	require.NoError(t, rows.Err())
 	return out
