@@ -138,25 +138,25 @@ type Deployment struct {
 // Addr returns the listen address of a process (a service's gRPC, the gateway's HTTP).
 func (d *Deployment) Addr(name string) string { return d.addrs[name] }
 
-// Replicas returns the process names of a service's replicas, the first one first.
-func (d *Deployment) Replicas(service string) []string { return d.replicas[service] }
+// Replicas returns the process names of service svc's replicas, the first one first.
+func (d *Deployment) Replicas(svc string) []string { return d.replicas[svc] }
 
-// Target returns what --<service>-target is set to: the comma-separated addresses of the
-// service's replicas.
-func (d *Deployment) Target(service string) string {
-	addrs := make([]string, 0, len(d.replicas[service]))
-	for _, name := range d.replicas[service] {
+// Target returns what --<svc>-target is set to: the comma-separated addresses of the
+// replicas of service svc.
+func (d *Deployment) Target(svc string) string {
+	addrs := make([]string, 0, len(d.replicas[svc]))
+	for _, name := range d.replicas[svc] {
 		addrs = append(addrs, d.addrs[name])
 	}
 	return strings.Join(addrs, ",")
 }
 
-// ReplicaName is the process name of replica i (1-based) of service.
-func ReplicaName(service string, i int) string {
+// ReplicaName is the process name of replica i (1-based) of service svc.
+func ReplicaName(svc string, i int) string {
 	if i <= 1 {
-		return service
+		return svc
 	}
-	return service + "-" + strconv.Itoa(i)
+	return svc + "-" + strconv.Itoa(i)
 }
 
 // Process is one running binary with its log.
