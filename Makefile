@@ -90,6 +90,12 @@ microbench: ## Run the Go benchmarks (go test -bench).
 load: ## Run the load generators (REST ingest, deliveries) against an in-process suite; prints rates and percentiles.
 	ACCESSFLOW_LOAD=1 ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -count=1 -timeout 20m -run 'TestTriggerLoad' -v ./internal/suite/ | grep -E 'events/s|deliveries/s|memory|^(ok|FAIL|---)'
 
+SCALE_FLOWS ?= 100
+
+.PHONY: scale
+scale: ## Run flow 1 SCALE_FLOWS (100) times at once on two replicas of each service on one PostgreSQL (ACCESSFLOW_TEST_DATABASE_URL, slapd), then again with one action-execution replica SIGKILLed half-way; checks exactly-once and prints flows/s, percentiles, the replica split and the recovery.
+	ACCESSFLOW_SCENARIO_FLOWS=$(SCALE_FLOWS) ACCESSFLOW_TEST_DATABASE_URL=$(ACCESSFLOW_TEST_DATABASE_URL) go test -count=1 -timeout 20m -run 'TestReplicas' -v ./internal/scenario/ | grep -E 'flows/s|filed and approved|calls served|jobs per River|killed|recover|sent again|Error|Messages|^(ok|FAIL|---)|^\s+--- '
+
 $(TS_DEPS): clients/ts/package.json clients/ts/package-lock.json
 	cd clients/ts && npm ci --no-audit --no-fund
 	@touch $@

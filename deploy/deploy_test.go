@@ -92,8 +92,9 @@ type k8sDoc struct {
 	Data map[string]string `yaml:"data"`
 	Spec struct {
 		// A Service's selector is a label map; a Deployment's or PDB's has matchLabels.
-		Selector map[string]any `yaml:"selector"`
-		Ports    []struct {
+		Selector  map[string]any `yaml:"selector"`
+		ClusterIP string         `yaml:"clusterIP"`
+		Ports     []struct {
 			Name       string `yaml:"name"`
 			Port       int    `yaml:"port"`
 			TargetPort string `yaml:"targetPort"`
@@ -274,9 +275,14 @@ func TestKubernetesManifests(t *testing.T) {
 			require.Contains(t, byKind["PodDisruptionBudget"], name)
 			require.Equal(t, name, byKind["HorizontalPodAutoscaler"][name].Spec.ScaleTargetRef.Name)
 
-			// Targets name Services and ports that exist.
+			// Targets name Services and ports that exist; dns:/// targets (calls spread over every
+			// pod) need headless Services.
 			for _, target := range []string{service.Policy, service.TriggerIngest, service.Approval, service.ActionExecution} {
-				host, p, err := net.SplitHostPort(env["ACCESSFLOW_"+strings.ToUpper(strings.ReplaceAll(target, "-", "_"))+"_TARGET"])
+				addr, ok := strings.CutPrefix(env["ACCESSFLOW_"+strings.ToUpper(strings.ReplaceAll(target, "-", "_"))+"_TARGET"], "dns:///")
+				if ok {
+					require.Equal(t, "None", byKind["Service"][target].Spec.ClusterIP, "the %s Service is headless", target)
+				}
+				host, p, err := net.SplitHostPort(addr)
 				require.NoError(t, err, target)
 				require.Equal(t, target, host)
 				require.Equal(t, strconv.Itoa(bins[target].grpcPort), p)

@@ -1,9 +1,10 @@
 // Package scenario runs Accessflow as a deployment of separate processes for end-to-end tests:
 // the four services and the REST gateway, each its own built binary on random loopback ports,
 // with mutual TLS between them, service tokens signed by one shared jwt-keys.json, and either
-// a SQLite file per service or one PostgreSQL database for all. It waits until the gateway
-// reports every service ready, keeps each process's log, and stops everything when the test
-// ends.
+// a SQLite file per service or one PostgreSQL database for all (then, optionally, several
+// replicas of each service, which the gateway and the services call round-robin). It waits
+// until the gateway reports every service ready, keeps each process's log, and stops
+// everything when the test ends.
 package scenario
 
 import (
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -109,6 +111,11 @@ type Options struct {
 	Args map[string][]string
 	// Env is extra environment, KEY=VALUE, for every process (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).
 	Env []string
+	// Replicas is the number of processes per service (0 or 1: one). More than one needs
+	// DatabaseURL: the replicas of a service share its schema. Each replica has its own data
+	// dir, certificate and port; the first is named after the service, the others
+	// <service>-2, <service>-3, … (Replicas), and every --<service>-target lists them all.
+	Replicas int
 }
 
 // TestSecretKeys is the secret key ring every process of a PostgreSQL deployment shares.
@@ -123,12 +130,34 @@ type Deployment struct {
 	// CA signed every process's certificate: Issue more for clients of the services.
 	CA mtlstest.CA
 
-	addrs map[string]string
-	procs map[string]*Process
+	addrs    map[string]string
+	procs    map[string]*Process
+	replicas map[string][]string
 }
 
 // Addr returns the listen address of a process (a service's gRPC, the gateway's HTTP).
 func (d *Deployment) Addr(name string) string { return d.addrs[name] }
+
+// Replicas returns the process names of service svc's replicas, the first one first.
+func (d *Deployment) Replicas(svc string) []string { return d.replicas[svc] }
+
+// Target returns what --<svc>-target is set to: the comma-separated addresses of the
+// replicas of service svc.
+func (d *Deployment) Target(svc string) string {
+	addrs := make([]string, 0, len(d.replicas[svc]))
+	for _, name := range d.replicas[svc] {
+		addrs = append(addrs, d.addrs[name])
+	}
+	return strings.Join(addrs, ",")
+}
+
+// ReplicaName is the process name of replica i (1-based) of service svc.
+func ReplicaName(svc string, i int) string {
+	if i <= 1 {
+		return svc
+	}
+	return svc + "-" + strconv.Itoa(i)
+}
 
 // Process is one running binary with its log.
 type Process struct {
@@ -136,6 +165,7 @@ type Process struct {
 	LogPath string
 	cmd     *exec.Cmd
 	done    chan struct{}
+	killed  atomic.Bool
 }
 
 // Logs returns what the process has logged so far.
@@ -177,31 +207,44 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 	keyFile, err := os.ReadFile(filepath.Join(keysDir, "jwt-keys.json")) //nolint:gosec // the test's temp dir
 	require.NoError(tb, err)
 
-	ca := mtlstest.NewCA(tb)
-	addrs := map[string]string{}
-	for _, name := range append([]string{Gateway}, Services...) {
-		addrs[name] = freeAddr(tb)
+	replicas := max(opts.Replicas, 1)
+	if replicas > 1 && opts.DatabaseURL == "" {
+		tb.Fatalf("scenario: %d replicas per service need a PostgreSQL DatabaseURL", replicas)
 	}
-	d := &Deployment{Client: &Client{BaseURL: "http://" + addrs[Gateway], Issuer: issuer}, KeysDir: keysDir, CA: ca, addrs: addrs, procs: map[string]*Process{}}
+	ca := mtlstest.NewCA(tb)
+	d := &Deployment{KeysDir: keysDir, CA: ca, addrs: map[string]string{Gateway: freeAddr(tb)}, procs: map[string]*Process{}, replicas: map[string][]string{}}
+	d.Client = &Client{BaseURL: "http://" + d.addrs[Gateway], Issuer: issuer}
+	type proc struct{ name, kind string } // a process and what it runs (a service or the gateway)
+	var procs []proc
+	for _, svc := range Services {
+		for i := 1; i <= replicas; i++ {
+			name := ReplicaName(svc, i)
+			d.replicas[svc] = append(d.replicas[svc], name)
+			d.addrs[name] = freeAddr(tb)
+			procs = append(procs, proc{name, svc})
+		}
+	}
+	procs = append(procs, proc{Gateway, Gateway})
 	tb.Cleanup(func() { d.stop(tb) })
 
-	for _, name := range append(append([]string{}, Services...), Gateway) {
+	for _, p := range procs {
+		name, kind := p.name, p.kind
 		dataDir := filepath.Join(root, name)
 		require.NoError(tb, os.MkdirAll(dataDir, 0o700))
 		require.NoError(tb, os.WriteFile(filepath.Join(dataDir, "jwt-keys.json"), keyFile, 0o600)) //nolint:gosec // the test's temp dir
-		certs := ca.Issue(tb, dataDir, name)
+		certs := ca.Issue(tb, dataDir, kind)
 		args := []string{
 			"--data-dir", dataDir, "--admin-addr", "", "--log-format", "json", "--log-level", "debug",
 			"--tls-cert", certs.Cert, "--tls-key", certs.Key, "--tls-ca", certs.CA,
-			"--" + name + "-addr", addrs[name],
+			"--" + kind + "-addr", d.addrs[name],
 		}
 		for _, svc := range Services {
-			args = append(args, "--"+svc+"-target", addrs[svc])
+			args = append(args, "--"+svc+"-target", d.Target(svc))
 		}
 		if opts.DatabaseURL != "" {
 			args = append(args, "--database-url", opts.DatabaseURL, "--secret-keys", TestSecretKeys)
 		}
-		switch name {
+		switch kind {
 		case Gateway:
 			args = append(args, "--rate-limit", "0")
 		case TriggerIngest:
@@ -209,8 +252,8 @@ func Start(tb testing.TB, bins Binaries, opts Options) *Deployment {
 		case ActionExecution:
 			args = append(args, "--action-approval-base-url", d.BaseURL)
 		}
-		args = append(args, opts.Args[name]...)
-		d.procs[name] = startProcess(tb, bins.Path(name), name, filepath.Join(root, name+".log"), args, opts.Env)
+		args = append(args, opts.Args[kind]...)
+		d.procs[name] = startProcess(tb, bins.Path(kind), name, filepath.Join(root, name+".log"), args, opts.Env)
 	}
 	d.waitReady(tb)
 	return d
@@ -260,6 +303,17 @@ func (d *Deployment) DumpLogsOnFailure(tb testing.TB) {
 	}
 }
 
+// Kill ends the process name at once with SIGKILL (a crash: no drain, no clean-up) and waits
+// until it has exited; the deployment's end does not count its exit as a failure.
+func (d *Deployment) Kill(tb testing.TB, name string) {
+	tb.Helper()
+	p, ok := d.procs[name]
+	require.True(tb, ok, "no process %q", name)
+	p.killed.Store(true)
+	require.NoError(tb, p.cmd.Process.Kill(), "kill %s", name)
+	<-p.done
+}
+
 // stop ends every process: SIGTERM, then SIGKILL for one that has not exited after 10s. A
 // process that had exited before (a crash), or that does not exit cleanly on SIGTERM, fails
 // the test.
@@ -271,7 +325,9 @@ func (d *Deployment) stop(tb testing.TB) {
 		wg.Go(func() {
 			select {
 			case <-p.done:
-				problems <- fmt.Sprintf("%s exited during the test (%v)", p.Name, p.cmd.ProcessState)
+				if !p.killed.Load() {
+					problems <- fmt.Sprintf("%s exited during the test (%v)", p.Name, p.cmd.ProcessState)
+				}
 				return
 			default:
 			}

@@ -42,7 +42,7 @@ var targetNames = []string{Policy, TriggerIngest, Approval, ActionExecution}
 // Bind registers one --<service>-target flag per service on fs.
 func (t Targets) Bind(fs *flag.FlagSet) {
 	for _, name := range targetNames {
-		fs.Func(name+"-target", fmt.Sprintf("gRPC address of the %s service, for the standalone gateway and services that call it (default %q)", name, t[name]), func(v string) error {
+		fs.Func(name+"-target", fmt.Sprintf("gRPC address of the %s service, for the standalone gateway and services that call it: host:port, a comma-separated host:port list of its replicas, or dns:///name:port (every address of name, e.g. a Kubernetes headless Service); calls go round-robin over the replicas (default %q)", name, t[name]), func(v string) error {
 			if v == "" {
 				return errors.New("empty address")
 			}

@@ -45,7 +45,11 @@ func (c *Claimer) Reservations() []*policyv1.Reservation { return c.reserved }
 
 // Claim reserves the first of candidates that is free for attribute on the holder's source:
 // neither held by an unexpired reservation nor in the source's account index, compared
-// case-insensitively (transform.FoldKey). A statement finds which candidates are taken and
+// case-insensitively (transform.FoldKey). A pending reservation of the same holder (identity
+// and trackingNumber, both set) counts as free and is taken over: an evaluation run again for
+// the same request — a script retried after its process died between the reservation and the
+// account's creation — gets the value it reserved before, not the next one. Values this
+// Claimer reserved itself are not free to it again. A statement finds which candidates are taken and
 // inserts the first free one, so the cost does not grow with the number of candidates taken:
 // one statement for the first candidate alone, and one for all the rest when it is taken. The
 // unique index on (source, attribute, value key) makes the reservation atomic on every
@@ -55,6 +59,10 @@ func (c *Claimer) Reservations() []*policyv1.Reservation { return c.reserved }
 func (c *Claimer) Claim(ctx context.Context, attribute string, candidates []string) (string, error) {
 	if len(candidates) == 0 {
 		return "", exhausted(c.holder.SourceID, attribute, nil)
+	}
+	all := candidates
+	if candidates = c.notMine(attribute, candidates); len(candidates) == 0 {
+		return "", exhausted(c.holder.SourceID, attribute, all)
 	}
 	now := c.store.now()
 	nowUS, expiresUS := now.UnixMicro(), now.Add(c.holder.TTL).UnixMicro()
@@ -91,6 +99,30 @@ func (c *Claimer) Claim(ctx context.Context, attribute string, candidates []stri
 	return a.r.GetValue(), nil
 }
 
+// notMine leaves out the candidates this Claimer already reserved for attribute, when its
+// holder is one whose reservations count as free to it (an identity and a trackingNumber).
+func (c *Claimer) notMine(attribute string, candidates []string) []string {
+	if c.holder.IdentityID == "" || c.holder.TrackingNumber == "" {
+		return candidates
+	}
+	mine := map[string]bool{}
+	for _, r := range c.reserved {
+		if r.GetAttribute() == attribute {
+			mine[transform.FoldKey(r.GetValue())] = true
+		}
+	}
+	if len(mine) == 0 {
+		return candidates
+	}
+	out := make([]string, 0, len(candidates))
+	for _, v := range candidates {
+		if !mine[transform.FoldKey(v)] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // claimAttempt is one Claim: the reservation to make and the candidates for its value.
 type claimAttempt struct {
 	r          *policyv1.Reservation // Value is set once reserved
@@ -118,7 +150,7 @@ func (a *claimAttempt) run(ctx context.Context, db storage.DBTX) error {
 		for i, v := range a.candidates {
 			keys[i] = transform.FoldKey(v)
 		}
-		taken, err := takenKeys(ctx, db, a.r.GetSourceId(), a.r.GetAttribute(), a.nowUS, keys)
+		taken, err := takenKeys(ctx, db, a.r.GetSourceId(), a.r.GetAttribute(), a.nowUS, keys, a.r.GetIdentityId(), a.r.GetTrackingNumber())
 		if err != nil {
 			return err
 		}
@@ -164,8 +196,9 @@ func claimQuery(n int) string {
 // once for SQLite and PostgreSQL. Arguments: $1 source, $2 attribute, $3 reservation id,
 // $4 identity, $5 tracking number, $6 now, $7 expiry (µs), then value and key per candidate.
 // A candidate is free when the source's account index does not list it and no unexpired
-// reservation holds it; the upsert takes over an expired reservation, and does nothing when a
-// concurrent claim reserved the candidate first.
+// reservation of another holder holds it; the upsert takes over an expired reservation or one
+// of the same holder (sameHolder), and does nothing when a concurrent claim of another holder
+// reserved the candidate first.
 func buildClaimQuery(n int) string {
 	var b strings.Builder
 	if n == 1 {
@@ -186,7 +219,8 @@ WHERE NOT EXISTS (SELECT 1 FROM account_values WHERE source_id = $1 AND attribut
 free AS (
     SELECT c.value, c.value_key FROM cand c
     WHERE NOT EXISTS (SELECT 1 FROM reservations r
-                      WHERE r.source_id = $1 AND r.attribute = $2 AND r.value_key = c.value_key AND r.expires_us > $6)
+                      WHERE r.source_id = $1 AND r.attribute = $2 AND r.value_key = c.value_key AND r.expires_us > $6
+                        AND NOT (` + sameHolder("r") + `))
       AND NOT EXISTS (SELECT 1 FROM account_values a
                       WHERE a.source_id = $1 AND a.attribute = $2 AND a.value_key = c.value_key)
     ORDER BY c.ord LIMIT 1
@@ -198,23 +232,32 @@ SELECT $3, $1, $2, value, value_key, $4, $5, CAST($6 AS BIGINT), CAST($7 AS BIGI
 ON CONFLICT (source_id, attribute, value_key) DO UPDATE SET
     id = excluded.id, value = excluded.value, identity_id = excluded.identity_id,
     tracking_number = excluded.tracking_number, created_us = excluded.created_us, expires_us = excluded.expires_us
-    WHERE reservations.expires_us <= $6
+    WHERE reservations.expires_us <= $6 OR (` + sameHolder("reservations") + `)
 RETURNING value`)
 	return b.String()
 }
 
-// takenKeys returns which of keys are taken for attribute on a source at nowUS.
-func takenKeys(ctx context.Context, db storage.DBTX, sourceID, attribute string, nowUS int64, keys []string) (map[string]bool, error) {
-	args := make([]any, 0, 3+len(keys))
-	args = append(args, sourceID, attribute, nowUS)
+// sameHolder is the condition that the reservation in table holds its value for the claim's
+// holder: identity $4 and trackingNumber $5, neither empty (a holder without them shares
+// nothing).
+func sameHolder(table string) string {
+	return table + `.identity_id = $4 AND ` + table + `.tracking_number = $5 AND $4 <> '' AND $5 <> ''`
+}
+
+// takenKeys returns which of keys are taken for attribute on a source at nowUS, for the holder
+// identityID and trackingNumber (empty: for nobody), whose own reservations are not taken.
+func takenKeys(ctx context.Context, db storage.DBTX, sourceID, attribute string, nowUS int64, keys []string, identityID, trackingNumber string) (map[string]bool, error) {
+	args := make([]any, 0, 5+len(keys))
+	args = append(args, sourceID, attribute, nowUS, identityID, trackingNumber)
 	in := make([]string, len(keys))
 	for i, k := range keys {
 		args = append(args, k)
-		in[i] = "$" + strconv.Itoa(4+i)
+		in[i] = "$" + strconv.Itoa(6+i)
 	}
 	list := strings.Join(in, ", ")
 	rows, err := db.Query(ctx,
 		`SELECT value_key FROM reservations WHERE source_id = $1 AND attribute = $2 AND expires_us > $3 AND value_key IN (`+list+`)
+		   AND NOT (`+sameHolder("reservations")+`)
 		 UNION
 		 SELECT value_key FROM account_values WHERE source_id = $1 AND attribute = $2 AND value_key IN (`+list+`)`,
 		args...)
@@ -254,7 +297,7 @@ func (c Checker) Claim(ctx context.Context, attribute string, candidates []strin
 	for i, v := range candidates {
 		keys[i] = transform.FoldKey(v)
 	}
-	taken, err := takenKeys(ctx, c.store.backend.DB(), c.sourceID, attribute, c.store.now().UnixMicro(), keys)
+	taken, err := takenKeys(ctx, c.store.backend.DB(), c.sourceID, attribute, c.store.now().UnixMicro(), keys, "", "")
 	if err != nil {
 		return "", err
 	}

@@ -23,6 +23,7 @@ const hour = time.Hour
 func runReservations(t *testing.T, newStore NewStore) {
 	t.Run("ClaimFirstFree", func(t *testing.T) { testClaimFirstFree(t, newStore(t)) })
 	t.Run("ClaimScope", func(t *testing.T) { testClaimScope(t, newStore(t)) })
+	t.Run("ClaimAgainForSameHolder", func(t *testing.T) { testClaimAgainForSameHolder(t, newStore(t)) })
 	t.Run("ClaimSkipsAccountIndex", func(t *testing.T) { testClaimSkipsAccountIndex(t, newStore(t)) })
 	t.Run("ClaimExhausted", func(t *testing.T) { testClaimExhausted(t, newStore(t)) })
 	t.Run("ClaimConcurrent", func(t *testing.T) { testClaimConcurrent(t, newStore(t)) })
@@ -92,6 +93,42 @@ func testClaimFirstFree(t *testing.T, s *store.Store) {
 	require.Equal(t, "4b4d982dddff4267ab12f0f1e72b5a6d", stored.GetTrackingNumber())
 	require.False(t, stored.GetConfirmed())
 	require.NotNil(t, stored.GetExpires())
+}
+
+// testClaimAgainForSameHolder: an evaluation run again for the same request (a script retried
+// after a crash) gets the value the first run reserved; other holders, and holders without an
+// identity and trackingNumber, do not.
+func testClaimAgainForSameHolder(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	sourceID := createSource(t, s)
+	const tn, other = "4b4d982dddff4267ab12f0f1e72b5a6d", "5c5e093eeeff4267ab12f0f1e72b5a6d"
+	holder := store.Holder{SourceID: sourceID, IdentityID: "id-1", TrackingNumber: tn, TTL: hour}
+	cands := counterCandidates("john.smith", 5)
+	first := s.NewClaimer(holder)
+	require.Equal(t, "john.smith", claim(t, first, "userName", cands...))
+
+	require.Equal(t, "JOHN.SMITH", claim(t, s.NewClaimer(holder), "userName", "JOHN.SMITH", "john.smith1"), "the same request's evaluation run again, case-insensitively")
+	again := s.NewClaimer(holder)
+	require.Equal(t, "john.smith", claim(t, again, "userName", cands...), "and again")
+	require.Equal(t, "john.smith1", claim(t, again, "userName", cands...), "a Claimer does not get its own value twice")
+
+	require.Equal(t, "john.smith2", claim(t, s.NewClaimer(store.Holder{SourceID: sourceID, IdentityID: "id-1", TrackingNumber: other, TTL: hour}), "userName", cands...), "another request of the identity")
+	require.Equal(t, "john.smith3", claim(t, s.NewClaimer(store.Holder{SourceID: sourceID, IdentityID: "id-2", TrackingNumber: tn, TTL: hour}), "userName", cands...), "another identity")
+
+	anon := store.Holder{SourceID: sourceID, TTL: hour}
+	require.Equal(t, "jdoe", claim(t, s.NewClaimer(anon), "userName", "jdoe", "jdoe1"))
+	require.Equal(t, "jdoe1", claim(t, s.NewClaimer(anon), "userName", "jdoe", "jdoe1"), "holders without identity and trackingNumber share nothing")
+
+	// One reservation per value: the one taken over replaced the first.
+	got := again.Reservations()[0]
+	stored, err := s.GetReservation(ctx, got.GetId())
+	require.NoError(t, err)
+	require.Equal(t, "john.smith", stored.GetValue())
+	_, err = s.GetReservation(ctx, first.Reservations()[0].GetId())
+	require.ErrorIs(t, err, storage.ErrNotFound, "the first run's reservation was taken over")
+	free, err := s.NewChecker(sourceID).Claim(ctx, "userName", cands)
+	require.NoError(t, err)
+	require.Equal(t, "john.smith4", free, "a dry run sees every reservation taken")
 }
 
 func testClaimScope(t *testing.T, s *store.Store) {
