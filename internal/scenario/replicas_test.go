@@ -135,7 +135,14 @@ func runFlows(t *testing.T, n int, c *chaos) {
 	t.Helper()
 	dbURL := storagetest.NewPostgresDatabase(t, "scenario", nil, func(context.Context, string) error { return nil })
 	opts := scenario.LoopbackOptions()
-	opts.DatabaseURL = dbURL
+	// Eight service processes share the server with the other packages' tests (CI runs them
+	// at once, on a max_connections of 100): four connections each keep the deployment well
+	// under it.
+	sep := "?"
+	if strings.Contains(dbURL, "?") {
+		sep = "&"
+	}
+	opts.DatabaseURL = dbURL + sep + "pool_max_conns=4"
 	opts.Replicas = 2
 	d := scenario.Start(t, bins, opts)
 	t.Cleanup(func() { d.DumpLogsOnFailure(t) })
