@@ -153,6 +153,10 @@ func (s *Service) checkScript(ctx context.Context, at string, sc *actionv1.Actio
 			return "", apierror.InvalidField(at+".duration", "a sleep needs a positive duration")
 		}
 		return "", nil
+	case script.ClassEveryAccount:
+		// Its providers are the recipient's accounts' at run time: an account whose provider
+		// does not support the operation fails then, the others still run.
+		return "", nil
 	}
 	p := replacing
 	if p.GetKey() != t.ProviderKey {

@@ -343,6 +343,8 @@ func TestChainsAreCheckedWhenSaved(t *testing.T) {
 		{"unsupported operation", []*actionv1.ActionChainScript{{Name: "a", Type: "corpad_api_delete_user"}}, "chain.scripts[0].type", `does not support "delete_user"`},
 		{"unknown provider", []*actionv1.ActionChainScript{{Name: "a", Type: "okta_api_create_user"}}, "chain.scripts[0].type", `no provider "okta"`},
 		{"unknown type", []*actionv1.ActionChainScript{{Name: "a", Type: "teleport"}}, "chain.scripts[0].type", "unknown script type"},
+		{"every_account of an unknown operation", []*actionv1.ActionChainScript{{Name: "a", Type: "none"}, {Name: "b", Type: "every_account_x"}}, "chain.scripts[1].type", `unknown operation "x" in every_account_x: want one of change_password, delete_user, disable_user`},
+		{"every_account of a create", []*actionv1.ActionChainScript{{Name: "a", Type: "every_account_create_user"}}, "chain.scripts[0].type", `unknown operation "create_user"`},
 		{"wrong provider kind", []*actionv1.ActionChainScript{{Name: "a", Type: "email_notification", Provider: "corpad"}}, "chain.scripts[0].provider", "need a SMTP provider"},
 		{"sleep without duration", []*actionv1.ActionChainScript{{Name: "a", Type: "sleep"}}, "chain.scripts[0].duration", "positive duration"},
 		{"duplicate names", []*actionv1.ActionChainScript{{Name: "a", Type: "none"}, {Name: "a", Type: "none"}}, "chain.scripts[1].name", "names another script"},

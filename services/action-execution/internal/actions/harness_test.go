@@ -32,7 +32,9 @@ import (
 	"github.com/accessflow/accessflow/pkg/storage/storagetest"
 	"github.com/accessflow/accessflow/services/action-execution/internal/actions"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connector"
+	"github.com/accessflow/accessflow/services/action-execution/internal/connectors/ldap"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connectors/rest"
+	"github.com/accessflow/accessflow/services/action-execution/internal/connectors/scim"
 	"github.com/accessflow/accessflow/services/action-execution/internal/engine"
 	"github.com/accessflow/accessflow/services/action-execution/internal/jobargs"
 	"github.com/accessflow/accessflow/services/action-execution/internal/store"
@@ -86,7 +88,8 @@ func newHarness(t testing.TB, backendName string) *harness {
 	ring, err := secrets.NewRing(secrets.Key{ID: "test", Bytes: make([]byte, 32)})
 	require.NoError(t, err)
 	mail := &mailDouble{}
-	reg, err := connector.NewRegistry(rest.New(outbound.NewGuard(netip.MustParsePrefix("127.0.0.0/8")), rest.WithTimeout(2*time.Second)), mail)
+	loopback := outbound.NewGuard(netip.MustParsePrefix("127.0.0.0/8"))
+	reg, err := connector.NewRegistry(rest.New(loopback, rest.WithTimeout(2*time.Second)), mail, ldap.New(loopback), scim.New(loopback))
 	require.NoError(t, err)
 	h := &harness{events: newEventsDouble(t), policy: &policyDouble{}, mail: mail}
 	st := store.New(b)

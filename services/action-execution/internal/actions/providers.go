@@ -19,6 +19,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connector"
 	"github.com/accessflow/accessflow/services/action-execution/internal/credentials"
+	"github.com/accessflow/accessflow/services/action-execution/internal/script"
 	"github.com/accessflow/accessflow/services/action-execution/internal/store"
 )
 
@@ -138,6 +139,9 @@ func (s *Service) checkProvider(p *actionv1.Provider, creds map[string]string) e
 	if p.GetKey() == "" {
 		return apierror.InvalidField("provider.key", "is required")
 	}
+	if p.GetKey() == reservedProviderKey {
+		return apierror.InvalidField("provider.key", "%q is reserved: %s<operation> scripts would read as its scripts", reservedProviderKey, script.EveryAccountPrefix)
+	}
 	if _, ok := s.reg.Get(p.GetKind()); !ok {
 		return apierror.InvalidField("provider.kind", "no %s connector in this build (have: %v)", p.GetKind(), s.reg.Kinds())
 	}
@@ -150,6 +154,9 @@ func (s *Service) checkProvider(p *actionv1.Provider, creds map[string]string) e
 }
 
 // strip returns p without its credentials, naming them instead.
+// reservedProviderKey cannot name a provider: every_account_<operation> is not a provider's.
+const reservedProviderKey = "every"
+
 func strip(p *actionv1.Provider, creds map[string]string) *actionv1.Provider {
 	out := proto.CloneOf(p)
 	out.Credentials = nil

@@ -79,7 +79,14 @@ func (e *Engine) Retry(ctx context.Context, id string) (store.FlowState, error) 
 			if s.Status == store.StatusSucceeded && !s.Compensation {
 				continue
 			}
-			s.Status, s.Attempts, s.Error, s.State = store.StatusPending, 0, "", store.ScriptState{}
+			// An every_account script keeps the accounts it finished: only the failed ones run again.
+			accounts := s.State.Accounts
+			for j := range accounts {
+				if r := &accounts[j]; r.Status == store.StatusFailed || r.Status == store.StatusPending {
+					r.Status, r.Error, r.Evaluation = store.StatusPending, "", store.Evaluation{}
+				}
+			}
+			s.Status, s.Attempts, s.Error, s.State = store.StatusPending, 0, "", store.ScriptState{Accounts: accounts}
 			s.Started, s.Finished = time.Time{}, time.Time{}
 		}
 		st.Flow.Status, st.Flow.Runs = store.StatusRunning, st.Flow.Runs+1

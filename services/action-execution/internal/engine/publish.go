@@ -90,6 +90,10 @@ func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Pr
 	for i := range st.Scripts {
 		sc := &st.Scripts[i]
 		t, err := script.Parse(sc.Type, sc.Def.GetProvider())
+		if err == nil && t.Class == script.ClassEveryAccount {
+			requests = append(requests, everyAccountRequests(sc, t, flowTicket)...)
+			continue
+		}
 		if err != nil || t.Class != script.ClassProvider {
 			continue
 		}
@@ -181,6 +185,56 @@ func PostProvisioningEvent(st store.FlowState, providers map[string]*actionv1.Pr
 		"requester":       requester,
 		"accountRequests": requests,
 	}
+}
+
+// everyAccountRequests are the account requests of an every_account script: one per account
+// it acted on or tried to (an account a disable skipped as already DISABLED is not one).
+func everyAccountRequests(sc *store.Script, t script.Type, flowTicket string) []any {
+	if sc.Status == store.StatusPending || sc.Status == store.StatusSkipped || sc.Status == store.StatusCancelled && sc.Attempts == 0 {
+		return nil // never ran
+	}
+	var out []any
+	for i := range sc.State.Accounts {
+		r := &sc.State.Accounts[i]
+		if r.Status == store.StatusSkippedDisabled {
+			continue
+		}
+		op := r.AccountOperation
+		if op == "" {
+			op = t.AccountOperation
+		}
+		target := r.ProviderName
+		if target == "" {
+			target = r.ProviderKey
+		}
+		sourceID, sourceName := r.SourceID, r.SourceName
+		if sourceID == "" {
+			sourceID = r.ProviderKey
+		}
+		if sourceName == "" {
+			sourceName = target
+		}
+		attrs := []any{}
+		for _, a := range r.AttributeRequests {
+			for _, v := range values(a.Value) {
+				attrs = append(attrs, map[string]any{"attributeName": a.Name, "attributeValue": v, "operation": a.Operation})
+			}
+		}
+		var ticket any
+		if flowTicket != "" {
+			ticket = flowTicket
+		}
+		out = append(out, map[string]any{
+			"source":             map[string]any{"id": sourceID, "type": "SOURCE", "name": sourceName},
+			"accountId":          r.AccountID,
+			"accountOperation":   op,
+			"provisioningResult": runResult(r.Status),
+			"provisioningTarget": target,
+			"ticketId":           ticket,
+			"attributeRequests":  attrs,
+		})
+	}
+	return out
 }
 
 // action names what caused the flow, in the reference's words where it has one.

@@ -36,6 +36,9 @@ func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
 	}
 	sc := st.Scripts[idx]
 	t, err := script.Parse(sc.Type, sc.Def.GetProvider())
+	if err == nil && t.Class == script.ClassEveryAccount {
+		return e.runEveryAccount(ctx, st, idx, t)
+	}
 	if err != nil || t.Class != script.ClassProvider {
 		return e.runLocal(ctx, flowID, idx)
 	}
@@ -49,7 +52,7 @@ func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
 	}
 	sc.Attempts++
 	st.Scripts[idx] = sc
-	res, runErr := e.call(ctx, st, idx)
+	res, provider, runErr := e.call(ctx, st, idx)
 	if runErr != nil && ctx.Err() != nil {
 		return runErr // shutting down or timed out: River runs the job again
 	}
@@ -66,6 +69,7 @@ func (e *Engine) runScript(ctx context.Context, flowID string, idx int) error {
 			e.await(st, idx, res, now)
 		case runErr == nil:
 			e.succeed(st, idx, res, now)
+			recordAccount(st, t.ProviderKey, provider, res, now)
 		case !connector.IsPermanent(runErr) && sc.Attempts < maxAttempts(sc.Def):
 			// PENDING again until the retry claims it: a cancel meanwhile stops it.
 			sc.Status, sc.Error = store.StatusPending, runErr.Error()
@@ -138,39 +142,82 @@ func maxAttempts(def *actionv1.ActionChainScript) int {
 }
 
 // call runs a provider script: the policy evaluation first (once, kept for retries), then the
-// connector.
-func (e *Engine) call(ctx context.Context, st store.FlowState, idx int) (connector.Result, error) {
+// connector. An account script that has no account from an earlier script and whose metadata
+// names none acts on the recipient's account in the registry (resolveAccount).
+func (e *Engine) call(ctx context.Context, st store.FlowState, idx int) (connector.Result, *actionv1.Provider, error) {
 	sc := st.Scripts[idx]
 	t, err := script.Parse(sc.Type, sc.Def.GetProvider())
 	if err != nil {
-		return connector.Result{}, connector.Permanent(err)
+		return connector.Result{}, nil, connector.Permanent(err)
 	}
+	account := accountOf(st, idx)
+	return e.operate(ctx, st, idx, operation{
+		t: t, accountID: account, key: sc.ID, eval: sc.State.Evaluation,
+		resolve: account == "" && t.AccountOperation != "" && t.AccountOperation != connector.AccountCreate,
+		keep:    func(sc *store.Script, ev store.Evaluation) { sc.State.Evaluation = ev },
+	})
+}
+
+// operation is one connector operation of script idx: the script's own, or one account of an
+// every_account_<operation> script.
+type operation struct {
+	// t names the provider, the operation and its policy usage type.
+	t         script.Type
+	accountID string
+	// key is the idempotency key the connector gets.
+	key string
+	// eval is the evaluation an earlier attempt kept; keep stores a new one in the script.
+	eval store.Evaluation
+	keep func(*store.Script, store.Evaluation)
+	// resolve asks for the recipient's registry account when the metadata names no account.
+	resolve bool
+	// checkSupport refuses an operation the provider's connector lacks before calling it (the
+	// chain's check cannot know the providers of an every_account script).
+	checkSupport bool
+}
+
+// operate runs op: it renders the script's metadata over the flow for op's provider,
+// evaluates the provider's source's provisioning policy once (kept for retries) and calls the
+// connector. It returns the provider it used.
+func (e *Engine) operate(ctx context.Context, st store.FlowState, idx int, op operation) (connector.Result, *actionv1.Provider, error) {
+	sc := st.Scripts[idx]
+	t := op.t
 	stored, err := e.store.GetProvider(ctx, t.ProviderKey)
 	if err != nil {
-		return connector.Result{}, fmt.Errorf("provider %q: %w", t.ProviderKey, err)
+		return connector.Result{}, nil, fmt.Errorf("provider %q: %w", t.ProviderKey, err)
 	}
 	p, err := credentials.Connector(e.ring, stored)
 	if err != nil {
-		return connector.Result{}, connector.Permanent(err)
+		return connector.Result{}, stored.Provider, connector.Permanent(err)
 	}
 	conn, ok := e.reg.Get(p.Kind)
 	if !ok {
-		return connector.Result{}, connector.Permanent(fmt.Errorf("no %s connector in this build", p.Kind))
+		return connector.Result{}, stored.Provider, connector.Permanent(fmt.Errorf("no %s connector in this build", p.Kind))
+	}
+	if op.checkSupport {
+		if err := e.reg.Supports(p, t.Operation); err != nil {
+			return connector.Result{}, stored.Provider, connector.Permanent(err)
+		}
 	}
 	data := templateData(st, stored.Provider)
 	params, err := script.Render(sc.Def.GetMetadata().AsMap(), data)
 	if err != nil {
-		return connector.Result{}, connector.Permanent(err)
+		return connector.Result{}, stored.Provider, connector.Permanent(err)
 	}
-	if t.UsageType != "" && stored.Provider.GetSourceId() != "" && !sc.State.Evaluated {
-		if sc, err = e.evaluate(ctx, st, idx, t.UsageType, stored.Provider.GetSourceId()); err != nil {
-			return connector.Result{}, err
+	if op.resolve && !namesAccount(params) {
+		if op.accountID, err = e.resolveAccount(ctx, st, t.ProviderKey); err != nil {
+			return connector.Result{}, stored.Provider, err
+		}
+	}
+	if t.UsageType != "" && stored.Provider.GetSourceId() != "" && !op.eval.Evaluated {
+		if op.eval, err = e.evaluate(ctx, st, idx, t.UsageType, stored.Provider.GetSourceId(), op.keep); err != nil {
+			return connector.Result{}, stored.Provider, err
 		}
 	}
 	if t.Approval {
 		links, err := e.approvalLinks(st.Flow.ID, sc.ID)
 		if err != nil {
-			return connector.Result{}, err
+			return connector.Result{}, stored.Provider, err
 		}
 		for k, v := range links {
 			params[k] = v
@@ -179,20 +226,21 @@ func (e *Engine) call(ctx context.Context, st store.FlowState, idx int) (connect
 	req := connector.Request{
 		Operation:      t.Operation,
 		Params:         params,
-		Attributes:     sc.State.Attributes,
-		AccountID:      accountOf(st, idx),
-		IdempotencyKey: sc.ID,
+		Attributes:     op.eval.Attributes,
+		AccountID:      op.accountID,
+		IdempotencyKey: op.key,
 		TrackingNumber: st.Flow.TrackingNumber,
 	}
-	return conn.Run(ctx, p, req)
+	res, err := conn.Run(ctx, p, req)
+	return res, stored.Provider, err
 }
 
-// evaluate asks the policy service for the script's attributes and keeps them, with the
-// reservations to settle, before the connector runs: a retry reuses them instead of
-// reserving again.
-func (e *Engine) evaluate(ctx context.Context, st store.FlowState, idx int, usageType, sourceID string) (store.Script, error) {
+// evaluate asks the policy service for the operation's attributes and keeps them in script
+// idx (keep), with the reservations to settle, before the connector runs: a retry reuses them
+// instead of reserving again.
+func (e *Engine) evaluate(ctx context.Context, st store.FlowState, idx int, usageType, sourceID string, keep func(*store.Script, store.Evaluation)) (store.Evaluation, error) {
 	if e.peers.Policies == nil {
-		return store.Script{}, connector.Permanent(errors.New("no policy service configured"))
+		return store.Evaluation{}, connector.Permanent(errors.New("no policy service configured"))
 	}
 	recipient := st.Flow.Context.GetRecipient()
 	resp, err := e.peers.Policies.EvaluateProvisioningPolicy(ctx, &policyv1.EvaluateProvisioningPolicyRequest{
@@ -200,28 +248,25 @@ func (e *Engine) evaluate(ctx context.Context, st store.FlowState, idx int, usag
 		UsageType: usageType,
 		Identity:  &policyv1.EvaluationIdentity{Id: recipient.GetId(), Name: recipient.GetName(), Attributes: recipient.GetAttributes()},
 	})
-	state := store.ScriptState{Evaluated: true}
+	ev := store.Evaluation{Evaluated: true}
 	switch status.Code(err) {
 	case codes.OK:
-		state.Attributes = resp.GetAttributes().AsMap()
-		state.Warnings = resp.GetWarnings()
+		ev.Attributes = resp.GetAttributes().AsMap()
+		ev.Warnings = resp.GetWarnings()
 		for _, r := range resp.GetReservations() {
-			state.Reservations = append(state.Reservations, r.GetId())
+			ev.Reservations = append(ev.Reservations, r.GetId())
 		}
 	case codes.NotFound: // the source has no policy for this usage type: nothing to compute
 	case codes.InvalidArgument, codes.FailedPrecondition:
-		return store.Script{}, connector.Permanent(fmt.Errorf("evaluate %s provisioning policy of source %s: %w", usageType, sourceID, err))
+		return store.Evaluation{}, connector.Permanent(fmt.Errorf("evaluate %s provisioning policy of source %s: %w", usageType, sourceID, err))
 	default:
-		return store.Script{}, fmt.Errorf("evaluate %s provisioning policy of source %s: %w", usageType, sourceID, err)
+		return store.Evaluation{}, fmt.Errorf("evaluate %s provisioning policy of source %s: %w", usageType, sourceID, err)
 	}
-	var out store.Script
 	_, err = e.store.UpdateFlow(ctx, st.Flow.ID, func(fs *store.FlowState) error {
-		sc := &fs.Scripts[idx]
-		sc.State.Evaluated, sc.State.Attributes, sc.State.Reservations, sc.State.Warnings = true, state.Attributes, state.Reservations, state.Warnings
-		out = *sc
+		keep(&fs.Scripts[idx], ev)
 		return nil
 	})
-	return out, err
+	return ev, err
 }
 
 // accountOf is the account the flow's earlier scripts touched last, which later ones act on.
@@ -255,7 +300,8 @@ func templateData(st store.FlowState, provider *actionv1.Provider) script.Data {
 		d.Source = script.Source{ID: provider.GetSourceId(), Name: provider.GetSourceName()}
 	}
 	for i := range st.Scripts {
-		if sc := &st.Scripts[i]; sc.Status == store.StatusSucceeded {
+		// A failed every_account script's output still lists what it did.
+		if sc := &st.Scripts[i]; sc.Status == store.StatusSucceeded || (sc.Status == store.StatusFailed && len(sc.State.Accounts) > 0) {
 			out := map[string]any{}
 			for k, v := range sc.State.Output {
 				out[k] = v

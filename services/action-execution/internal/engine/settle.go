@@ -10,6 +10,7 @@ import (
 
 	policyv1 "github.com/accessflow/accessflow/api/accessflow/policy/v1"
 	"github.com/accessflow/accessflow/pkg/storage"
+	"github.com/accessflow/accessflow/services/action-execution/internal/connector"
 	"github.com/accessflow/accessflow/services/action-execution/internal/script"
 	"github.com/accessflow/accessflow/services/action-execution/internal/store"
 )
@@ -32,38 +33,63 @@ func (e *Engine) settle(ctx context.Context, flowID string, idx int) error {
 	if e.peers.Uniqueness == nil {
 		return fmt.Errorf("settle %s: no policy service configured", scriptLabel(&sc))
 	}
-	switch sc.Status {
+	if len(sc.State.Accounts) > 0 { // an every_account script: each account on its own source
+		for i := range sc.State.Accounts {
+			r := &sc.State.Accounts[i]
+			ended := r.Status
+			if ended == store.StatusPending {
+				ended = sc.Status // a script that ended with the account not run
+			}
+			if err := e.settleOne(ctx, ended, r.Reservations, r.AccountID, r.SourceID, r.AccountOperation, r.Attributes); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	sourceID := ""
+	if t, err := script.Parse(sc.Type, sc.Def.GetProvider()); err == nil && sc.Status == store.StatusSucceeded && sc.State.AccountID != "" {
+		p, err := e.store.GetProvider(ctx, t.ProviderKey)
+		if err == nil {
+			sourceID = p.Provider.GetSourceId() // the provider is gone or has no source: nothing to record
+		}
+		if t.Operation == "delete_user" {
+			sc.State.AccountOperation = connector.AccountDelete
+		}
+	}
+	return e.settleOne(ctx, sc.Status, sc.State.Reservations, sc.State.AccountID, sourceID, sc.State.AccountOperation, sc.State.Attributes)
+}
+
+// settleOne settles one account operation that ended in status: on success it confirms the
+// reservations for the account and records the account in the source's index (forgets it
+// after a Delete); on failure it releases them.
+func (e *Engine) settleOne(ctx context.Context, scriptStatus string, reservations []string, accountID, sourceID, accountOperation string, attributes map[string]any) error {
+	switch scriptStatus {
 	case store.StatusSucceeded:
-		for _, id := range sc.State.Reservations {
-			if _, err := e.peers.Uniqueness.ConfirmReservation(ctx, &policyv1.ConfirmReservationRequest{Id: id, AccountId: sc.State.AccountID}); err != nil {
+		for _, id := range reservations {
+			if _, err := e.peers.Uniqueness.ConfirmReservation(ctx, &policyv1.ConfirmReservationRequest{Id: id, AccountId: accountID}); err != nil {
 				return fmt.Errorf("confirm reservation %s: %w", id, err)
 			}
 		}
-		t, err := script.Parse(sc.Type, sc.Def.GetProvider())
-		if err != nil || sc.State.AccountID == "" {
-			return nil //nolint:nilerr // nothing to record
+		if accountID == "" || sourceID == "" {
+			return nil // nothing to record
 		}
-		p, err := e.store.GetProvider(ctx, t.ProviderKey)
-		if err != nil || p.Provider.GetSourceId() == "" {
-			return nil //nolint:nilerr // the provider is gone or has no source: nothing to record
-		}
-		if t.Operation == "delete_user" {
-			if _, err := e.peers.Uniqueness.ForgetAccount(ctx, &policyv1.ForgetAccountRequest{SourceId: p.Provider.GetSourceId(), AccountId: sc.State.AccountID}); err != nil && status.Code(err) != codes.NotFound {
+		if accountOperation == connector.AccountDelete {
+			if _, err := e.peers.Uniqueness.ForgetAccount(ctx, &policyv1.ForgetAccountRequest{SourceId: sourceID, AccountId: accountID}); err != nil && status.Code(err) != codes.NotFound {
 				return fmt.Errorf("forget account: %w", err)
 			}
 			return nil
 		}
 		attrs := map[string]string{}
-		for k, v := range sc.State.Attributes {
+		for k, v := range attributes {
 			if s, ok := v.(string); ok {
 				attrs[k] = s
 			}
 		}
-		if _, err := e.peers.Uniqueness.RecordAccount(ctx, &policyv1.RecordAccountRequest{SourceId: p.Provider.GetSourceId(), AccountId: sc.State.AccountID, Attributes: attrs}); err != nil {
+		if _, err := e.peers.Uniqueness.RecordAccount(ctx, &policyv1.RecordAccountRequest{SourceId: sourceID, AccountId: accountID, Attributes: attrs}); err != nil {
 			return fmt.Errorf("record account: %w", err)
 		}
 	case store.StatusFailed:
-		for _, id := range sc.State.Reservations {
+		for _, id := range reservations {
 			_, err := e.peers.Uniqueness.ReleaseReservation(ctx, &policyv1.ReleaseReservationRequest{Id: id})
 			switch status.Code(err) {
 			case codes.OK, codes.NotFound: // released, or already gone

@@ -29,7 +29,14 @@ const (
 	ClassSleep
 	// ClassProvider runs a connector operation on a provider.
 	ClassProvider
+	// ClassEveryAccount runs an account operation on every account of the flow's recipient
+	// in the account registry, each on its own provider (every_account_<operation>).
+	ClassEveryAccount
 )
+
+// EveryAccountPrefix starts the fan-out script types: every_account_disable_user... Their
+// types name no provider; "every" cannot be a provider key.
+const EveryAccountPrefix = "every_account_"
 
 // Type is a parsed script type.
 type Type struct {
@@ -107,6 +114,13 @@ func Parse(typ, provider string) (Type, error) {
 		}
 		return Type{Class: ClassProvider, ProviderKey: provider, ProviderKind: kind, Operation: typ, Approval: strings.HasSuffix(typ, "_approval")}, nil
 	}
+	if op, ok := strings.CutPrefix(typ, EveryAccountPrefix); ok {
+		a, known := accountOps[op]
+		if !known || a.usage == "" || a.account == "" || a.account == connector.AccountCreate {
+			return Type{}, fmt.Errorf("unknown operation %q in %s: want one of %s", op, typ, strings.Join(EveryAccountOperations(), ", "))
+		}
+		return Type{Class: ClassEveryAccount, Operation: op, UsageType: a.usage, AccountOperation: a.account}, nil
+	}
 	key, rest, ok := strings.Cut(typ, "_")
 	if !ok || key == "" {
 		return Type{}, fmt.Errorf("unknown script type %q: want none, sleep, {provider}_api_<operation>, {provider}_webhook_<endpoint> or one of %s", typ, strings.Join(namedList(), ", "))
@@ -122,6 +136,19 @@ func Parse(typ, provider string) (Type, error) {
 		return Type{Class: ClassProvider, ProviderKey: key, Operation: rest}, nil
 	}
 	return Type{}, fmt.Errorf("unknown script type %q: want none, sleep, {provider}_api_<operation>, {provider}_webhook_<endpoint> or one of %s", typ, strings.Join(namedList(), ", "))
+}
+
+// EveryAccountOperations are the operations every_account_<operation> takes: the account
+// operations on an existing account that evaluate a provisioning policy.
+func EveryAccountOperations() []string {
+	var out []string
+	for op, a := range accountOps {
+		if a.usage != "" && a.account != "" && a.account != connector.AccountCreate {
+			out = append(out, op)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func namedList() []string {

@@ -84,15 +84,47 @@ type ScriptState struct {
 	AccountOperation  string             `json:"accountOperation,omitempty"`
 	AttributeRequests []AttributeRequest `json:"attributeRequests,omitempty"`
 	TicketID          string             `json:"ticketId,omitempty"`
-	// Evaluated is set once the source's provisioning policy was evaluated for the script;
-	// Attributes and Reservations are what the evaluation gave (kept so that a retry does not
-	// reserve again).
+	Evaluation
+	// WakeAt is when a sleeping script wakes (Unix microseconds).
+	WakeAt int64 `json:"wakeAt,omitempty"`
+	// Accounts is an every_account_<operation> script's progress: the accounts it acts on,
+	// fixed when it first runs, each with its own outcome.
+	Accounts []AccountRun `json:"accounts,omitempty"`
+}
+
+// Evaluation is what a source's provisioning policy gave an operation. Evaluated is set once
+// the policy was evaluated; Attributes and Reservations are kept so that a retry does not
+// reserve again.
+type Evaluation struct {
 	Evaluated    bool           `json:"evaluated,omitempty"`
 	Attributes   map[string]any `json:"attributes,omitempty"`
 	Reservations []string       `json:"reservations,omitempty"`
 	Warnings     []string       `json:"warnings,omitempty"`
-	// WakeAt is when a sleeping script wakes (Unix microseconds).
-	WakeAt int64 `json:"wakeAt,omitempty"`
+}
+
+// Statuses of an AccountRun besides StatusPending, StatusSucceeded and StatusFailed.
+const (
+	// StatusSkippedDisabled marks an account a disable skipped: the registry already had it
+	// DISABLED.
+	StatusSkippedDisabled = "SKIPPED_ALREADY_DISABLED"
+)
+
+// AccountRun is one account of an every_account_<operation> script.
+type AccountRun struct {
+	ProviderKey  string `json:"providerKey"`
+	ProviderName string `json:"providerName,omitempty"`
+	SourceID     string `json:"sourceId,omitempty"`
+	SourceName   string `json:"sourceName,omitempty"`
+	AccountID    string `json:"accountId"`
+	// Status is PENDING until the account's operation ends: SUCCEEDED, FAILED, or
+	// SKIPPED_ALREADY_DISABLED.
+	Status string `json:"status"`
+	// AccountOperation and AttributeRequests are what the connector reported.
+	AccountOperation  string             `json:"accountOperation,omitempty"`
+	AttributeRequests []AttributeRequest `json:"attributeRequests,omitempty"`
+	Output            map[string]any     `json:"output,omitempty"`
+	Error             string             `json:"error,omitempty"`
+	Evaluation
 }
 
 // AttributeRequest is one attribute change a script made.
@@ -108,6 +140,8 @@ type FlowState struct {
 	Flow    Flow
 	Scripts []Script
 	jobs    []jobInsert
+	// accounts are the registry rows the change writes (RecordAccount).
+	accounts []Account
 }
 
 type jobInsert struct {
@@ -432,7 +466,12 @@ func (s *Store) UpdateFlow(ctx context.Context, id string, change func(*FlowStat
 				return fmt.Errorf("update flow %s: enqueue: %w", id, err)
 			}
 		}
-		st.jobs = nil
+		for i := range st.accounts {
+			if err := upsertAccount(ctx, tx, st.accounts[i]); err != nil {
+				return err
+			}
+		}
+		st.jobs, st.accounts = nil, nil
 		out = st
 		return nil
 	})

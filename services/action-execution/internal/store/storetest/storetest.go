@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -34,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) Opened) {
 	t.Run("UpdateFlow", func(t *testing.T) { testUpdateFlow(t, open(t)) })
 	t.Run("ListFlows", func(t *testing.T) { testListFlows(t, open(t)) })
 	t.Run("ClaimScript", func(t *testing.T) { testClaimScript(t, open(t)) })
+	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open(t)) })
 }
 
 var now = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -209,7 +211,7 @@ func testUpdateFlow(t *testing.T, o Opened) {
 		sc.State = store.ScriptState{
 			Output: map[string]any{"userId": "u-7"}, AccountID: "CN=Rob", AccountOperation: "Create",
 			AttributeRequests: []store.AttributeRequest{{Name: "memberOf", Value: "CN=sales", Operation: "Add"}},
-			Evaluated:         true, Reservations: []string{"r1"},
+			Evaluation:        store.Evaluation{Evaluated: true, Reservations: []string{"r1"}},
 		}
 		st.Flow.Status, st.Flow.Modified = store.StatusRunning, later
 		st.Flow.Warnings = []string{"w"}
@@ -360,4 +362,101 @@ func testClaimScript(t *testing.T, o Opened) {
 	claimed, err = s.ClaimScript(ctx, id, second, later)
 	require.NoError(t, err)
 	require.False(t, claimed, "nothing is claimed in an ended flow")
+}
+
+// recordAccount writes a registry row the way the engine does: with a flow's change.
+func recordAccount(t *testing.T, s *store.Store, flowID string, a store.Account, fail bool) error {
+	t.Helper()
+	_, err := s.UpdateFlow(t.Context(), flowID, func(st *store.FlowState) error {
+		st.Flow.Modified = a.Updated
+		st.RecordAccount(a)
+		if fail {
+			return errors.New("rolled back")
+		}
+		return nil
+	})
+	return err
+}
+
+func testAccounts(t *testing.T, o Opened) {
+	ctx := t.Context()
+	s := o.Store
+	f1, _, err := s.StartFlow(ctx, newFlow("acc-1", "h", "id-1", "tn-1"))
+	require.NoError(t, err)
+	f2, _, err := s.StartFlow(ctx, newFlow("acc-2", "h", "id-1", "tn-2"))
+	require.NoError(t, err)
+	dn := "uid=ann.lee,ou=people,dc=example,dc=com"
+	acc := func(provider, id, identity, status, op string, flow store.FlowState, at time.Duration) store.Account {
+		return store.Account{
+			ProviderKey: provider, AccountID: id, IdentityID: identity, SourceID: "src-" + provider, SourceName: "Corp " + provider,
+			Status: status, LastOperation: op, LastFlowID: flow.Flow.ID, TrackingNumber: flow.Flow.TrackingNumber, Updated: now.Add(at),
+		}
+	}
+	require.NoError(t, recordAccount(t, s, f1.Flow.ID, acc("corpad", dn, "id-1", store.AccountActive, "Create", f1, 0), false))
+	require.NoError(t, recordAccount(t, s, f1.Flow.ID, acc("okta", "00u1", "id-1", store.AccountActive, "Create", f1, time.Second), false))
+	require.NoError(t, recordAccount(t, s, f1.Flow.ID, acc("okta", "00u2", "id-2", store.AccountActive, "Create", f1, 2*time.Second), false))
+	require.Error(t, recordAccount(t, s, f1.Flow.ID, acc("okta", "00u3", "id-3", store.AccountActive, "Create", f1, 3*time.Second), true))
+	_, err = s.GetAccount(ctx, "okta", "00u3")
+	require.ErrorIs(t, err, storage.ErrNotFound, "a rolled-back flow change writes no account")
+
+	got, err := s.GetAccount(ctx, "corpad", dn)
+	require.NoError(t, err)
+	require.Equal(t, store.Account{
+		ProviderKey: "corpad", AccountID: dn, IdentityID: "id-1", SourceID: "src-corpad", SourceName: "Corp corpad", Status: store.AccountActive,
+		LastOperation: "Create", CreatedByFlowID: f1.Flow.ID, LastFlowID: f1.Flow.ID, TrackingNumber: "tn-1", Created: now, Updated: now,
+	}, got)
+
+	// A Modify keeps the status; a Disable by another flow keeps the creating flow and time.
+	require.NoError(t, recordAccount(t, s, f2.Flow.ID, acc("corpad", dn, "id-1", store.AccountDisabled, "Disable", f2, time.Minute), false))
+	require.NoError(t, recordAccount(t, s, f2.Flow.ID, acc("corpad", dn, "id-1", "", "Modify", f2, 2*time.Minute), false))
+	got, err = s.GetAccount(ctx, "corpad", dn)
+	require.NoError(t, err)
+	require.Equal(t, store.AccountDisabled, got.Status, "a Modify does not re-enable")
+	require.Equal(t, "Modify", got.LastOperation)
+	require.Equal(t, f1.Flow.ID, got.CreatedByFlowID)
+	require.Equal(t, f2.Flow.ID, got.LastFlowID)
+	require.Equal(t, "tn-2", got.TrackingNumber)
+	require.Equal(t, now, got.Created)
+	require.Equal(t, now.Add(2*time.Minute), got.Updated)
+	require.NoError(t, recordAccount(t, s, f2.Flow.ID, acc("okta", "00u1", "id-1", store.AccountDeleted, "Delete", f2, 3*time.Minute), false))
+	// A Modify of an account the registry does not know yet makes it ACTIVE.
+	require.NoError(t, recordAccount(t, s, f2.Flow.ID, acc("corpad", "uid=x", "id-4", "", "Modify", f2, 4*time.Minute), false))
+	got, err = s.GetAccount(ctx, "corpad", "uid=x")
+	require.NoError(t, err)
+	require.Equal(t, store.AccountActive, got.Status)
+
+	list := func(filters string, page collection.Page) []string {
+		t.Helper()
+		conds, err := collection.ParseFilters(filters, store.AccountFilterFields)
+		require.NoError(t, err)
+		q := store.AccountQuery{Filters: conds, Page: page}
+		accounts, err := s.ListAccounts(ctx, q)
+		require.NoError(t, err)
+		n, err := s.CountAccounts(ctx, q)
+		require.NoError(t, err)
+		out := []string{fmt.Sprint(n)}
+		for i := range accounts {
+			out = append(out, accounts[i].ProviderKey+"/"+accounts[i].AccountID+"/"+accounts[i].Status)
+		}
+		return out
+	}
+	all := collection.Page{Limit: 250}
+	require.Equal(t, []string{"4", "corpad/uid=x/ACTIVE", "okta/00u1/DELETED", "corpad/" + dn + "/DISABLED", "okta/00u2/ACTIVE"}, list("", all))
+	require.Equal(t, []string{"2", "okta/00u1/DELETED", "corpad/" + dn + "/DISABLED"}, list(`identityId eq "id-1"`, all))
+	require.Equal(t, []string{"2", "okta/00u1/DELETED", "okta/00u2/ACTIVE"}, list(`providerKey eq "okta"`, all))
+	require.Equal(t, []string{"2", "corpad/uid=x/ACTIVE", "corpad/" + dn + "/DISABLED"}, list(`sourceId eq "src-corpad"`, all))
+	require.Equal(t, []string{"1", "okta/00u2/ACTIVE"}, list(`status eq "ACTIVE" and providerKey eq "okta"`, all))
+	require.Equal(t, []string{"3", "corpad/uid=x/ACTIVE", "corpad/" + dn + "/DISABLED", "okta/00u2/ACTIVE"}, list(`status in ("ACTIVE", "DISABLED")`, all))
+	require.Equal(t, []string{"4", "okta/00u1/DELETED", "corpad/" + dn + "/DISABLED"}, list("", collection.Page{Limit: 2, Offset: 1}))
+
+	live, err := s.LiveAccounts(ctx, "id-1", "")
+	require.NoError(t, err)
+	require.Len(t, live, 1, "a DELETED account is not live")
+	require.Equal(t, dn, live[0].AccountID)
+	live, err = s.LiveAccounts(ctx, "id-1", "okta")
+	require.NoError(t, err)
+	require.Empty(t, live)
+	live, err = s.LiveAccounts(ctx, "id-2", "okta")
+	require.NoError(t, err)
+	require.Len(t, live, 1)
 }
