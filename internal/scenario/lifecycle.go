@@ -87,10 +87,10 @@ const (
 }`
 )
 
-// Tokens the SCIM server and the GitLab fake accept.
+// Tokens the SCIM server and the GitLab fake on loopback accept (test servers' own).
 const (
-	scimToken   = "scim-lifecycle-token"
-	gitlabToken = "glpat-lifecycle"
+	scimToken   = "scim-lifecycle-token" //nolint:gosec // a loopback test server's token
+	gitlabToken = "glpat-lifecycle"      //nolint:gosec // a loopback test server's token
 )
 
 // Lifecycle is what flows 2 to 4 (joiner, mover, leaver) run against: a directory (slapd) with
@@ -346,8 +346,12 @@ func (l *Lifecycle) Move(t testing.TB) (reports map[string]map[string]any, track
 	first, tn := l.Publish(t, IdentityAttributesChanged, MoverEvent, "hr-mover-"+JohnID)
 	require.Equal(t, first, l.PublishAgain(t, IdentityAttributesChanged, MoverEvent, "hr-mover-"+JohnID, tn), "one event per idempotency key")
 	reports = map[string]map[string]any{}
-	reports["revoke"] = l.AwaitReport(t, tn, "the old department's revocation", func(m map[string]any) bool { return m["action"] == "AccessRequest" && hasAttribute(m, "memberOf", "Remove") })
-	reports["grant"] = l.AwaitReport(t, tn, "the new department's grant", func(m map[string]any) bool { return m["action"] == "AccessRequest" && hasAttribute(m, "memberOf", "Add") })
+	reports["revoke"] = l.AwaitReport(t, tn, "the old department's revocation", func(m map[string]any) bool {
+		return m["action"] == "AccessRequest" && hasAttribute(m, "memberOf", "Remove")
+	})
+	reports["grant"] = l.AwaitReport(t, tn, "the new department's grant", func(m map[string]any) bool {
+		return m["action"] == "AccessRequest" && hasAttribute(m, "memberOf", "Add")
+	})
 	reports["update"] = l.AwaitReport(t, tn, "the attribute update", func(m map[string]any) bool { return hasAttribute(m, "departmentNumber", "") })
 	return reports, tn
 }
