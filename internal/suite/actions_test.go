@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -159,5 +160,72 @@ func TestActionFlowsOverREST(t *testing.T) {
 		require.Len(t, list.list(t), 1)
 		require.Equal(t, "1", list.header.Get("X-Total-Count"))
 		requireError(t, r.do(t, http.MethodPost, "/v1/action-flows/"+flowID+":cancel", "{}"), http.StatusPreconditionFailed, "412 Precondition Failed", "already ended")
+	})
+}
+
+// TestAccountRegistryOverREST: a provisioning flow's account is in the registry, listed with
+// filters and X-Total-Count and read by a DN in the path (raw or percent-encoded).
+func TestAccountRegistryOverREST(t *testing.T) {
+	triggerBackends(t, withActions, func(t *testing.T, r *running) {
+		tg := newRESTTarget(t)
+		provider := r.do(t, http.MethodPost, "/v1/action-providers", jsonBody(t, map[string]any{
+			"key": "corpdir", "name": "Corp Directory API", "kind": "REST", "endpoint": tg.URL,
+			"credentials": map[string]string{"token": "t"},
+			"settings": map[string]any{
+				"auth": map[string]any{"type": "bearer"},
+				"endpoints": map[string]any{
+					"create_user": map[string]any{"path": "/users", "body": `{"userName": {{json .Params.userName}}}`, "accountId": "uid={{.Response.id}},ou=people,dc=example,dc=com"},
+				},
+			},
+		}))
+		require.Equal(t, http.StatusCreated, provider.status, string(provider.body))
+		requireError(t, r.do(t, http.MethodPost, "/v1/action-providers", jsonBody(t, map[string]any{
+			"key": "every", "kind": "REST", "endpoint": tg.URL, "credentials": map[string]string{"token": "t"},
+		})), http.StatusBadRequest, "400.1 Bad Request Content", "provider.key")
+		requireError(t, r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
+			"name": "bad leaver", "scripts": []any{map[string]any{"name": "off", "type": "every_account_x"}},
+		})), http.StatusBadRequest, "400.1 Bad Request Content", `chain.scripts[0].type`)
+
+		chain := r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
+			"name": "grant directory", "scripts": []any{map[string]any{"name": "create", "type": "corpdir_api_create_user", "metadata": map[string]any{"userName": "ann"}}},
+		}))
+		require.Equal(t, http.StatusCreated, chain.status, string(chain.body))
+		const tn = "0af1b2c3d4e5f60718293a4b5c6d7e8f"
+		started := r.do(t, http.MethodPost, "/v1/action-flows", jsonBody(t, map[string]any{
+			"chainId": chain.json(t)["id"], "idempotencyKey": "grant-ann",
+			"context": map[string]any{"operation": "GRANT", "recipient": map[string]any{"id": "id-ann", "name": "Ann Lee"}},
+		}), "X-Tracking-Number", tn)
+		require.Equal(t, http.StatusAccepted, started.status, string(started.body))
+		flowID := started.json(t)["flow"].(map[string]any)["id"].(string)
+		require.Eventually(t, func() bool {
+			got := r.do(t, http.MethodGet, "/v1/action-flows/"+flowID, "")
+			return got.json(t)["status"] == "SUCCEEDED"
+		}, 30*time.Second, 20*time.Millisecond)
+
+		list := r.do(t, http.MethodGet, "/v1/accounts?count=true&filters="+url.QueryEscape(`identityId eq "id-ann" and status eq "ACTIVE"`), "")
+		require.Equal(t, http.StatusOK, list.status, string(list.body))
+		require.Equal(t, "1", list.header.Get("X-Total-Count"))
+		accounts := list.list(t)
+		require.Len(t, accounts, 1)
+		account := accounts[0]
+		dn := account["accountId"].(string)
+		require.True(t, strings.HasPrefix(dn, "uid=acct-") && strings.HasSuffix(dn, ",ou=people,dc=example,dc=com"), dn)
+		require.Equal(t, "corpdir", account["providerKey"])
+		require.Equal(t, "Create", account["lastOperation"])
+		require.Equal(t, flowID, account["createdByFlowId"])
+		require.Equal(t, tn, account["trackingNumber"])
+		empty := r.do(t, http.MethodGet, "/v1/accounts?count=true&filters="+url.QueryEscape(`providerKey eq "other"`), "")
+		require.Equal(t, "0", empty.header.Get("X-Total-Count"))
+		require.Empty(t, empty.list(t))
+
+		for _, path := range []string{dn, url.PathEscape(dn), strings.NewReplacer("=", "%3D", ",", "%2C").Replace(dn)} {
+			got := r.do(t, http.MethodGet, "/v1/accounts/corpdir/"+path, "")
+			require.Equal(t, http.StatusOK, got.status, "%s: %s", path, got.body)
+			require.Equal(t, dn, got.json(t)["accountId"], path)
+			require.Equal(t, "ACTIVE", got.json(t)["status"])
+		}
+		requireError(t, r.do(t, http.MethodGet, "/v1/accounts/corpdir/uid=nobody,ou=people,dc=example,dc=com", ""), http.StatusNotFound, "404 Not found", "uid=nobody")
+		requireError(t, r.do(t, http.MethodGet, "/v1/accounts?filters="+url.QueryEscape(`name eq "x"`), ""), http.StatusBadRequest, "400.1 Bad Request Content", "name")
+		requireError(t, r.do(t, http.MethodGet, "/v1/accounts?filters="+url.QueryEscape(`identityId in ("a")`), ""), http.StatusBadRequest, "400.1 Bad Request Content", "identityId")
 	})
 }

@@ -2530,6 +2530,374 @@ func (*DeleteActionChainResponse) Descriptor() ([]byte, []int) {
 	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{39}
 }
 
+// Account is one account of the registry: an account a provider script created or changed
+// (written in the transaction that recorded the script's success).
+type Account struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider the account is on.
+	ProviderKey string `protobuf:"bytes,1,opt,name=provider_key,json=providerKey,proto3" json:"provider_key,omitempty"`
+	// The account's native id (a DN, a SCIM id…).
+	AccountId string `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// The identity the account belongs to: the recipient of the flows that touched it.
+	IdentityId string `protobuf:"bytes,3,opt,name=identity_id,json=identityId,proto3" json:"identity_id,omitempty"`
+	// The provider's source when the account was last touched.
+	SourceId string `protobuf:"bytes,4,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	// The source's name.
+	SourceName string `protobuf:"bytes,5,opt,name=source_name,json=sourceName,proto3" json:"source_name,omitempty"`
+	// ACTIVE, DISABLED or DELETED (Create, Enable and Unlock make it ACTIVE, Disable DISABLED,
+	// Delete DELETED; Modify keeps it).
+	Status string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	// The last account operation: Create, Modify, Enable, Disable, Unlock or Delete.
+	LastOperation string `protobuf:"bytes,7,opt,name=last_operation,json=lastOperation,proto3" json:"last_operation,omitempty"`
+	// The flow that created the registry row.
+	CreatedByFlowId string `protobuf:"bytes,8,opt,name=created_by_flow_id,json=createdByFlowId,proto3" json:"created_by_flow_id,omitempty"`
+	// The last flow that touched the account.
+	LastFlowId string `protobuf:"bytes,9,opt,name=last_flow_id,json=lastFlowId,proto3" json:"last_flow_id,omitempty"`
+	// The trackingNumber of the last flow that touched the account.
+	TrackingNumber string `protobuf:"bytes,10,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
+	// When the registry row was created.
+	Created *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created,proto3" json:"created,omitempty"`
+	// When the account was last touched.
+	Updated       *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated,proto3" json:"updated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Account) Reset() {
+	*x = Account{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Account) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Account) ProtoMessage() {}
+
+func (x *Account) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Account.ProtoReflect.Descriptor instead.
+func (*Account) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *Account) GetProviderKey() string {
+	if x != nil {
+		return x.ProviderKey
+	}
+	return ""
+}
+
+func (x *Account) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *Account) GetIdentityId() string {
+	if x != nil {
+		return x.IdentityId
+	}
+	return ""
+}
+
+func (x *Account) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+func (x *Account) GetSourceName() string {
+	if x != nil {
+		return x.SourceName
+	}
+	return ""
+}
+
+func (x *Account) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Account) GetLastOperation() string {
+	if x != nil {
+		return x.LastOperation
+	}
+	return ""
+}
+
+func (x *Account) GetCreatedByFlowId() string {
+	if x != nil {
+		return x.CreatedByFlowId
+	}
+	return ""
+}
+
+func (x *Account) GetLastFlowId() string {
+	if x != nil {
+		return x.LastFlowId
+	}
+	return ""
+}
+
+func (x *Account) GetTrackingNumber() string {
+	if x != nil {
+		return x.TrackingNumber
+	}
+	return ""
+}
+
+func (x *Account) GetCreated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *Account) GetUpdated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Updated
+	}
+	return nil
+}
+
+// ListAccountsRequest selects a page of registry accounts.
+type ListAccountsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of accounts to return (1–250, default 250).
+	Limit *int32 `protobuf:"varint,1,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	// Number of accounts to skip.
+	Offset int32 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Whether to report the total count (X-Total-Count over REST, x-total-count metadata in gRPC).
+	Count bool `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Filter in the reference collection syntax. Supported: identityId (eq), providerKey (eq),
+	// sourceId (eq), accountId (eq), status (eq, in).
+	Filters       string `protobuf:"bytes,4,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountsRequest) Reset() {
+	*x = ListAccountsRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountsRequest) ProtoMessage() {}
+
+func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
+func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListAccountsRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+func (x *ListAccountsRequest) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ListAccountsRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+func (x *ListAccountsRequest) GetFilters() string {
+	if x != nil {
+		return x.Filters
+	}
+	return ""
+}
+
+// ListAccountsResponse carries one page of registry accounts.
+type ListAccountsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The accounts of this page.
+	Accounts      []*Account `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountsResponse) Reset() {
+	*x = ListAccountsResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountsResponse) ProtoMessage() {}
+
+func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
+func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ListAccountsResponse) GetAccounts() []*Account {
+	if x != nil {
+		return x.Accounts
+	}
+	return nil
+}
+
+// GetAccountRequest names a registry account.
+type GetAccountRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider's key.
+	ProviderKey string `protobuf:"bytes,1,opt,name=provider_key,json=providerKey,proto3" json:"provider_key,omitempty"`
+	// The account's id.
+	AccountId     string `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountRequest) Reset() {
+	*x = GetAccountRequest{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountRequest) ProtoMessage() {}
+
+func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountRequest.ProtoReflect.Descriptor instead.
+func (*GetAccountRequest) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetAccountRequest) GetProviderKey() string {
+	if x != nil {
+		return x.ProviderKey
+	}
+	return ""
+}
+
+func (x *GetAccountRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+// GetAccountResponse carries a registry account.
+type GetAccountResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account.
+	Account       *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountResponse) Reset() {
+	*x = GetAccountResponse{}
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountResponse) ProtoMessage() {}
+
+func (x *GetAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_accessflow_action_v1_action_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountResponse.ProtoReflect.Descriptor instead.
+func (*GetAccountResponse) Descriptor() ([]byte, []int) {
+	return file_accessflow_action_v1_action_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *GetAccountResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
 var File_accessflow_action_v1_action_service_proto protoreflect.FileDescriptor
 
 const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
@@ -2630,9 +2998,9 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x1cDecideActionApprovalResponse\x12\x17\n" +
 	"\aflow_id\x18\x01 \x01(\tR\x06flowId\x12\x16\n" +
 	"\x06script\x18\x02 \x01(\tR\x06script\x12\x1a\n" +
-	"\bdecision\x18\x03 \x01(\tR\bdecision\"\xcb\x05\n" +
-	"\bProvider\x120\n" +
-	"\x03key\x18\x01 \x01(\tB\x1e\xe0A\x02\xbaH\x18r\x16\x10\x01\x18@2\x10^[a-z][a-z0-9]*$R\x03key\x12\x1c\n" +
+	"\bdecision\x18\x03 \x01(\tR\bdecision\"\xd2\x05\n" +
+	"\bProvider\x127\n" +
+	"\x03key\x18\x01 \x01(\tB%\xe0A\x02\xbaH\x1fr\x1d\x10\x01\x18@2\x10^[a-z][a-z0-9]*$Z\x05everyR\x03key\x12\x1c\n" +
 	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04name\x12@\n" +
 	"\x04kind\x18\x03 \x01(\tB,\xbaH)r'R\x04LDAPR\x04SCIMR\x04RESTR\x04SMTPR\x05SLACKR\x06GITLABR\x04kind\x12&\n" +
 	"\bendpoint\x18\x04 \x01(\tB\n" +
@@ -2722,7 +3090,41 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x18DeleteActionChainRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\x1b\n" +
-	"\x19DeleteActionChainResponse2\xd3\x19\n" +
+	"\x19DeleteActionChainResponse\"\x89\x04\n" +
+	"\aAccount\x12&\n" +
+	"\fprovider_key\x18\x01 \x01(\tB\x03\xe0A\x03R\vproviderKey\x12\"\n" +
+	"\n" +
+	"account_id\x18\x02 \x01(\tB\x03\xe0A\x03R\taccountId\x12$\n" +
+	"\videntity_id\x18\x03 \x01(\tB\x03\xe0A\x03R\n" +
+	"identityId\x12 \n" +
+	"\tsource_id\x18\x04 \x01(\tB\x03\xe0A\x03R\bsourceId\x12$\n" +
+	"\vsource_name\x18\x05 \x01(\tB\x03\xe0A\x03R\n" +
+	"sourceName\x12\x1b\n" +
+	"\x06status\x18\x06 \x01(\tB\x03\xe0A\x03R\x06status\x12*\n" +
+	"\x0elast_operation\x18\a \x01(\tB\x03\xe0A\x03R\rlastOperation\x120\n" +
+	"\x12created_by_flow_id\x18\b \x01(\tB\x03\xe0A\x03R\x0fcreatedByFlowId\x12%\n" +
+	"\flast_flow_id\x18\t \x01(\tB\x03\xe0A\x03R\n" +
+	"lastFlowId\x12,\n" +
+	"\x0ftracking_number\x18\n" +
+	" \x01(\tB\x03\xe0A\x03R\x0etrackingNumber\x129\n" +
+	"\acreated\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\acreated\x129\n" +
+	"\aupdated\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\aupdated\"\xa1\x01\n" +
+	"\x13ListAccountsRequest\x12%\n" +
+	"\x05limit\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xfa\x01(\x01H\x00R\x05limit\x88\x01\x01\x12\x1f\n" +
+	"\x06offset\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\bR\x05count\x12\"\n" +
+	"\afilters\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\afiltersB\b\n" +
+	"\x06_limit\"Q\n" +
+	"\x14ListAccountsResponse\x129\n" +
+	"\baccounts\x18\x01 \x03(\v2\x1d.accessflow.action.v1.AccountR\baccounts\"l\n" +
+	"\x11GetAccountRequest\x12,\n" +
+	"\fprovider_key\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vproviderKey\x12)\n" +
+	"\n" +
+	"account_id\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x10R\taccountId\"M\n" +
+	"\x12GetAccountResponse\x127\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.accessflow.action.v1.AccountR\aaccount2\xbd\x1c\n" +
 	"\rActionService\x12\xb8\x01\n" +
 	"\x0fStartActionFlow\x12,.accessflow.action.v1.StartActionFlowRequest\x1a-.accessflow.action.v1.StartActionFlowResponse\"H\xca\xf3\x18\x03\b\xca\x01\xd2\xf3\x18\"\n" +
 	"\x15af:action-flows:start\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/action-flows\x12\xc9\x01\n" +
@@ -2760,7 +3162,12 @@ const file_accessflow_action_v1_action_service_proto_rawDesc = "" +
 	"\x11UpdateActionChain\x12..accessflow.action.v1.UpdateActionChainRequest\x1a/.accessflow.action.v1.UpdateActionChainResponse\"T\xd2\xf3\x18$\n" +
 	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02&:\x05chainb\x05chain\x1a\x16/v1/action-chains/{id}\x12\xc3\x01\n" +
 	"\x11DeleteActionChain\x12..accessflow.action.v1.DeleteActionChainRequest\x1a/.accessflow.action.v1.DeleteActionChainResponse\"M\xca\xf3\x18\x03\b\xcc\x01\xd2\xf3\x18$\n" +
-	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x18*\x16/v1/action-chains/{id}BDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3"
+	"\x17af:action-chains:manage\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x18*\x16/v1/action-chains/{id}\x12\xa6\x01\n" +
+	"\fListAccounts\x12).accessflow.action.v1.ListAccountsRequest\x1a*.accessflow.action.v1.ListAccountsResponse\"?\xd2\xf3\x18\x1d\n" +
+	"\x10af:accounts:read\x12\tORG_ADMIN\x82\xd3\xe4\x93\x02\x18b\baccounts\x12\f/v1/accounts\x12\xbe\x01\n" +
+	"\n" +
+	"GetAccount\x12'.accessflow.action.v1.GetAccountRequest\x1a(.accessflow.action.v1.GetAccountResponse\"]\xd2\xf3\x18\x1d\n" +
+	"\x10af:accounts:read\x12\tORG_ADMIN\x82\xd3\xe4\x93\x026b\aaccount\x12+/v1/accounts/{provider_key}/{account_id=**}BDZBgithub.com/accessflow/accessflow/api/accessflow/action/v1;actionv1b\x06proto3"
 
 var (
 	file_accessflow_action_v1_action_service_proto_rawDescOnce sync.Once
@@ -2774,7 +3181,7 @@ func file_accessflow_action_v1_action_service_proto_rawDescGZIP() []byte {
 	return file_accessflow_action_v1_action_service_proto_rawDescData
 }
 
-var file_accessflow_action_v1_action_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_accessflow_action_v1_action_service_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_accessflow_action_v1_action_service_proto_goTypes = []any{
 	(*StartActionFlowRequest)(nil),       // 0: accessflow.action.v1.StartActionFlowRequest
 	(*StartActionFlowResponse)(nil),      // 1: accessflow.action.v1.StartActionFlowResponse
@@ -2816,10 +3223,15 @@ var file_accessflow_action_v1_action_service_proto_goTypes = []any{
 	(*UpdateActionChainResponse)(nil),    // 37: accessflow.action.v1.UpdateActionChainResponse
 	(*DeleteActionChainRequest)(nil),     // 38: accessflow.action.v1.DeleteActionChainRequest
 	(*DeleteActionChainResponse)(nil),    // 39: accessflow.action.v1.DeleteActionChainResponse
-	nil,                                  // 40: accessflow.action.v1.Provider.CredentialsEntry
-	(*structpb.Struct)(nil),              // 41: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),        // 42: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),          // 43: google.protobuf.Duration
+	(*Account)(nil),                      // 40: accessflow.action.v1.Account
+	(*ListAccountsRequest)(nil),          // 41: accessflow.action.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),         // 42: accessflow.action.v1.ListAccountsResponse
+	(*GetAccountRequest)(nil),            // 43: accessflow.action.v1.GetAccountRequest
+	(*GetAccountResponse)(nil),           // 44: accessflow.action.v1.GetAccountResponse
+	nil,                                  // 45: accessflow.action.v1.Provider.CredentialsEntry
+	(*structpb.Struct)(nil),              // 46: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),        // 47: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 48: google.protobuf.Duration
 }
 var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	2,  // 0: accessflow.action.v1.StartActionFlowRequest.context:type_name -> accessflow.action.v1.FlowContext
@@ -2827,24 +3239,24 @@ var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	3,  // 2: accessflow.action.v1.FlowContext.recipient:type_name -> accessflow.action.v1.Identity
 	3,  // 3: accessflow.action.v1.FlowContext.requester:type_name -> accessflow.action.v1.Identity
 	4,  // 4: accessflow.action.v1.FlowContext.relationship:type_name -> accessflow.action.v1.Relationship
-	41, // 5: accessflow.action.v1.FlowContext.inputs:type_name -> google.protobuf.Struct
-	41, // 6: accessflow.action.v1.Identity.attributes:type_name -> google.protobuf.Struct
+	46, // 5: accessflow.action.v1.FlowContext.inputs:type_name -> google.protobuf.Struct
+	46, // 6: accessflow.action.v1.Identity.attributes:type_name -> google.protobuf.Struct
 	7,  // 7: accessflow.action.v1.GetActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
 	2,  // 8: accessflow.action.v1.ActionFlow.context:type_name -> accessflow.action.v1.FlowContext
-	42, // 9: accessflow.action.v1.ActionFlow.created:type_name -> google.protobuf.Timestamp
-	42, // 10: accessflow.action.v1.ActionFlow.modified:type_name -> google.protobuf.Timestamp
+	47, // 9: accessflow.action.v1.ActionFlow.created:type_name -> google.protobuf.Timestamp
+	47, // 10: accessflow.action.v1.ActionFlow.modified:type_name -> google.protobuf.Timestamp
 	8,  // 11: accessflow.action.v1.ActionFlow.scripts:type_name -> accessflow.action.v1.ActionFlowScript
-	42, // 12: accessflow.action.v1.ActionFlow.completed:type_name -> google.protobuf.Timestamp
-	41, // 13: accessflow.action.v1.ActionFlowScript.output:type_name -> google.protobuf.Struct
-	42, // 14: accessflow.action.v1.ActionFlowScript.started:type_name -> google.protobuf.Timestamp
-	42, // 15: accessflow.action.v1.ActionFlowScript.finished:type_name -> google.protobuf.Timestamp
+	47, // 12: accessflow.action.v1.ActionFlow.completed:type_name -> google.protobuf.Timestamp
+	46, // 13: accessflow.action.v1.ActionFlowScript.output:type_name -> google.protobuf.Struct
+	47, // 14: accessflow.action.v1.ActionFlowScript.started:type_name -> google.protobuf.Timestamp
+	47, // 15: accessflow.action.v1.ActionFlowScript.finished:type_name -> google.protobuf.Timestamp
 	7,  // 16: accessflow.action.v1.ListActionFlowsResponse.flows:type_name -> accessflow.action.v1.ActionFlow
 	7,  // 17: accessflow.action.v1.CancelActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
 	7,  // 18: accessflow.action.v1.RetryActionFlowResponse.flow:type_name -> accessflow.action.v1.ActionFlow
-	41, // 19: accessflow.action.v1.Provider.settings:type_name -> google.protobuf.Struct
-	40, // 20: accessflow.action.v1.Provider.credentials:type_name -> accessflow.action.v1.Provider.CredentialsEntry
-	42, // 21: accessflow.action.v1.Provider.created:type_name -> google.protobuf.Timestamp
-	42, // 22: accessflow.action.v1.Provider.modified:type_name -> google.protobuf.Timestamp
+	46, // 19: accessflow.action.v1.Provider.settings:type_name -> google.protobuf.Struct
+	45, // 20: accessflow.action.v1.Provider.credentials:type_name -> accessflow.action.v1.Provider.CredentialsEntry
+	47, // 21: accessflow.action.v1.Provider.created:type_name -> google.protobuf.Timestamp
+	47, // 22: accessflow.action.v1.Provider.modified:type_name -> google.protobuf.Timestamp
 	17, // 23: accessflow.action.v1.CreateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
 	17, // 24: accessflow.action.v1.CreateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
 	17, // 25: accessflow.action.v1.GetProviderResponse.provider:type_name -> accessflow.action.v1.Provider
@@ -2852,11 +3264,11 @@ var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	17, // 27: accessflow.action.v1.UpdateProviderRequest.provider:type_name -> accessflow.action.v1.Provider
 	17, // 28: accessflow.action.v1.UpdateProviderResponse.provider:type_name -> accessflow.action.v1.Provider
 	29, // 29: accessflow.action.v1.ActionChain.scripts:type_name -> accessflow.action.v1.ActionChainScript
-	42, // 30: accessflow.action.v1.ActionChain.created:type_name -> google.protobuf.Timestamp
-	42, // 31: accessflow.action.v1.ActionChain.modified:type_name -> google.protobuf.Timestamp
-	41, // 32: accessflow.action.v1.ActionChainScript.metadata:type_name -> google.protobuf.Struct
-	43, // 33: accessflow.action.v1.ActionChainScript.duration:type_name -> google.protobuf.Duration
-	43, // 34: accessflow.action.v1.ActionChainScript.backoff:type_name -> google.protobuf.Duration
+	47, // 30: accessflow.action.v1.ActionChain.created:type_name -> google.protobuf.Timestamp
+	47, // 31: accessflow.action.v1.ActionChain.modified:type_name -> google.protobuf.Timestamp
+	46, // 32: accessflow.action.v1.ActionChainScript.metadata:type_name -> google.protobuf.Struct
+	48, // 33: accessflow.action.v1.ActionChainScript.duration:type_name -> google.protobuf.Duration
+	48, // 34: accessflow.action.v1.ActionChainScript.backoff:type_name -> google.protobuf.Duration
 	29, // 35: accessflow.action.v1.ActionChainScript.compensation:type_name -> accessflow.action.v1.ActionChainScript
 	28, // 36: accessflow.action.v1.CreateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
 	28, // 37: accessflow.action.v1.CreateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
@@ -2864,43 +3276,51 @@ var file_accessflow_action_v1_action_service_proto_depIdxs = []int32{
 	28, // 39: accessflow.action.v1.ListActionChainsResponse.chains:type_name -> accessflow.action.v1.ActionChain
 	28, // 40: accessflow.action.v1.UpdateActionChainRequest.chain:type_name -> accessflow.action.v1.ActionChain
 	28, // 41: accessflow.action.v1.UpdateActionChainResponse.chain:type_name -> accessflow.action.v1.ActionChain
-	0,  // 42: accessflow.action.v1.ActionService.StartActionFlow:input_type -> accessflow.action.v1.StartActionFlowRequest
-	5,  // 43: accessflow.action.v1.ActionService.GetActionFlow:input_type -> accessflow.action.v1.GetActionFlowRequest
-	9,  // 44: accessflow.action.v1.ActionService.ListActionFlows:input_type -> accessflow.action.v1.ListActionFlowsRequest
-	11, // 45: accessflow.action.v1.ActionService.CancelActionFlow:input_type -> accessflow.action.v1.CancelActionFlowRequest
-	13, // 46: accessflow.action.v1.ActionService.RetryActionFlow:input_type -> accessflow.action.v1.RetryActionFlowRequest
-	15, // 47: accessflow.action.v1.ActionService.DecideActionApproval:input_type -> accessflow.action.v1.DecideActionApprovalRequest
-	18, // 48: accessflow.action.v1.ActionService.CreateProvider:input_type -> accessflow.action.v1.CreateProviderRequest
-	20, // 49: accessflow.action.v1.ActionService.GetProvider:input_type -> accessflow.action.v1.GetProviderRequest
-	22, // 50: accessflow.action.v1.ActionService.ListProviders:input_type -> accessflow.action.v1.ListProvidersRequest
-	24, // 51: accessflow.action.v1.ActionService.UpdateProvider:input_type -> accessflow.action.v1.UpdateProviderRequest
-	26, // 52: accessflow.action.v1.ActionService.DeleteProvider:input_type -> accessflow.action.v1.DeleteProviderRequest
-	30, // 53: accessflow.action.v1.ActionService.CreateActionChain:input_type -> accessflow.action.v1.CreateActionChainRequest
-	32, // 54: accessflow.action.v1.ActionService.GetActionChain:input_type -> accessflow.action.v1.GetActionChainRequest
-	34, // 55: accessflow.action.v1.ActionService.ListActionChains:input_type -> accessflow.action.v1.ListActionChainsRequest
-	36, // 56: accessflow.action.v1.ActionService.UpdateActionChain:input_type -> accessflow.action.v1.UpdateActionChainRequest
-	38, // 57: accessflow.action.v1.ActionService.DeleteActionChain:input_type -> accessflow.action.v1.DeleteActionChainRequest
-	1,  // 58: accessflow.action.v1.ActionService.StartActionFlow:output_type -> accessflow.action.v1.StartActionFlowResponse
-	6,  // 59: accessflow.action.v1.ActionService.GetActionFlow:output_type -> accessflow.action.v1.GetActionFlowResponse
-	10, // 60: accessflow.action.v1.ActionService.ListActionFlows:output_type -> accessflow.action.v1.ListActionFlowsResponse
-	12, // 61: accessflow.action.v1.ActionService.CancelActionFlow:output_type -> accessflow.action.v1.CancelActionFlowResponse
-	14, // 62: accessflow.action.v1.ActionService.RetryActionFlow:output_type -> accessflow.action.v1.RetryActionFlowResponse
-	16, // 63: accessflow.action.v1.ActionService.DecideActionApproval:output_type -> accessflow.action.v1.DecideActionApprovalResponse
-	19, // 64: accessflow.action.v1.ActionService.CreateProvider:output_type -> accessflow.action.v1.CreateProviderResponse
-	21, // 65: accessflow.action.v1.ActionService.GetProvider:output_type -> accessflow.action.v1.GetProviderResponse
-	23, // 66: accessflow.action.v1.ActionService.ListProviders:output_type -> accessflow.action.v1.ListProvidersResponse
-	25, // 67: accessflow.action.v1.ActionService.UpdateProvider:output_type -> accessflow.action.v1.UpdateProviderResponse
-	27, // 68: accessflow.action.v1.ActionService.DeleteProvider:output_type -> accessflow.action.v1.DeleteProviderResponse
-	31, // 69: accessflow.action.v1.ActionService.CreateActionChain:output_type -> accessflow.action.v1.CreateActionChainResponse
-	33, // 70: accessflow.action.v1.ActionService.GetActionChain:output_type -> accessflow.action.v1.GetActionChainResponse
-	35, // 71: accessflow.action.v1.ActionService.ListActionChains:output_type -> accessflow.action.v1.ListActionChainsResponse
-	37, // 72: accessflow.action.v1.ActionService.UpdateActionChain:output_type -> accessflow.action.v1.UpdateActionChainResponse
-	39, // 73: accessflow.action.v1.ActionService.DeleteActionChain:output_type -> accessflow.action.v1.DeleteActionChainResponse
-	58, // [58:74] is the sub-list for method output_type
-	42, // [42:58] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	47, // 42: accessflow.action.v1.Account.created:type_name -> google.protobuf.Timestamp
+	47, // 43: accessflow.action.v1.Account.updated:type_name -> google.protobuf.Timestamp
+	40, // 44: accessflow.action.v1.ListAccountsResponse.accounts:type_name -> accessflow.action.v1.Account
+	40, // 45: accessflow.action.v1.GetAccountResponse.account:type_name -> accessflow.action.v1.Account
+	0,  // 46: accessflow.action.v1.ActionService.StartActionFlow:input_type -> accessflow.action.v1.StartActionFlowRequest
+	5,  // 47: accessflow.action.v1.ActionService.GetActionFlow:input_type -> accessflow.action.v1.GetActionFlowRequest
+	9,  // 48: accessflow.action.v1.ActionService.ListActionFlows:input_type -> accessflow.action.v1.ListActionFlowsRequest
+	11, // 49: accessflow.action.v1.ActionService.CancelActionFlow:input_type -> accessflow.action.v1.CancelActionFlowRequest
+	13, // 50: accessflow.action.v1.ActionService.RetryActionFlow:input_type -> accessflow.action.v1.RetryActionFlowRequest
+	15, // 51: accessflow.action.v1.ActionService.DecideActionApproval:input_type -> accessflow.action.v1.DecideActionApprovalRequest
+	18, // 52: accessflow.action.v1.ActionService.CreateProvider:input_type -> accessflow.action.v1.CreateProviderRequest
+	20, // 53: accessflow.action.v1.ActionService.GetProvider:input_type -> accessflow.action.v1.GetProviderRequest
+	22, // 54: accessflow.action.v1.ActionService.ListProviders:input_type -> accessflow.action.v1.ListProvidersRequest
+	24, // 55: accessflow.action.v1.ActionService.UpdateProvider:input_type -> accessflow.action.v1.UpdateProviderRequest
+	26, // 56: accessflow.action.v1.ActionService.DeleteProvider:input_type -> accessflow.action.v1.DeleteProviderRequest
+	30, // 57: accessflow.action.v1.ActionService.CreateActionChain:input_type -> accessflow.action.v1.CreateActionChainRequest
+	32, // 58: accessflow.action.v1.ActionService.GetActionChain:input_type -> accessflow.action.v1.GetActionChainRequest
+	34, // 59: accessflow.action.v1.ActionService.ListActionChains:input_type -> accessflow.action.v1.ListActionChainsRequest
+	36, // 60: accessflow.action.v1.ActionService.UpdateActionChain:input_type -> accessflow.action.v1.UpdateActionChainRequest
+	38, // 61: accessflow.action.v1.ActionService.DeleteActionChain:input_type -> accessflow.action.v1.DeleteActionChainRequest
+	41, // 62: accessflow.action.v1.ActionService.ListAccounts:input_type -> accessflow.action.v1.ListAccountsRequest
+	43, // 63: accessflow.action.v1.ActionService.GetAccount:input_type -> accessflow.action.v1.GetAccountRequest
+	1,  // 64: accessflow.action.v1.ActionService.StartActionFlow:output_type -> accessflow.action.v1.StartActionFlowResponse
+	6,  // 65: accessflow.action.v1.ActionService.GetActionFlow:output_type -> accessflow.action.v1.GetActionFlowResponse
+	10, // 66: accessflow.action.v1.ActionService.ListActionFlows:output_type -> accessflow.action.v1.ListActionFlowsResponse
+	12, // 67: accessflow.action.v1.ActionService.CancelActionFlow:output_type -> accessflow.action.v1.CancelActionFlowResponse
+	14, // 68: accessflow.action.v1.ActionService.RetryActionFlow:output_type -> accessflow.action.v1.RetryActionFlowResponse
+	16, // 69: accessflow.action.v1.ActionService.DecideActionApproval:output_type -> accessflow.action.v1.DecideActionApprovalResponse
+	19, // 70: accessflow.action.v1.ActionService.CreateProvider:output_type -> accessflow.action.v1.CreateProviderResponse
+	21, // 71: accessflow.action.v1.ActionService.GetProvider:output_type -> accessflow.action.v1.GetProviderResponse
+	23, // 72: accessflow.action.v1.ActionService.ListProviders:output_type -> accessflow.action.v1.ListProvidersResponse
+	25, // 73: accessflow.action.v1.ActionService.UpdateProvider:output_type -> accessflow.action.v1.UpdateProviderResponse
+	27, // 74: accessflow.action.v1.ActionService.DeleteProvider:output_type -> accessflow.action.v1.DeleteProviderResponse
+	31, // 75: accessflow.action.v1.ActionService.CreateActionChain:output_type -> accessflow.action.v1.CreateActionChainResponse
+	33, // 76: accessflow.action.v1.ActionService.GetActionChain:output_type -> accessflow.action.v1.GetActionChainResponse
+	35, // 77: accessflow.action.v1.ActionService.ListActionChains:output_type -> accessflow.action.v1.ListActionChainsResponse
+	37, // 78: accessflow.action.v1.ActionService.UpdateActionChain:output_type -> accessflow.action.v1.UpdateActionChainResponse
+	39, // 79: accessflow.action.v1.ActionService.DeleteActionChain:output_type -> accessflow.action.v1.DeleteActionChainResponse
+	42, // 80: accessflow.action.v1.ActionService.ListAccounts:output_type -> accessflow.action.v1.ListAccountsResponse
+	44, // 81: accessflow.action.v1.ActionService.GetAccount:output_type -> accessflow.action.v1.GetAccountResponse
+	64, // [64:82] is the sub-list for method output_type
+	46, // [46:64] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_accessflow_action_v1_action_service_proto_init() }
@@ -2911,13 +3331,14 @@ func file_accessflow_action_v1_action_service_proto_init() {
 	file_accessflow_action_v1_action_service_proto_msgTypes[9].OneofWrappers = []any{}
 	file_accessflow_action_v1_action_service_proto_msgTypes[22].OneofWrappers = []any{}
 	file_accessflow_action_v1_action_service_proto_msgTypes[34].OneofWrappers = []any{}
+	file_accessflow_action_v1_action_service_proto_msgTypes[41].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_accessflow_action_v1_action_service_proto_rawDesc), len(file_accessflow_action_v1_action_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   41,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

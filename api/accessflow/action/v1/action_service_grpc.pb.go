@@ -35,6 +35,8 @@ const (
 	ActionService_ListActionChains_FullMethodName     = "/accessflow.action.v1.ActionService/ListActionChains"
 	ActionService_UpdateActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/UpdateActionChain"
 	ActionService_DeleteActionChain_FullMethodName    = "/accessflow.action.v1.ActionService/DeleteActionChain"
+	ActionService_ListAccounts_FullMethodName         = "/accessflow.action.v1.ActionService/ListAccounts"
+	ActionService_GetAccount_FullMethodName           = "/accessflow.action.v1.ActionService/GetAccount"
 )
 
 // ActionServiceClient is the client API for ActionService service.
@@ -91,6 +93,13 @@ type ActionServiceClient interface {
 	UpdateActionChain(ctx context.Context, in *UpdateActionChainRequest, opts ...grpc.CallOption) (*UpdateActionChainResponse, error)
 	// DeleteActionChain removes a chain; its flows are kept.
 	DeleteActionChain(ctx context.Context, in *DeleteActionChainRequest, opts ...grpc.CallOption) (*DeleteActionChainResponse, error)
+	// ListAccounts pages through the account registry, most recently updated first: every
+	// account a provider script created or changed, with the identity it belongs to.
+	ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsResponse, error)
+	// GetAccount returns one registry account by provider key and account id. Account ids are
+	// DNs or other ids with =, commas or slashes: the path takes the rest of the URL, raw or
+	// percent-encoded (/v1/accounts/corpad/uid=ann,ou=people,dc=example,dc=com).
+	GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*GetAccountResponse, error)
 }
 
 type actionServiceClient struct {
@@ -261,6 +270,26 @@ func (c *actionServiceClient) DeleteActionChain(ctx context.Context, in *DeleteA
 	return out, nil
 }
 
+func (c *actionServiceClient) ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAccountsResponse)
+	err := c.cc.Invoke(ctx, ActionService_ListAccounts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *actionServiceClient) GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*GetAccountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAccountResponse)
+	err := c.cc.Invoke(ctx, ActionService_GetAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ActionServiceServer is the server API for ActionService service.
 // All implementations must embed UnimplementedActionServiceServer
 // for forward compatibility.
@@ -315,6 +344,13 @@ type ActionServiceServer interface {
 	UpdateActionChain(context.Context, *UpdateActionChainRequest) (*UpdateActionChainResponse, error)
 	// DeleteActionChain removes a chain; its flows are kept.
 	DeleteActionChain(context.Context, *DeleteActionChainRequest) (*DeleteActionChainResponse, error)
+	// ListAccounts pages through the account registry, most recently updated first: every
+	// account a provider script created or changed, with the identity it belongs to.
+	ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error)
+	// GetAccount returns one registry account by provider key and account id. Account ids are
+	// DNs or other ids with =, commas or slashes: the path takes the rest of the URL, raw or
+	// percent-encoded (/v1/accounts/corpad/uid=ann,ou=people,dc=example,dc=com).
+	GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error)
 	mustEmbedUnimplementedActionServiceServer()
 }
 
@@ -372,6 +408,12 @@ func (UnimplementedActionServiceServer) UpdateActionChain(context.Context, *Upda
 }
 func (UnimplementedActionServiceServer) DeleteActionChain(context.Context, *DeleteActionChainRequest) (*DeleteActionChainResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteActionChain not implemented")
+}
+func (UnimplementedActionServiceServer) ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAccounts not implemented")
+}
+func (UnimplementedActionServiceServer) GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAccount not implemented")
 }
 func (UnimplementedActionServiceServer) mustEmbedUnimplementedActionServiceServer() {}
 func (UnimplementedActionServiceServer) testEmbeddedByValue()                       {}
@@ -682,6 +724,42 @@ func _ActionService_DeleteActionChain_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ActionService_ListAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).ListAccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_ListAccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).ListAccounts(ctx, req.(*ListAccountsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ActionService_GetAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ActionServiceServer).GetAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ActionService_GetAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ActionServiceServer).GetAccount(ctx, req.(*GetAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ActionService_ServiceDesc is the grpc.ServiceDesc for ActionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -752,6 +830,14 @@ var ActionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteActionChain",
 			Handler:    _ActionService_DeleteActionChain_Handler,
+		},
+		{
+			MethodName: "ListAccounts",
+			Handler:    _ActionService_ListAccounts_Handler,
+		},
+		{
+			MethodName: "GetAccount",
+			Handler:    _ActionService_GetAccount_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

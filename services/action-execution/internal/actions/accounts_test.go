@@ -308,3 +308,49 @@ func TestEveryIsNotAProviderKey(t *testing.T) {
 	require.Equal(t, "provider.key", fields.Violations[0].Field)
 	require.Contains(t, fields.Violations[0].Description, `"every" is reserved`)
 }
+
+// TestEveryAccountUpdate: the mover's every_account_update_user evaluates each account's
+// source's UPDATE policy and reports every attribute request.
+func TestEveryAccountUpdate(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		dir := slapd.Start(t)
+		idp := scimserver.Start(t, "scim-token")
+		ldapProvider(t, h, dir, "corpad")
+		scimProvider(t, h, idp, "idp")
+		for i, key := range []string{"corpad", "idp"} {
+			flow := runFlow(t, h, chain(t, h, "grant "+key, &actionv1.ActionChainScript{Name: "create", Type: key + "_api_create_user"}), fmt.Sprintf("grant-%d", i))
+			require.Equal(t, "SUCCEEDED", flow.GetStatus(), "errors: %v", flow.GetErrors())
+		}
+		events := len(h.events.published(t, 2))
+		flow := runFlow(t, h, chain(t, h, "mover", &actionv1.ActionChainScript{Name: "move", Type: "every_account_update_user"}), "mover-1")
+		require.Equal(t, "SUCCEEDED", flow.GetStatus(), "errors: %v", flow.GetErrors())
+
+		h.policy.mu.Lock()
+		var updates []string
+		for _, ev := range h.policy.evaluations {
+			if ev.GetUsageType() == "UPDATE" {
+				updates = append(updates, ev.GetSourceId())
+			}
+		}
+		h.policy.mu.Unlock()
+		require.Equal(t, []string{"src-corpad", "src-idp"}, updates, "one UPDATE evaluation per account, on its own source")
+
+		published := h.events.published(t, events+1)
+		event := published[len(published)-1]
+		scimID := idp.Users()[0].ID
+		require.Equal(t, []string{"Corp AD " + williamDN + " Modify SUCCESS", "Identity provider " + scimID + " Modify SUCCESS"}, requestsOf(event))
+		attrs := map[string][]string{}
+		for _, r := range event["accountRequests"].([]any) {
+			m := r.(map[string]any)
+			for _, a := range m["attributeRequests"].([]any) {
+				attrs[m["provisioningTarget"].(string)] = append(attrs[m["provisioningTarget"].(string)], a.(map[string]any)["attributeName"].(string))
+			}
+		}
+		require.Equal(t, []string{"uid"}, attrs["Corp AD"], "mail is mapped away on the directory")
+		require.Contains(t, attrs["Identity provider"], "userName")
+		require.Equal(t, map[string]string{"corpad " + williamDN: "ACTIVE", "idp " + scimID: "ACTIVE"}, statuses(registry(t, h, "")))
+		for _, a := range registry(t, h, "") {
+			require.Equal(t, "Modify", a.LastOperation)
+		}
+	})
+}

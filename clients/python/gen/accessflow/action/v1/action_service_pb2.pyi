@@ -13,6 +13,34 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Account(_message.Message):
+    __slots__ = ["account_id", "created", "created_by_flow_id", "identity_id", "last_flow_id", "last_operation", "provider_key", "source_id", "source_name", "status", "tracking_number", "updated"]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_OPERATION_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_KEY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    created: _timestamp_pb2.Timestamp
+    created_by_flow_id: str
+    identity_id: str
+    last_flow_id: str
+    last_operation: str
+    provider_key: str
+    source_id: str
+    source_name: str
+    status: str
+    tracking_number: str
+    updated: _timestamp_pb2.Timestamp
+    def __init__(self, provider_key: _Optional[str] = ..., account_id: _Optional[str] = ..., identity_id: _Optional[str] = ..., source_id: _Optional[str] = ..., source_name: _Optional[str] = ..., status: _Optional[str] = ..., last_operation: _Optional[str] = ..., created_by_flow_id: _Optional[str] = ..., last_flow_id: _Optional[str] = ..., tracking_number: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class ActionChain(_message.Message):
     __slots__ = ["created", "description", "id", "modified", "name", "scripts"]
     CREATED_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +225,20 @@ class FlowContext(_message.Message):
     requester: Identity
     def __init__(self, operation: _Optional[str] = ..., recipient: _Optional[_Union[Identity, _Mapping]] = ..., requester: _Optional[_Union[Identity, _Mapping]] = ..., relationship: _Optional[_Union[Relationship, _Mapping]] = ..., approval_flow_id: _Optional[str] = ..., access_request_id: _Optional[str] = ..., inputs: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
+class GetAccountRequest(_message.Message):
+    __slots__ = ["account_id", "provider_key"]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_KEY_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    provider_key: str
+    def __init__(self, provider_key: _Optional[str] = ..., account_id: _Optional[str] = ...) -> None: ...
+
+class GetAccountResponse(_message.Message):
+    __slots__ = ["account"]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
 class GetActionChainRequest(_message.Message):
     __slots__ = ["id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -244,6 +286,24 @@ class Identity(_message.Message):
     id: str
     name: str
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., attributes: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class ListAccountsRequest(_message.Message):
+    __slots__ = ["count", "filters", "limit", "offset"]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    FILTERS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    count: bool
+    filters: str
+    limit: int
+    offset: int
+    def __init__(self, limit: _Optional[int] = ..., offset: _Optional[int] = ..., count: bool = ..., filters: _Optional[str] = ...) -> None: ...
+
+class ListAccountsResponse(_message.Message):
+    __slots__ = ["accounts"]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[Account]
+    def __init__(self, accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ...) -> None: ...
 
 class ListActionChainsRequest(_message.Message):
     __slots__ = ["count", "limit", "offset"]

@@ -96,6 +96,16 @@ class ActionServiceStub(object):
                 request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainRequest.SerializeToString,
                 response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainResponse.FromString,
                 )
+        self.ListAccounts = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/ListAccounts',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListAccountsRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListAccountsResponse.FromString,
+                )
+        self.GetAccount = channel.unary_unary(
+                '/accessflow.action.v1.ActionService/GetAccount',
+                request_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetAccountRequest.SerializeToString,
+                response_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetAccountResponse.FromString,
+                )
 
 
 class ActionServiceServicer(object):
@@ -230,6 +240,23 @@ class ActionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAccounts(self, request, context):
+        """ListAccounts pages through the account registry, most recently updated first: every
+        account a provider script created or changed, with the identity it belongs to.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccount(self, request, context):
+        """GetAccount returns one registry account by provider key and account id. Account ids are
+        DNs or other ids with =, commas or slashes: the path takes the rest of the URL, raw or
+        percent-encoded (/v1/accounts/corpad/uid=ann,ou=people,dc=example,dc=com).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ActionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -312,6 +339,16 @@ def add_ActionServiceServicer_to_server(servicer, server):
                     servicer.DeleteActionChain,
                     request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainRequest.FromString,
                     response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainResponse.SerializeToString,
+            ),
+            'ListAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccounts,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListAccountsRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.ListAccountsResponse.SerializeToString,
+            ),
+            'GetAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccount,
+                    request_deserializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetAccountRequest.FromString,
+                    response_serializer=accessflow_dot_action_dot_v1_dot_action__service__pb2.GetAccountResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -594,5 +631,39 @@ class ActionService(object):
         return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/DeleteActionChain',
             accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainRequest.SerializeToString,
             accessflow_dot_action_dot_v1_dot_action__service__pb2.DeleteActionChainResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/ListAccounts',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListAccountsRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.ListAccountsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/accessflow.action.v1.ActionService/GetAccount',
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetAccountRequest.SerializeToString,
+            accessflow_dot_action_dot_v1_dot_action__service__pb2.GetAccountResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
