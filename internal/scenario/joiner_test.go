@@ -99,6 +99,9 @@ func assertJoined(t *testing.T, l *scenario.Lifecycle, report map[string]any, tn
 	require.Contains(t, attrs, scenario.JohnDN+" departmentNumber=sales (Set)")
 	require.Contains(t, attrs, scenario.JohnDN+" mail="+scenario.JohnOldEmail+" (Set)")
 	require.Contains(t, attrs, scenario.JohnDN+" memberOf=cn=sales,ou=groups,dc=example,dc=org (Add)")
+
+	// The account registry has both accounts (the group join is a Modify of the LDAP one).
+	require.ElementsMatch(t, []string{"corpad " + scenario.JohnDN + " ACTIVE Modify", "saas " + users[0].ID + " ACTIVE Create"}, l.Accounts(t))
 }
 
 // requireOneDelivery waits until the WORKFLOW subscription name has settled deliveries and

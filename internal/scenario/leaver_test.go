@@ -35,6 +35,9 @@ func TestLeaverFlow(t *testing.T) {
 		require.Len(t, users, 1)
 		require.Equal(t, false, users[0].Attributes["active"])
 
+		require.ElementsMatch(t, []string{"corpad " + scenario.JohnDN + " DISABLED Disable", "saas " + saasID + " DISABLED Disable"}, l.Accounts(t),
+			"the registry has both accounts DISABLED")
+
 		issues := l.GitLab.Issues()
 		require.Len(t, issues, 1)
 		issue := issues[0]

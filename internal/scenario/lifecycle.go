@@ -489,3 +489,18 @@ func (l *Lifecycle) Must(t testing.TB, method, path, body string, status int) ma
 	t.Helper()
 	return l.must(t, method, path, body, status)
 }
+
+// Accounts lists john.doe's accounts in the account registry (GET /v1/accounts) as
+// "providerKey accountId status lastOperation".
+func (l *Lifecycle) Accounts(t testing.TB) []string {
+	t.Helper()
+	resp := l.Client.Do(t, l.Admin, http.MethodGet, "/v1/accounts?filters="+url.QueryEscape(`identityId eq "`+JohnID+`"`), "")
+	require.Equal(t, http.StatusOK, resp.Status, string(resp.Body))
+	var list []map[string]any
+	require.NoError(t, json.Unmarshal(resp.Body, &list), string(resp.Body))
+	out := make([]string, 0, len(list))
+	for _, a := range list {
+		out = append(out, fmt.Sprintf("%v %v %v %v", a["providerKey"], a["accountId"], a["status"], a["lastOperation"]))
+	}
+	return out
+}

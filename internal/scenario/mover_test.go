@@ -46,6 +46,9 @@ func TestMoverFlow(t *testing.T) {
 		require.Equal(t, saasID, users[0].ID)
 		require.Contains(t, scenario.JSONOf(t, users[0].Attributes["emails"]), scenario.JohnNewEmail)
 
+		require.ElementsMatch(t, []string{"corpad " + scenario.JohnDN + " ACTIVE Modify", "saas " + saasID + " ACTIVE Modify"}, l.Accounts(t),
+			"the registry still has the two accounts")
+
 		// The reports.
 		for what, want := range map[string][]string{
 			"revoke": {scenario.JohnDN + " memberOf=cn=sales,ou=groups,dc=example,dc=org (Remove)"},
