@@ -49,8 +49,9 @@ run: build ## Build and run the whole suite on the embedded default (SQLite in .
 	./bin/accessflow serve
 
 .PHONY: demo
-demo: build ## Run flow 1 (an access request) against the suite on :8080 (or a throwaway `accessflow serve`) and print its timeline; needs slapd.
-	go run ./examples/demo --accessflow bin/accessflow
+FLOW ?= access-request
+demo: build ## Run a flow (FLOW=access-request, joiner, mover, leaver or expiry) against the suite on :8080 (or a throwaway `accessflow serve`) and print its timeline; needs slapd.
+	go run ./examples/demo --accessflow bin/accessflow --flow $(FLOW)
 
 # Every test event of the last `make test`, replayed to list the store suites' tests.
 TEST_EVENTS := bin/test-events.json

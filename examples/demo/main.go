@@ -1,13 +1,25 @@
-// Command demo runs flow 1, an access request, against an all-in-one Accessflow (`make run`'s
-// `accessflow serve`) and prints its timeline: it starts a throwaway OpenLDAP (slapd) and SMTP
-// server on loopback, loads identities, the "Corp AD" source with the seed CREATE policy,
-// providers, chains and a two-level approval chain over REST, files the request, approves it as
-// the manager and two of the three group members, waits for the account, the mail and the
-// idn:post-provisioning delivery, then runs `accessflow tracking show`.
+// Command demo runs one of the end-to-end flows against an all-in-one Accessflow (`make run`'s
+// `accessflow serve`) and prints its timeline (`accessflow tracking show`), with the same
+// library functions as the scenario tests (internal/scenario). --flow picks it:
+//
+//	access-request  flow 1 (default): a throwaway OpenLDAP (slapd) and SMTP server on loopback,
+//	                identities, the "Corp AD" source with the seed CREATE policy, providers,
+//	                chains and a two-level approval chain loaded over REST; the request is filed,
+//	                approved by the manager and two of the three group members, and the demo
+//	                waits for the account, the mail and the idn:post-provisioning delivery.
+//	joiner          flow 2: slapd, SMTP, a SCIM server and the GitLab fake; the HR system's
+//	                idn:identity-created for john.doe grants his department's birthright
+//	                without approval: Corp AD account, sales membership, SaaS user, welcome mail.
+//	mover           flow 3: the joiner, then the seed's identity-attributes-changed (sales →
+//	                marketing, new manager and email): the membership moves and each account's
+//	                UPDATE policy rewrites its attributes.
+//	leaver          flow 4: the joiner, then cloudLifecycleState active → terminated: both
+//	                accounts are disabled and a GitLab clean-up issue is opened.
+//	expiry          flow 5: flow 1 with a grant that expires after 3s, then removed from sales.
 //
 // When nothing answers at --gateway-url it starts `accessflow serve` itself on a temporary
-// data dir (loopback outbound allowed, for slapd, the SMTP server and the subscribers) and
-// stops it at the end. A running suite must have been started with
+// data dir (loopback outbound allowed, for the test servers and the subscribers) and stops it
+// at the end. A running suite must have been started with
 // ACCESSFLOW_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8 and ACCESSFLOW_ACTION_OUTBOUND_ALLOW_CIDRS=127.0.0.0/8
 // on a fresh data dir, given as --data-dir (its keys sign the demo's tokens).
 package main
@@ -32,18 +44,23 @@ func main() {
 	gatewayURL := flag.String("gateway-url", "http://localhost:8080", "the gateway of the suite to run the demo against")
 	dataDir := flag.String("data-dir", "data", "data dir of an already running suite (its jwt-keys.json signs the demo's tokens)")
 	bin := flag.String("accessflow", "bin/accessflow", "the accessflow binary (serve, tracking show)")
+	flow := flag.String("flow", flowAccessRequest, "the flow to run: "+strings.Join(flowNames, ", "))
 	flag.Parse()
+	if _, ok := flows[*flow]; !ok {
+		fmt.Fprintf(os.Stderr, "--flow %q: want one of %s\n", *flow, strings.Join(flowNames, ", "))
+		os.Exit(2)
+	}
 	r := newRunner()
 	code := 0
 	func() {
 		defer r.recover(&code)
-		run(r, *gatewayURL, *dataDir, *bin)
+		run(r, *gatewayURL, *dataDir, *bin, flows[*flow])
 	}()
 	r.cleanup()
 	os.Exit(code)
 }
 
-func run(r *runner, gatewayURL, dataDir, bin string) {
+func run(r *runner, gatewayURL, dataDir, bin string, flow func(*runner, *scenario.Client) string) {
 	if !ready(gatewayURL) {
 		dataDir = r.TempDir()
 		r.Logf("nothing answers at %s: starting %s serve on %s", gatewayURL, bin, dataDir)
@@ -55,26 +72,7 @@ func run(r *runner, gatewayURL, dataDir, bin string) {
 	if err != nil {
 		r.Fatalf("tokens: %v", err)
 	}
-
-	w := scenario.SetUp(r, client)
-	r.Logf("slapd at %s, SMTP at %s; source Corp AD %s", w.LDAP.URL, w.Mail.URL, w.Source)
-	provisioned := scenario.NewSubscriber(r)
-	w.Must(r, http.MethodPost, "/beta/trigger-subscriptions", scenario.JSONOf(r, map[string]any{
-		"name": "demo post-provisioning", "triggerId": "idn:post-provisioning", "type": "HTTP",
-		"httpConfig": map[string]any{"url": provisioned.URL, "httpDispatchMode": "SYNC"},
-	}), http.StatusCreated)
-	rel := w.Relationship(r, "")
-
-	flowID, tn := w.RequestAndApprove(r, rel)
-	r.Logf("access request filed and approved (manager, then 2 of 3): approval %s, trackingNumber %s", flowID, tn)
-	ev := provisioned.Await(r, "idn:post-provisioning", func(d scenario.Delivery) bool { return d.Header.Get("X-Tracking-Number") == tn }).JSON(r)
-	for _, a := range ev["accountRequests"].([]any) {
-		a := a.(map[string]any)
-		r.Logf("provisioned: %s %s: %s", a["accountOperation"], a["accountId"], a["provisioningResult"])
-	}
-	for _, m := range w.Mail.Messages() {
-		r.Logf("mail to %s: %q", strings.Join(m.To, ", "), m.Header.Get("Subject"))
-	}
+	tn := flow(r, client)
 
 	fmt.Println()
 	show := exec.CommandContext(r.Context(), bin, "tracking", "show", tn, "--gateway-url", gatewayURL, "--data-dir", dataDir) //nolint:gosec // the operator's binary

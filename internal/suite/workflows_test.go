@@ -408,7 +408,7 @@ func TestRunActionChainWorkflow(t *testing.T) {
 		j := setupJoiner(t, r)
 		chain := r.do(t, http.MethodPost, "/v1/action-chains", jsonBody(t, map[string]any{
 			"name": "hello", "scripts": []any{map[string]any{"name": "hello", "type": "hr_webhook_notify", "metadata": map[string]any{
-				"text": "hello {{.Inputs.first}} ({{.Recipient.ID}})",
+				"text": `hello {{.Inputs.first}} ({{.Recipient.ID}}, {{.Recipient.Name}} <{{.Recipient.Email}}>, {{or (index .Recipient.Attributes "lastname") "-"}})`,
 			}}},
 		}))
 		require.Equal(t, http.StatusCreated, chain.status, string(chain.body))
@@ -445,7 +445,15 @@ func TestRunActionChainWorkflow(t *testing.T) {
 		}, "the action flow ends")
 		require.Equal(t, "SUCCEEDED", flow["status"], jsonBody(t, flow))
 		require.Equal(t, n, flow["trackingNumber"])
-		require.Equal(t, []string{`{"text": "hello William (` + j.identity + `)"}`}, j.target.got("/welcome"))
+		// The recipient is the directory's identity: name, email and attributes.
+		require.Len(t, j.target.got("/welcome"), 1)
+		require.JSONEq(t, `{"text": "hello William (`+j.identity+`, William Wilson <william@example.com>, wilson)"}`, j.target.got("/welcome")[0])
 		require.Empty(t, j.target.got("/users"), "no approval, no provisioning chain")
+
+		// An identity the directory does not have is its id alone.
+		const stranger = "5772a9e700000000000000000000beef"
+		r.publish(t, "idn:identity-created", `{"identity": {"type": "IDENTITY", "id": "`+stranger+`", "name": "Sam Stranger"}, "attributes": {"firstname": "Sam"}}`)
+		eventually(t, func() bool { return len(j.target.got("/welcome")) == 2 }, "the stranger's chain runs")
+		require.JSONEq(t, `{"text": "hello Sam (`+stranger+`,  <>, -)"}`, j.target.got("/welcome")[1])
 	})
 }

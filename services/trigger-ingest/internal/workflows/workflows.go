@@ -1,7 +1,8 @@
 // Package workflows runs the workflow of a WORKFLOW subscription for one event: it reads the
 // workflow's inputs from the event with JSONPath and asks the approval service for an access
 // request (GRANT_RELATIONSHIPS, REVOKE_RELATIONSHIPS) or the action-execution service for an
-// action flow (RUN_ACTION_CHAIN). Every run is idempotent on the event and the subscription,
+// action flow (RUN_ACTION_CHAIN), whose recipient and requester it fills from the approval
+// service's identity directory. Every run is idempotent on the event and the subscription,
 // so a retried or replayed delivery starts its workflow once.
 package workflows
 
@@ -14,6 +15,8 @@ import (
 	"slices"
 	"sync"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
@@ -35,6 +38,9 @@ const (
 const (
 	scopeAccessRequests = "af:access-requests:manage"
 	scopeActionFlows    = "af:action-flows:start"
+	// scopeIdentities reads the approval service's identity directory (GetIdentity), for the
+	// recipient and requester of a RUN_ACTION_CHAIN run.
+	scopeIdentities = "af:approval-config:read"
 )
 
 // maxRelationships is what one access request may ask for.
@@ -94,9 +100,10 @@ func Validate(cfg *triggerv1.WorkflowConfig, field string) error {
 type Runner struct {
 	peers *service.Peers
 
-	mu       sync.Mutex
-	approval approvalv1.ApprovalServiceClient
-	actions  actionv1.ActionServiceClient
+	mu         sync.Mutex
+	approval   approvalv1.ApprovalServiceClient
+	identities approvalv1.ApprovalServiceClient
+	actions    actionv1.ActionServiceClient
 }
 
 // NewRunner returns a runner calling the other services through peers.
@@ -263,11 +270,17 @@ func (rn *Runner) actionFlow(ctx context.Context, r Run, in inputs) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	fc := &actionv1.FlowContext{
-		Operation: "GRANT",
-		Recipient: &actionv1.Identity{Id: in.recipient},
-		Requester: &actionv1.Identity{Id: in.requester},
+	recipient, err := rn.identity(ctx, in.recipient)
+	if err != nil {
+		return nil, err
 	}
+	requester := recipient
+	if in.requester != in.recipient {
+		if requester, err = rn.identity(ctx, in.requester); err != nil {
+			return nil, err
+		}
+	}
+	fc := &actionv1.FlowContext{Operation: "GRANT", Recipient: recipient, Requester: requester}
 	if in.chain != nil {
 		if fc.Inputs, err = structpb.NewStruct(in.chain); err != nil {
 			return nil, fmt.Errorf("%w: inputs: %w", ErrInputs, err)
@@ -284,6 +297,25 @@ func (rn *Runner) actionFlow(ctx context.Context, r Run, in inputs) (any, error)
 	return map[string]any{"workflowId": r.Config.GetWorkflowId(), "actionFlowId": resp.GetFlow().GetId()}, nil
 }
 
+// identity is the identity id as the approval service's directory knows it (name, email,
+// attributes), for the chain's templates and provisioning policies; an identity the directory
+// does not have is its id alone.
+func (rn *Runner) identity(ctx context.Context, id string) (*actionv1.Identity, error) {
+	c, err := rn.identityClient()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.GetIdentity(ctx, &approvalv1.GetIdentityRequest{Id: id})
+	if status.Code(err) == codes.NotFound {
+		return &actionv1.Identity{Id: id}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("approval GetIdentity %s: %w", id, err)
+	}
+	ident := resp.GetIdentity()
+	return &actionv1.Identity{Id: id, Name: ident.GetName(), Email: ident.GetEmail(), Attributes: ident.GetAttributes()}, nil
+}
+
 func (rn *Runner) approvalClient() (approvalv1.ApprovalServiceClient, error) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
@@ -295,6 +327,19 @@ func (rn *Runner) approvalClient() (approvalv1.ApprovalServiceClient, error) {
 		rn.approval = approvalv1.NewApprovalServiceClient(conn)
 	}
 	return rn.approval, nil
+}
+
+func (rn *Runner) identityClient() (approvalv1.ApprovalServiceClient, error) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	if rn.identities == nil {
+		conn, err := rn.peers.Conn(service.Approval, scopeIdentities)
+		if err != nil {
+			return nil, err
+		}
+		rn.identities = approvalv1.NewApprovalServiceClient(conn)
+	}
+	return rn.identities, nil
 }
 
 func (rn *Runner) actionClient() (actionv1.ActionServiceClient, error) {
