@@ -20,7 +20,7 @@ import (
 // insertAndWork inserts a job's params under ctx through the tracking middleware and works the
 // job through the middleware chain riverConfig builds, returning the job's metadata and the
 // context its worker ran with.
-func insertAndWork(t *testing.T, ctx context.Context, tp trace.TracerProvider) (map[string]any, context.Context) {
+func insertAndWork(ctx context.Context, t *testing.T, tp trace.TracerProvider) (map[string]any, context.Context) {
 	t.Helper()
 	params := []*rivertype.JobInsertParams{{Kind: "test"}}
 	_, err := (&trackingMiddleware{}).InsertMany(ctx, params, func(context.Context) ([]*rivertype.JobInsertResult, error) { return nil, nil })
@@ -72,7 +72,7 @@ func TestJobSpans(t *testing.T) {
 	}
 
 	t.Run("without Caused the job is the inserting span's child", func(t *testing.T) {
-		md, worked := insertAndWork(t, decideCtx, tp)
+		md, worked := insertAndWork(decideCtx, t, tp)
 		assert.Equal(t, otherNumber.String(), md[metadataKey])
 		assert.NotContains(t, md, linksKey)
 		s := workSpan(worked)
@@ -83,7 +83,7 @@ func TestJobSpans(t *testing.T) {
 	})
 
 	t.Run("Caused makes it the flow span's child, linked to its cause", func(t *testing.T) {
-		md, worked := insertAndWork(t, Caused(decideCtx, flowNumber.String(), parent), tp)
+		md, worked := insertAndWork(Caused(decideCtx, flowNumber.String(), parent), t, tp)
 		assert.Equal(t, flowNumber.String(), md[metadataKey])
 		assert.Equal(t, parent, md[traceparentKey])
 		s := workSpan(worked)
@@ -97,7 +97,7 @@ func TestJobSpans(t *testing.T) {
 	})
 
 	t.Run("Caused within the flow's own span adds no link", func(t *testing.T) {
-		md, worked := insertAndWork(t, Caused(flowCtx, flowNumber.String(), parent), tp)
+		md, worked := insertAndWork(Caused(flowCtx, flowNumber.String(), parent), t, tp)
 		assert.NotContains(t, md, linksKey)
 		s := workSpan(worked)
 		assert.Equal(t, flowSpan.SpanContext().SpanID(), s.Parent().SpanID())
@@ -105,14 +105,14 @@ func TestJobSpans(t *testing.T) {
 	})
 
 	t.Run("Caused with no parent leaves the inserting span as parent", func(t *testing.T) {
-		md, worked := insertAndWork(t, Caused(decideCtx, flowNumber.String(), ""), tp)
+		md, worked := insertAndWork(Caused(decideCtx, flowNumber.String(), ""), t, tp)
 		assert.Equal(t, flowNumber.String(), md[metadataKey])
 		assert.NotContains(t, md, linksKey)
 		assert.Equal(t, decideSpan.SpanContext().SpanID(), workSpan(worked).Parent().SpanID())
 	})
 
 	t.Run("Caused with a malformed parent is ignored", func(t *testing.T) {
-		_, worked := insertAndWork(t, Caused(decideCtx, "not a number", "00-garbage"), tp)
+		_, worked := insertAndWork(Caused(decideCtx, "not a number", "00-garbage"), t, tp)
 		assert.Equal(t, decideSpan.SpanContext().SpanID(), workSpan(worked).Parent().SpanID())
 		n, _ := tracking.FromContext(worked)
 		assert.Equal(t, otherNumber, n)
