@@ -21,15 +21,17 @@ import (
 // spans over OTLP/HTTP to a receiver in the test, and proves that the request's trackingNumber
 // is one trace tree across them: spans from every process (by their service.name), one root —
 // the requester's call through the gateway — and no span whose parent is missing; the LDAP
-// and SMTP calls, the delivery to a subscriber and the approvers' links are in it. SQLite only: the trace's shape does not
-// depend on the backend, which TestAccessRequestFlow covers on both.
+// and SMTP calls, the delivery to a subscriber and the approvers' links are in it. On SQLite,
+// then on PostgreSQL (the flows' traceparent is stored by both).
 func TestFlowTraceAcrossProcesses(t *testing.T) {
 	otlp := newOTLPReceiver(t)
 	opts := scenario.LoopbackOptions()
 	opts.Env = append(opts.Env, otlp.Env()...)
-	d := scenario.Start(t, bins, opts)
-	t.Cleanup(func() { d.DumpLogsOnFailure(t) })
+	backends(t, opts, func(t *testing.T, d *scenario.Deployment) { requireFlowTrace(t, d, otlp) })
+}
 
+// requireFlowTrace runs flow 1 on d and checks its trace as otlp received it.
+func requireFlowTrace(t *testing.T, d *scenario.Deployment, otlp *otlpReceiver) {
 	w := scenario.SetUp(t, d.Client)
 	sub := scenario.NewSubscriber(t)
 	w.Must(t, http.MethodPost, "/beta/trigger-subscriptions", scenario.JSONOf(t, map[string]any{
