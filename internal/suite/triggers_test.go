@@ -1110,6 +1110,9 @@ func TestTriggerAutoDisableAndReplay(t *testing.T) {
 			seen[d["eventId"].(string)] = true
 		}
 		require.Equal(t, map[string]bool{first["id"].(string): true, second["id"].(string): true}, seen)
+		for _, d := range succeeded {
+			requireReplayInEventTrace(t, d["trackingNumber"].(string))
+		}
 
 		requireError(t, r.do(t, http.MethodPost, "/v1/trigger-subscriptions/"+id+":replay", `{}`), http.StatusBadRequest, "400.1 Bad Request Content", "from")
 		requireError(t, r.do(t, http.MethodPost, "/v1/trigger-subscriptions/"+id+":replay", jsonBody(t, map[string]any{"from": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})),

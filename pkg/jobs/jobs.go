@@ -95,11 +95,13 @@ func riverConfig(cfg Config) *river.Config {
 		JobTimeout:        cfg.JobTimeout,
 		// River's rescuer checks every 30 s; this says how old a running job must be by then.
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
-		// Outermost first: the tracking middleware puts the job's trackingNumber and the span
-		// that inserted it into the context, so that otelriver's span continues that trace.
+		// Outermost first: the tracking middleware puts the job's trackingNumber and its parent
+		// span into the context, so that otelriver's span continues that trace; the links
+		// middleware then links otelriver's span to the span that caused the job (Caused).
 		Middleware: []rivertype.Middleware{
 			&trackingMiddleware{},
 			otelriver.NewMiddleware(nil),
+			&linksMiddleware{},
 		},
 	}
 	if cfg.Workers != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/accessflow/accessflow/pkg/tracking"
 )
@@ -15,14 +16,18 @@ import (
 const (
 	// metadataKey holds the trackingNumber.
 	metadataKey = "tracking_number"
-	// traceparentKey holds the W3C traceparent of the span that inserted the job.
+	// traceparentKey holds the W3C traceparent of the job's parent span: the span that inserted
+	// it, or the span that began the flow the job belongs to (Caused).
 	traceparentKey = "traceparent"
+	// linksKey holds the W3C traceparents of spans the job's span links to: the span that
+	// caused a job whose parent is its flow's span (Caused).
+	linksKey = "trace_links"
 )
 
 // trackingMiddleware carries the trackingNumber and the span of the inserting context into the
 // job's metadata, and back into the context the worker runs with: a job's logs carry the
-// request's trackingNumber, and its spans are children of the span that inserted it, in the
-// trace whose ID is the trackingNumber.
+// request's trackingNumber, and its spans are children of the span that inserted it (or of its
+// flow's span: Caused), in the trace whose ID is the trackingNumber.
 type trackingMiddleware struct{ river.MiddlewareDefaults }
 
 var (
@@ -55,10 +60,46 @@ func WithOrigin(ctx context.Context, opts *river.InsertOpts) *river.InsertOpts {
 	return &out
 }
 
+// Caused returns ctx for inserting the jobs that the work under ctx causes in a flow that began
+// earlier, in another call (e.g. an approval flow that an approver's decision or a timer moves
+// on): the jobs carry the flow's trackingNumber n and their spans are children of parent, the
+// W3C traceparent of the span that began the flow, with a link to the span of ctx that caused
+// them. So every job of a flow is in the flow's one trace tree, however many calls and traces
+// moved it. An invalid n or parent leaves that part to ctx (the job is then the child of the
+// span of ctx, as without Caused).
+func Caused(ctx context.Context, n, parent string) context.Context {
+	if tn, err := tracking.Parse(n); err == nil {
+		ctx = tracking.NewContext(ctx, tn)
+	}
+	if p := parseTraceparent(parent); p.IsValid() {
+		ctx = context.WithValue(ctx, flowParentKey{}, parent)
+	}
+	return ctx
+}
+
+// Traceparent returns the W3C traceparent of the span of ctx ("" without a valid span): what
+// a flow keeps to pass to Caused later.
+func Traceparent(ctx context.Context) string {
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	return carrier.Get(traceparentKey)
+}
+
+type flowParentKey struct{}
+
+func parseTraceparent(tp string) trace.SpanContext {
+	if tp == "" {
+		return trace.SpanContext{}
+	}
+	ctx := propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{traceparentKey: tp})
+	return trace.SpanContextFromContext(ctx)
+}
+
 // origin is what a job carries from the context that caused it.
 type origin struct {
 	trackingNumber string
 	traceparent    string
+	links          []string
 }
 
 func originOf(ctx context.Context) origin {
@@ -66,9 +107,14 @@ func originOf(ctx context.Context) origin {
 	if n, ok := tracking.FromContext(ctx); ok {
 		o.trackingNumber = n.String()
 	}
-	carrier := propagation.MapCarrier{}
-	propagation.TraceContext{}.Inject(ctx, carrier)
-	o.traceparent = carrier.Get(traceparentKey)
+	o.traceparent = Traceparent(ctx)
+	if parent, ok := ctx.Value(flowParentKey{}).(string); ok {
+		cause := trace.SpanContextFromContext(ctx)
+		if cause.IsValid() && cause.SpanID() != parseTraceparent(parent).SpanID() {
+			o.links = []string{o.traceparent}
+		}
+		o.traceparent = parent
+	}
 	return o
 }
 
@@ -89,6 +135,9 @@ func (o origin) stamp(metadata []byte) []byte {
 	if _, set := md[traceparentKey]; !set && o.traceparent != "" {
 		md[traceparentKey], changed = o.traceparent, true
 	}
+	if _, set := md[linksKey]; !set && len(o.links) > 0 {
+		md[linksKey], changed = o.links, true
+	}
 	if !changed {
 		return metadata
 	}
@@ -108,6 +157,27 @@ func (*trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doIn
 	}
 	if n, ok := TrackingNumber(job); ok {
 		ctx = tracking.NewContext(ctx, n)
+	}
+	return doInner(ctx)
+}
+
+// linksMiddleware runs inside otelriver's: it adds to the job's span the links its metadata
+// carries (Caused), since otelriver starts the span with links of its own choosing only.
+type linksMiddleware struct{ river.MiddlewareDefaults }
+
+var _ rivertype.WorkerMiddleware = &linksMiddleware{}
+
+func (*linksMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	var md struct {
+		Links []string `json:"trace_links"`
+	}
+	if err := json.Unmarshal(job.Metadata, &md); err == nil && len(md.Links) > 0 {
+		span := trace.SpanFromContext(ctx)
+		for _, l := range md.Links {
+			if sc := parseTraceparent(l); sc.IsValid() {
+				span.AddLink(trace.Link{SpanContext: sc})
+			}
+		}
 	}
 	return doInner(ctx)
 }

@@ -13,6 +13,7 @@ import (
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	"github.com/accessflow/accessflow/pkg/apierror"
 	"github.com/accessflow/accessflow/pkg/collection"
+	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/approval/internal/engine"
 	"github.com/accessflow/accessflow/services/approval/internal/events"
@@ -119,7 +120,8 @@ func (s *Service) createAccessRequest(ctx context.Context, asked *approvalv1.Acc
 			if err := st.Start(ctx, chains[i]); err != nil {
 				return err
 			}
-			if err := tx.InsertFlow(ctx, f); err != nil {
+			// This call's span is the parent of every job the flow causes later (jobs.Caused).
+			if err := tx.InsertFlow(ctx, f, jobs.Traceparent(ctx)); err != nil {
 				return err
 			}
 			if err := apply(ctx, tx, st, req); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/auth"
 	"github.com/accessflow/accessflow/pkg/collection"
 	"github.com/accessflow/accessflow/pkg/ids"
+	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/pkg/tracking"
 	"github.com/accessflow/accessflow/services/approval/internal/engine"
@@ -212,7 +213,9 @@ func (s *Service) onFlow(ctx context.Context, id string, change func(ctx context
 			}
 		}
 		out = proto.CloneOf(f.Approval)
-		return apply(ctx, tx, st, request)
+		// What the change causes belongs to the flow's request: its trackingNumber, and its
+		// filing call's span as parent, linked to this call.
+		return apply(jobs.Caused(ctx, f.GetTrackingNumber(), f.Traceparent), tx, st, request)
 	})
 	return out, err
 }

@@ -73,6 +73,10 @@ var flowColumns = map[string]string{
 type Flow struct {
 	*approvalv1.Approval
 	Rev int64
+	// Traceparent is the W3C traceparent of the call that filed the flow's access request (""
+	// for flows filed before it was kept): the parent of every job the flow causes
+	// (jobs.Caused).
+	Traceparent string
 	// assignees are the pending approvers as read, so that a write that leaves them alone
 	// leaves their rows alone.
 	assignees []string
@@ -86,17 +90,18 @@ func assigneesOf(f *approvalv1.Approval) []string {
 	return out
 }
 
-// InsertFlow stores a new flow and its pending assignees.
-func (t *Tx) InsertFlow(ctx context.Context, f *approvalv1.Approval) error {
+// InsertFlow stores a new flow and its pending assignees, with traceparent, the W3C
+// traceparent of the call that filed its access request.
+func (t *Tx) InsertFlow(ctx context.Context, f *approvalv1.Approval, traceparent string) error {
 	doc, err := marshal(f)
 	if err != nil {
 		return err
 	}
 	_, err = t.tx.Exec(ctx,
-		`INSERT INTO flows (id, request_id, relationship_id, requester_id, recipient_id, status, rev, doc, created_us, modified_us)
-		 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9)`,
+		`INSERT INTO flows (id, request_id, relationship_id, requester_id, recipient_id, status, rev, doc, created_us, modified_us, traceparent)
+		 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10)`,
 		f.GetId(), f.GetAccessRequestId(), f.GetRelationshipId(), f.GetRequester().GetIdentityId(), f.GetRequestee().GetIdentityId(),
-		f.GetStatus(), doc, micros(f.GetCreatedDate()), micros(f.GetModifiedDate()))
+		f.GetStatus(), doc, micros(f.GetCreatedDate()), micros(f.GetModifiedDate()), traceparent)
 	if err != nil {
 		return fmt.Errorf("create approval flow: %w", err)
 	}
@@ -106,17 +111,17 @@ func (t *Tx) InsertFlow(ctx context.Context, f *approvalv1.Approval) error {
 // Flow reads a flow for an update in this transaction.
 func (t *Tx) Flow(ctx context.Context, id string) (Flow, error) {
 	var (
-		doc string
-		rev int64
+		doc, traceparent string
+		rev              int64
 	)
-	if err := t.tx.QueryRow(ctx, `SELECT doc, rev FROM flows WHERE id = $1`, id).Scan(&doc, &rev); err != nil {
+	if err := t.tx.QueryRow(ctx, `SELECT doc, rev, traceparent FROM flows WHERE id = $1`, id).Scan(&doc, &rev, &traceparent); err != nil {
 		return Flow{}, fmt.Errorf("approval %q: %w", id, err)
 	}
 	f, err := unmarshal(doc, &approvalv1.Approval{})
 	if err != nil {
 		return Flow{}, err
 	}
-	return Flow{Approval: f, Rev: rev, assignees: assigneesOf(f)}, nil
+	return Flow{Approval: f, Rev: rev, Traceparent: traceparent, assignees: assigneesOf(f)}, nil
 }
 
 // SaveFlow writes f back if nobody wrote it since it was read at f.Rev; otherwise the

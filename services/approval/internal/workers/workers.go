@@ -21,6 +21,7 @@ import (
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	approvalv1 "github.com/accessflow/accessflow/api/accessflow/approval/v1"
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
+	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/logging"
 	"github.com/accessflow/accessflow/pkg/service"
 	"github.com/accessflow/accessflow/pkg/tracking"
@@ -72,10 +73,10 @@ func (w *Workers) attached() (*store.Store, error) {
 }
 
 // withTracking makes the flow's trackingNumber — its access request's — the one the job works
-// and calls under. A job caused by a decision carries the approver's call's trackingNumber in
-// its metadata, but what it starts (the action flow, the events) belongs to the request, so
-// that one trackingNumber follows the request from filing to provisioning; the approver's call
-// stays linked through the job's span, a child of that call.
+// and calls under, so that one trackingNumber follows the request from filing to provisioning.
+// Jobs inserted since flows keep their filing call's span carry it already (jobs.Caused: their
+// span is that call's child, linked to the approver's call or timer that caused them); older
+// ones carry their cause's trackingNumber.
 func withTracking(ctx context.Context, n string) context.Context {
 	if tn, err := tracking.Parse(n); err == nil {
 		return tracking.NewContext(ctx, tn)
@@ -108,12 +109,14 @@ func (w *Workers) fire(ctx context.Context, job *river.Job[jobargs.Timer]) error
 		if err := tx.SaveFlow(ctx, f); err != nil {
 			return err
 		}
-		return insertEffects(ctx, tx, step)
+		return insertEffects(ctx, tx, f, step)
 	})
 }
 
-// insertEffects inserts the timers and action-flow starts a step caused.
-func insertEffects(ctx context.Context, tx *store.Tx, step *engine.Step) error {
+// insertEffects inserts the timers and action-flow starts a step of flow f caused: under the
+// flow's trackingNumber, children of its filing call's span, linked to the job that caused them.
+func insertEffects(ctx context.Context, tx *store.Tx, f store.Flow, step *engine.Step) error {
+	ctx = jobs.Caused(ctx, f.GetTrackingNumber(), f.Traceparent)
 	for _, t := range step.Effects.Timers {
 		if err := tx.InsertJob(ctx, t.Args, &river.InsertOpts{ScheduledAt: t.At}); err != nil {
 			return fmt.Errorf("schedule %s: %w", t.Args.What, err)
@@ -324,7 +327,7 @@ func (w *Workers) preApproval(ctx context.Context, job *river.Job[jobargs.PreApp
 		if err := tx.SaveFlow(ctx, f); err != nil {
 			return err
 		}
-		return insertEffects(ctx, tx, step)
+		return insertEffects(ctx, tx, f, step)
 	})
 }
 
@@ -449,6 +452,6 @@ func (w *Workers) dynamicApprover(ctx context.Context, job *river.Job[jobargs.Dy
 		if err := tx.SaveFlow(ctx, f); err != nil {
 			return err
 		}
-		return insertEffects(ctx, tx, step)
+		return insertEffects(ctx, tx, f, step)
 	})
 }

@@ -61,6 +61,10 @@ type Delivery struct {
 	Completed time.Time
 	// AttemptLog is every attempt, oldest first (filled by ListDeliveries).
 	AttemptLog []Attempt
+	// Traceparent, when set on a delivery of an event published earlier (a replay), is the
+	// event's publishing call's span: the delivery job's parent, linked to the inserting call
+	// (jobs.Caused). Not stored.
+	Traceparent string
 }
 
 // Attempt is one request to a subscriber.

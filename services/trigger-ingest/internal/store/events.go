@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/storage"
 	"github.com/accessflow/accessflow/services/trigger-ingest/internal/jobargs"
 )
@@ -30,6 +31,9 @@ type Event struct {
 	RequestHash string
 	Payload     []byte
 	Received    time.Time
+	// Traceparent is the W3C traceparent of the call that published the event (read back; on
+	// publish it is taken from the context).
+	Traceparent string
 }
 
 // Planner decides, inside the transaction that stores ev, which deliveries it causes. It
@@ -73,9 +77,9 @@ func (s *Store) publish(ctx context.Context, ev Event, plan Planner) (stored Eve
 			key = ev.IdempotencyKey
 		}
 		_, err := tx.Exec(ctx,
-			`INSERT INTO events (id, trigger_id, tracking_number, idempotency_key, request_hash, source, payload, received_us)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			ev.ID, ev.TriggerID, ev.TrackingNumber, key, ev.RequestHash, ev.Source, string(ev.Payload), ev.Received.UnixMicro())
+			`INSERT INTO events (id, trigger_id, tracking_number, idempotency_key, request_hash, source, payload, received_us, traceparent)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			ev.ID, ev.TriggerID, ev.TrackingNumber, key, ev.RequestHash, ev.Source, string(ev.Payload), ev.Received.UnixMicro(), jobs.Traceparent(ctx))
 		if err != nil {
 			return fmt.Errorf("store event: %w", err)
 		}
@@ -139,7 +143,7 @@ func (s *Store) PublishTestEvent(ctx context.Context, ev Event, deliveries []Del
 	return err
 }
 
-const eventColumns = `id, trigger_id, tracking_number, coalesce(idempotency_key, ''), request_hash, source, payload, received_us`
+const eventColumns = `id, trigger_id, tracking_number, coalesce(idempotency_key, ''), request_hash, source, payload, received_us, traceparent`
 
 func scanEvent(row storage.Row) (Event, error) {
 	var (
@@ -147,7 +151,7 @@ func scanEvent(row storage.Row) (Event, error) {
 		payload  string
 		received int64
 	)
-	if err := row.Scan(&ev.ID, &ev.TriggerID, &ev.TrackingNumber, &ev.IdempotencyKey, &ev.RequestHash, &ev.Source, &payload, &received); err != nil {
+	if err := row.Scan(&ev.ID, &ev.TriggerID, &ev.TrackingNumber, &ev.IdempotencyKey, &ev.RequestHash, &ev.Source, &payload, &received, &ev.Traceparent); err != nil {
 		return Event{}, err
 	}
 	ev.Payload = []byte(payload)
@@ -163,9 +167,9 @@ func insertDeliveries(ctx context.Context, tx storage.Tx, deliveries []Delivery)
 	}
 	const columns = 16
 	var (
-		sb   strings.Builder
-		args = make([]any, 0, columns*len(deliveries))
-		jobs = make([]river.InsertManyParams, 0, len(deliveries))
+		sb     strings.Builder
+		args   = make([]any, 0, columns*len(deliveries))
+		queued = make([]river.InsertManyParams, 0, len(deliveries))
 	)
 	sb.WriteString(`INSERT INTO deliveries (id, event_id, subscription_id, subscription_name, trigger_id, tracking_number, kind, status,
 	   attempts, secret, content_json, deadline_us, output, error, created_us, completed_us) VALUES `)
@@ -189,13 +193,18 @@ func insertDeliveries(ctx context.Context, tx storage.Tx, deliveries []Delivery)
 		args = append(args, d.ID, d.EventID, d.SubscriptionID, d.SubscriptionName, d.TriggerID, d.TrackingNumber, d.Kind, d.Status,
 			d.Attempts, d.Secret, d.ContentJSON, micros(d.Deadline), output, d.Error, d.Created.UnixMicro(), micros(d.Completed))
 		if d.Status == StatusPending { // others are recorded as already settled (e.g. a disabled subscription's test)
-			jobs = append(jobs, river.InsertManyParams{Args: jobargs.Deliver{DeliveryID: d.ID}})
+			p := river.InsertManyParams{Args: jobargs.Deliver{DeliveryID: d.ID}}
+			if d.Traceparent != "" {
+				// A delivery of an event published earlier (a replay): in the event's trace.
+				p.InsertOpts = jobs.WithOrigin(jobs.Caused(ctx, d.TrackingNumber, d.Traceparent), nil)
+			}
+			queued = append(queued, p)
 		}
 	}
 	if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
 		return fmt.Errorf("store deliveries: %w", err)
 	}
-	return tx.InsertJobs(ctx, jobs)
+	return tx.InsertJobs(ctx, queued)
 }
 
 // Purge deletes events, deliveries and their attempts older than before, in batches so that

@@ -269,6 +269,7 @@ func (s *Service) ReplaySubscription(ctx context.Context, req *triggerv1.ReplayS
 		if err != nil {
 			return nil, err
 		}
+		d.Traceparent = ev.Traceparent // in the event's trace, linked to this call
 		deliveries = append(deliveries, d)
 	}
 	if err := s.store.InsertDeliveries(ctx, deliveries); err != nil {

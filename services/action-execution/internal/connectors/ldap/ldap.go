@@ -271,9 +271,9 @@ func (c *Connector) Run(ctx context.Context, p connector.Provider, req connector
 	if err != nil {
 		return connector.Result{}, classify(err)
 	}
-	defer conn.Close()
+	defer conn.conn.Close()
 	// go-ldap takes no context: closing the connection when ctx ends aborts the request.
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = conn.conn.Close() })
 	defer stop()
 	res, err := op(&session{conn: conn, cfg: cfg}, req)
 	if err != nil {
@@ -320,7 +320,7 @@ func membershipOf(k kind, add bool) operation {
 }
 
 // connect dials (through the guard), upgrades to TLS if configured and binds.
-func (c *Connector) connect(ctx context.Context, cfg *config) (*goldap.Conn, error) {
+func (c *Connector) connect(ctx context.Context, cfg *config) (*tracedConn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -337,11 +337,12 @@ func (c *Connector) connect(ctx context.Context, cfg *config) (*goldap.Conn, err
 			return nil, fmt.Errorf("ldap starttls %s: %w", cfg.url.Host, err)
 		}
 	}
-	if err := conn.Bind(cfg.bindDN, cfg.bindPassword); err != nil {
+	traced := newTracedConn(ctx, conn, cfg)
+	if err := traced.Bind(cfg.bindDN, cfg.bindPassword); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("ldap bind as %s: %w", cfg.bindDN, err)
 	}
-	return conn, nil
+	return traced, nil
 }
 
 // retryable are the LDAP result codes a later attempt may not get.

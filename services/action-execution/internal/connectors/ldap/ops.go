@@ -50,7 +50,7 @@ func UnicodePwd(password string) string {
 
 // session is one bound connection serving one request.
 type session struct {
-	conn *goldap.Conn
+	conn *tracedConn
 	cfg  *config
 }
 

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/accessflow/accessflow/pkg/outbound"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connector"
@@ -210,7 +211,14 @@ func (c *Connector) Run(ctx context.Context, p connector.Provider, req connector
 	if err != nil {
 		return connector.Result{}, connector.Permanent(fmt.Errorf("%s: %w", req.Operation, err))
 	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+	// One client span per send (OpenTelemetry has no SMTP conventions; the attributes follow
+	// its naming): the Message-ID and the number of recipients, no address or content.
+	call := connector.Call{Name: "SMTP send", Host: cfg.host, Port: cfg.port, Attributes: []attribute.KeyValue{
+		attribute.String("smtp.operation", req.Operation),
+		attribute.String("smtp.message_id", id),
+		attribute.Int("smtp.recipients", len(msg.GetToString())+len(msg.GetCcString())),
+	}}
+	if err := connector.Traced(ctx, call, func(ctx context.Context) error { return client.DialAndSendWithContext(ctx, msg) }); err != nil {
 		return connector.Result{}, fmt.Errorf("%s via %s:%d: %w", req.Operation, cfg.host, cfg.port, classify(err))
 	}
 	return connector.Result{Output: map[string]any{"messageId": id}}, nil

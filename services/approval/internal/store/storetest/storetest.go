@@ -38,6 +38,9 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("ConcurrentFailuresRollBackAlone", func(t *testing.T) { testConcurrentFailures(t, newStore(t)) })
 }
 
+// filedBy is the traceparent of a call that filed an access request.
+const filedBy = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
 var when = timestamppb.New(time.Date(2026, 11, 25, 10, 0, 0, 123_000_000, time.UTC))
 
 func inTx(t *testing.T, s *store.Store, fn func(ctx context.Context, tx *store.Tx) error) error {
@@ -226,10 +229,10 @@ func testFlows(t *testing.T, s *store.Store) {
 	rel, request := setupRequest(t, s)
 	a, b := newFlow(rel, request, "mgr"), newFlow(rel, request, "mgr", "g1")
 	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
-		if err := tx.InsertFlow(ctx, a); err != nil {
+		if err := tx.InsertFlow(ctx, a, filedBy); err != nil {
 			return err
 		}
-		return tx.InsertFlow(ctx, b)
+		return tx.InsertFlow(ctx, b, "")
 	}))
 	pending := func(who string) []string {
 		list, err := s.Read().Approvals(ctx, store.ApprovalQuery{Assignee: who, Query: store.Query{Page: collection.Page{Limit: 10}}})
@@ -243,6 +246,24 @@ func testFlows(t *testing.T, s *store.Store) {
 	require.ElementsMatch(t, []string{a.GetId(), b.GetId()}, pending("mgr"))
 	require.Equal(t, []string{b.GetId()}, pending("g1"))
 
+	// A flow keeps the traceparent of the call that filed it (none for b) across writes.
+	traceparents := func() (string, string) {
+		var ta, tb string
+		require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			fa, err := tx.Flow(ctx, a.GetId())
+			if err != nil {
+				return err
+			}
+			fb, err := tx.Flow(ctx, b.GetId())
+			ta, tb = fa.Traceparent, fb.Traceparent
+			return err
+		}))
+		return ta, tb
+	}
+	ta, tb := traceparents()
+	require.Equal(t, filedBy, ta)
+	require.Empty(t, tb)
+
 	// A write moves the assignees with the flow.
 	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
 		f, err := tx.Flow(ctx, b.GetId())
@@ -254,6 +275,16 @@ func testFlows(t *testing.T, s *store.Store) {
 		return tx.SaveFlow(ctx, f)
 	}))
 	require.Equal(t, []string{a.GetId()}, pending("mgr"))
+	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+		f, err := tx.Flow(ctx, a.GetId())
+		if err != nil {
+			return err
+		}
+		f.Name = "renamed"
+		return tx.SaveFlow(ctx, f)
+	}))
+	ta, _ = traceparents()
+	require.Equal(t, filedBy, ta, "a write keeps the traceparent")
 	conds, err := collection.ParseFilters(`status eq "REVIEW_PENDING"`, store.ApprovalFilterFields)
 	require.NoError(t, err)
 	n, err := s.Read().CountApprovals(ctx, store.ApprovalQuery{Assignee: "g1", Query: store.Query{Filters: conds}})
@@ -271,7 +302,7 @@ func testFlows(t *testing.T, s *store.Store) {
 func testConcurrentFlowWrites(t *testing.T, s *store.Store) {
 	rel, request := setupRequest(t, s)
 	f := newFlow(rel, request)
-	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertFlow(ctx, f) }))
+	require.NoError(t, inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.InsertFlow(ctx, f, filedBy) }))
 	const writers = 8
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	triggerv1 "github.com/accessflow/accessflow/api/accessflow/trigger/v1"
@@ -35,6 +36,34 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("AutoDisable", func(t *testing.T) { testAutoDisable(t, newStore(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, newStore(t)) })
 	t.Run("EventSources", func(t *testing.T) { testEventSources(t, newStore(t)) })
+	t.Run("EventTraceparent", func(t *testing.T) { testEventTraceparent(t, newStore(t)) })
+}
+
+// testEventTraceparent: an event keeps the traceparent of the call that published it (a
+// replay's deliveries descend from it); one published without a span has none.
+func testEventTraceparent(t *testing.T, s *store.Store) {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd, 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c},
+		SpanID:  trace.SpanID{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31}, TraceFlags: trace.FlagsSampled,
+	})
+	ctx := trace.ContextWithSpanContext(t.Context(), sc)
+	traced, plain := newEvent("scope traced"), newEvent("scope plain")
+	_, _, err := s.PublishEvent(ctx, traced, deliverTo())
+	require.NoError(t, err)
+	_, _, err = s.PublishEvent(t.Context(), plain, deliverTo())
+	require.NoError(t, err)
+	got, err := s.GetEvent(t.Context(), traced.ID)
+	require.NoError(t, err)
+	require.Equal(t, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", got.Traceparent)
+	list, err := s.EventsReceived(t.Context(), traced.TriggerID, t0.Add(-time.Hour), t0.Add(time.Hour), 10)
+	require.NoError(t, err)
+	byID := map[string]string{}
+	for i := range list {
+		byID[list[i].ID] = list[i].Traceparent
+	}
+	require.Equal(t, got.Traceparent, byID[traced.ID])
+	require.Contains(t, byID, plain.ID)
+	require.Empty(t, byID[plain.ID])
 }
 
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
