@@ -283,6 +283,59 @@ func TestAttributeMap(t *testing.T) {
 	require.Equal(t, []string{"dave"}, e.GetAttributeValues("uid"))
 }
 
+// TestPolicyAttributesOnDisableAndEnable: the attributes a source's DISABLE and ENABLE policies
+// compute land on the entry (through the attributeMap) and are reported as attribute requests
+// after the disabling change; without attributes the operation is as before.
+func TestPolicyAttributesOnDisableAndEnable(t *testing.T) {
+	t.Parallel()
+	s := slapd.Start(t)
+	conn := s.Conn(t)
+	c := newConnector(s)
+	p := provider(s, map[string]any{ldap.SettingAttributeMap: map[string]any{"reason": "description", "manager": ""}})
+	dn := "uid=erin," + slapd.PeopleDN
+	_, err := c.Run(t.Context(), p, connector.Request{Operation: ldap.OpCreateUser, Attributes: map[string]any{
+		"uid": "erin", "cn": "Erin", "sn": "E", "password": "erin-Secret1", "description": "joined",
+	}})
+	require.NoError(t, err)
+
+	for range 2 { // idempotent: the second run answers the same
+		got, err := c.Run(t.Context(), p, connector.Request{Operation: ldap.OpDisableUser, AccountID: dn, Attributes: map[string]any{
+			"reason": "disabled: leaver", "title": []any{"former employee"}, "manager": "dropped", "distinguishedName": dn,
+		}})
+		require.NoError(t, err)
+		require.Equal(t, connector.Result{AccountID: dn, AccountOperation: connector.AccountDisable, AttributeRequests: []connector.AttributeRequest{
+			{Name: "pwdAccountLockedTime", Value: "000001010000Z", Operation: connector.AttributeSet},
+			{Name: "description", Value: "disabled: leaver", Operation: connector.AttributeSet},
+			{Name: "title", Value: "former employee", Operation: connector.AttributeSet},
+		}}, got)
+		e := s.Entry(t, conn, dn)
+		require.Equal(t, []string{"disabled: leaver"}, e.GetAttributeValues("description"))
+		require.Equal(t, []string{"former employee"}, e.GetAttributeValues("title"))
+		require.Empty(t, e.GetAttributeValues("manager"))
+		require.Error(t, s.Bind(t, dn, "erin-Secret1"), "a disabled account cannot bind")
+	}
+
+	got, err := c.Run(t.Context(), p, connector.Request{Operation: ldap.OpEnableUser, AccountID: dn, Attributes: map[string]any{
+		"reason": "enabled: rehire", "title": []any{},
+	}})
+	require.NoError(t, err)
+	require.Equal(t, []connector.AttributeRequest{
+		{Name: "pwdAccountLockedTime", Operation: connector.AttributeRemove},
+		{Name: "description", Value: "enabled: rehire", Operation: connector.AttributeSet},
+		{Name: "title", Value: []string{}, Operation: connector.AttributeSet},
+	}, got.AttributeRequests)
+	e := s.Entry(t, conn, dn)
+	require.Equal(t, []string{"enabled: rehire"}, e.GetAttributeValues("description"))
+	require.Empty(t, e.GetAttributeValues("title"), "an empty value list removes the attribute")
+	require.NoError(t, s.Bind(t, dn, "erin-Secret1"))
+
+	// Without computed attributes, disable changes nothing else.
+	got, err = c.Run(t.Context(), p, connector.Request{Operation: ldap.OpDisableUser, AccountID: dn})
+	require.NoError(t, err)
+	require.Len(t, got.AttributeRequests, 1)
+	require.Equal(t, []string{"enabled: rehire"}, s.Entry(t, conn, dn).GetAttributeValues("description"))
+}
+
 // TestLockoutAndUnlock: ppolicy locks the account after three failed binds; unlock_user lets
 // it bind again.
 func TestLockoutAndUnlock(t *testing.T) {

@@ -189,24 +189,44 @@ func (s *session) updateUser(req connector.Request) (connector.Result, error) {
 	if m, ok := req.Params["attributes"].(map[string]any); ok {
 		maps.Copy(changes, m)
 	}
-	changes = s.mapped(changes)
-	delete(changes, attrDN)
-	delete(changes, attrPassword)
+	changes = s.settable(changes)
 	if len(changes) == 0 {
 		return connector.Result{}, connector.Permanent(errors.New("no attributes to set"))
 	}
+	set, err := s.replaceAttributes(dn, changes)
+	if err != nil {
+		return connector.Result{}, fmt.Errorf("modify %s: %w", dn, err)
+	}
+	return connector.Result{AccountID: dn, AccountOperation: connector.AccountModify, AttributeRequests: set}, nil
+}
+
+// settable is attrs as the entry takes them: renamed by the attributeMap, without the DN and
+// password, which name the entry and have operations of their own.
+func (s *session) settable(attrs map[string]any) map[string]any {
+	changes := s.mapped(attrs)
+	delete(changes, attrDN)
+	delete(changes, attrPassword)
+	return changes
+}
+
+// replaceAttributes replaces the entry's values of changes in one modify (nothing to do without
+// changes) and reports them as attribute requests, in name order.
+func (s *session) replaceAttributes(dn string, changes map[string]any) ([]connector.AttributeRequest, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
 	mod := goldap.NewModifyRequest(dn, nil)
-	res := connector.Result{AccountID: dn, AccountOperation: connector.AccountModify}
+	var set []connector.AttributeRequest
 	for _, k := range slices.Sorted(maps.Keys(changes)) {
 		// Replace is idempotent; an empty value list removes the attribute.
 		vs := values(changes[k])
 		mod.Replace(k, vs)
-		res.AttributeRequests = append(res.AttributeRequests, attributeRequest(k, vs, connector.AttributeSet))
+		set = append(set, attributeRequest(k, vs, connector.AttributeSet))
 	}
 	if err := s.conn.Modify(mod); err != nil {
-		return connector.Result{}, fmt.Errorf("modify %s: %w", dn, err)
+		return nil, err
 	}
-	return res, nil
+	return set, nil
 }
 
 func (s *session) deleteUser(req connector.Request) (connector.Result, error) {
@@ -242,7 +262,12 @@ func (s *session) disableUser(req connector.Request) (connector.Result, error) {
 	if err != nil {
 		return connector.Result{}, fmt.Errorf("disable %s: %w", dn, err)
 	}
-	return connector.Result{AccountID: dn, AccountOperation: connector.AccountDisable, AttributeRequests: []connector.AttributeRequest{set}}, nil
+	// The attributes the source's DISABLE policy computed go on the disabled entry.
+	computed, err := s.replaceAttributes(dn, s.settable(req.Attributes))
+	if err != nil {
+		return connector.Result{}, fmt.Errorf("disable %s: set policy attributes: %w", dn, err)
+	}
+	return connector.Result{AccountID: dn, AccountOperation: connector.AccountDisable, AttributeRequests: append([]connector.AttributeRequest{set}, computed...)}, nil
 }
 
 func (s *session) enableUser(req connector.Request) (connector.Result, error) {
@@ -266,7 +291,12 @@ func (s *session) enableUser(req connector.Request) (connector.Result, error) {
 	if err != nil {
 		return connector.Result{}, fmt.Errorf("enable %s: %w", dn, err)
 	}
-	return connector.Result{AccountID: dn, AccountOperation: connector.AccountEnable, AttributeRequests: []connector.AttributeRequest{change}}, nil
+	// The attributes the source's ENABLE policy computed go on the enabled entry.
+	computed, err := s.replaceAttributes(dn, s.settable(req.Attributes))
+	if err != nil {
+		return connector.Result{}, fmt.Errorf("enable %s: set policy attributes: %w", dn, err)
+	}
+	return connector.Result{AccountID: dn, AccountOperation: connector.AccountEnable, AttributeRequests: append([]connector.AttributeRequest{change}, computed...)}, nil
 }
 
 // setAccountControl sets or clears the ACCOUNTDISABLE bit of an Active Directory-style
