@@ -266,12 +266,8 @@ func (s *session) updateUser(ctx context.Context) (connector.Result, error) {
 	if err != nil {
 		return connector.Result{}, err
 	}
-	changes := map[string]any{}
-	maps.Copy(changes, s.req.Attributes)
-	if m, ok := s.req.Params["attributes"].(map[string]any); ok {
-		maps.Copy(changes, m)
-	}
-	delete(changes, "password") // change_password is not a SCIM operation here
+	params, _ := s.req.Params["attributes"].(map[string]any)
+	changes := settable(s.req.Attributes, params)
 	value := userResource(changes)
 	if len(value) == 0 {
 		return connector.Result{}, connector.Permanent(errors.New("no attributes to set"))
@@ -283,12 +279,29 @@ func (s *session) updateUser(ctx context.Context) (connector.Result, error) {
 	return connector.Result{AccountID: id, AccountOperation: connector.AccountModify, AttributeRequests: attributeRequests(changes)}, nil
 }
 
+// settable merges the attributes a PATCH sets, later maps winning, without the password
+// (change_password is not a SCIM operation here).
+func settable(attrs ...map[string]any) map[string]any {
+	changes := map[string]any{}
+	for _, a := range attrs {
+		maps.Copy(changes, a)
+	}
+	delete(changes, "password")
+	return changes
+}
+
+// setActive deactivates or reactivates the user; the attributes the source's DISABLE or ENABLE
+// policy computed go in the same PATCH, mapped as an update maps them (active is the operation's).
 func (s *session) setActive(ctx context.Context, active bool) (connector.Result, error) {
 	id, err := s.user(ctx)
 	if err != nil {
 		return connector.Result{}, err
 	}
-	if err := s.c.patch(ctx, usersPath, id, patchOp{Op: "replace", Value: map[string]any{"active": active}}); err != nil {
+	changes := settable(s.req.Attributes)
+	delete(changes, "active")
+	value := userResource(changes)
+	value["active"] = active
+	if err := s.c.patch(ctx, usersPath, id, patchOp{Op: "replace", Value: value}); err != nil {
 		return connector.Result{}, err
 	}
 	op := connector.AccountDisable
@@ -297,7 +310,7 @@ func (s *session) setActive(ctx context.Context, active bool) (connector.Result,
 	}
 	return connector.Result{
 		AccountID: id, AccountOperation: op,
-		AttributeRequests: []connector.AttributeRequest{{Name: "active", Value: active, Operation: connector.AttributeSet}},
+		AttributeRequests: append([]connector.AttributeRequest{{Name: "active", Value: active, Operation: connector.AttributeSet}}, attributeRequests(changes)...),
 	}, nil
 }
 

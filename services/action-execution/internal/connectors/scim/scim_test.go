@@ -213,6 +213,59 @@ func TestOperations(t *testing.T) {
 	}, groupPatches)
 }
 
+// TestPolicyAttributesOnDisableAndEnable: the attributes a source's DISABLE and ENABLE policies
+// compute go in the deactivating or reactivating PATCH, mapped as an update maps them, and are
+// reported after active; the operation's active wins over a computed one.
+func TestPolicyAttributesOnDisableAndEnable(t *testing.T) {
+	t.Parallel()
+	s := scimserver.Start(t, token)
+	c := scim.New(outbound.NewGuard(s.Loopback))
+	p := provider(s)
+	created, err := c.Run(t.Context(), p, connector.Request{Operation: scim.OpCreateUser, Attributes: map[string]any{
+		"userName": "erin", "givenName": "Erin", "familyName": "E", "title": "Engineer",
+	}})
+	require.NoError(t, err)
+	id := created.AccountID
+	user := func() map[string]any {
+		users := s.Users()
+		require.Len(t, users, 1)
+		return users[0].Attributes
+	}
+
+	for range 2 { // idempotent: the second run answers the same
+		got, err := c.Run(t.Context(), p, connector.Request{Operation: scim.OpDisableUser, AccountID: id, Attributes: map[string]any{
+			"title": "Former employee", "givenName": "Erin (left)", "active": true, "password": "never-sent-1",
+		}})
+		require.NoError(t, err)
+		require.Equal(t, connector.Result{AccountID: id, AccountOperation: connector.AccountDisable, AttributeRequests: []connector.AttributeRequest{
+			{Name: "active", Value: false, Operation: connector.AttributeSet},
+			{Name: "givenName", Value: "Erin (left)", Operation: connector.AttributeSet},
+			{Name: "title", Value: "Former employee", Operation: connector.AttributeSet},
+		}}, got)
+		u := user()
+		require.Equal(t, false, u["active"])
+		require.Equal(t, "Former employee", u["title"])
+		require.Equal(t, map[string]any{"givenName": "Erin (left)", "familyName": "E"}, u["name"])
+		require.NotContains(t, u, "password")
+	}
+
+	got, err := c.Run(t.Context(), p, connector.Request{Operation: scim.OpEnableUser, AccountID: id, Attributes: map[string]any{"title": "Rehired"}})
+	require.NoError(t, err)
+	require.Equal(t, []connector.AttributeRequest{
+		{Name: "active", Value: true, Operation: connector.AttributeSet},
+		{Name: "title", Value: "Rehired", Operation: connector.AttributeSet},
+	}, got.AttributeRequests)
+	require.Equal(t, true, user()["active"])
+	require.Equal(t, "Rehired", user()["title"])
+
+	// Without computed attributes, disable sets active alone.
+	got, err = c.Run(t.Context(), p, connector.Request{Operation: scim.OpDisableUser, AccountID: id})
+	require.NoError(t, err)
+	require.Len(t, got.AttributeRequests, 1)
+	require.Equal(t, false, user()["active"])
+	require.Equal(t, "Rehired", user()["title"])
+}
+
 // TestErrors: the provider's refusals fail permanently, 429 and 5xx are retried.
 func TestErrors(t *testing.T) {
 	t.Parallel()
