@@ -14,9 +14,10 @@ import (
 // Corp AD and one on Corp SaaS), the HR system posts cloudLifecycleState active → terminated
 // (twice, one Idempotency-Key). A WORKFLOW subscription filtered on the termination runs the
 // leaver chain: every_account_disable_user disables both registered accounts (the ppolicy lock
-// in slapd, active false over SCIM) and gitlab_issue_create opens one issue listing them for
-// manual clean-up. idn:post-provisioning reports both Disable operations with the issue as
-// their ticket and the event's trackingNumber.
+// in slapd, active false over SCIM), writing the attributes of their sources' DISABLE policies
+// (the entry's description, the SaaS user's title), and gitlab_issue_create opens one issue
+// listing them for manual clean-up. idn:post-provisioning reports both Disable operations, with
+// those attributes, the issue as their ticket and the event's trackingNumber.
 func TestLeaverFlow(t *testing.T) {
 	backends(t, scenario.LoopbackOptions(), func(t *testing.T, d *scenario.Deployment) {
 		l := scenario.SetUpLifecycle(t, d.Client)
@@ -31,9 +32,11 @@ func TestLeaverFlow(t *testing.T) {
 		account := l.LDAP.Entry(t, l.LDAP.Conn(t), scenario.JohnDN)
 		require.NotNil(t, account, "disabled, not deleted")
 		require.Equal(t, []string{"000001010000Z"}, account.GetAttributeValues("pwdAccountLockedTime"), "the ppolicy administrative lock")
+		require.Equal(t, []string{scenario.LeaverDescription}, account.GetAttributeValues("description"), "Corp AD's DISABLE policy")
 		users := l.SCIM.Users()
 		require.Len(t, users, 1)
 		require.Equal(t, false, users[0].Attributes["active"])
+		require.Equal(t, scenario.LeaverTitle, users[0].Attributes["title"], "Corp SaaS's DISABLE policy")
 
 		require.ElementsMatch(t, []string{"corpad " + scenario.JohnDN + " DISABLED Disable", "saas " + saasID + " DISABLED Disable"}, l.Accounts(t),
 			"the registry has both accounts DISABLED")
@@ -61,7 +64,9 @@ func TestLeaverFlow(t *testing.T) {
 		require.Equal(t, map[string]string{"Corp AD": scenario.JohnDN, "Corp SaaS": saasID}, got)
 		require.ElementsMatch(t, []string{
 			scenario.JohnDN + " pwdAccountLockedTime=000001010000Z (Set)",
+			scenario.JohnDN + " description=" + scenario.LeaverDescription + " (Set)",
 			saasID + " active=false (Set)",
+			saasID + " title=" + scenario.LeaverTitle + " (Set)",
 		}, scenario.AttributeRequests(report))
 
 		// Exactly once: one delivery, one issue, one report; the mover's filters did not match.

@@ -65,6 +65,12 @@ const (
     {"name": "departmentNumber", "transform": {"type": "identityAttribute", "attributes": {"name": "department"}}, "attributes": {}, "type": "string", "isMultiValued": false}
   ]
 }`
+	lifecycleDisablePolicy = `{
+  "name": "Corp AD leaver", "description": "what a leaver's disabled directory account says", "usageType": "DISABLE",
+  "fields": [
+    {"name": "description", "transform": {"type": "static", "attributes": {"value": "` + LeaverDescription + `"}}, "attributes": {}, "type": "string", "isMultiValued": false}
+  ]
+}`
 	saasSource = `{
   "name": "Corp SaaS", "description": "The SaaS suite, provisioned over SCIM",
   "owner": {"type": "IDENTITY", "id": "owner", "name": "SaaS Owner"},
@@ -85,6 +91,19 @@ const (
     {"name": "email", "transform": {"type": "identityAttribute", "attributes": {"name": "email"}}, "attributes": {}, "type": "string", "isMultiValued": false}
   ]
 }`
+	saasDisablePolicy = `{
+  "name": "Corp SaaS leaver", "description": "what a leaver's deactivated SaaS user says", "usageType": "DISABLE",
+  "fields": [
+    {"name": "title", "transform": {"type": "static", "attributes": {"value": "` + LeaverTitle + `"}}, "attributes": {}, "type": "string", "isMultiValued": false}
+  ]
+}`
+)
+
+// What the sources' DISABLE policies write on a leaver's accounts: the Corp AD entry's
+// description and the SaaS user's title.
+const (
+	LeaverDescription = "terminated by Accessflow"
+	LeaverTitle       = "Former employee"
 )
 
 // Tokens the SCIM server and the GitLab fake on loopback accept (test servers' own).
@@ -96,7 +115,7 @@ const (
 // Lifecycle is what flows 2 to 4 (joiner, mover, leaver) run against: a directory (slapd) with
 // a group per department, a SCIM service provider, a mail server and the GitLab fake, and the
 // deployment loaded over REST with the identities, the Corp AD and Corp SaaS sources and their
-// CREATE and UPDATE policies, providers, chains, two relationships per department (each with
+// CREATE, UPDATE and DISABLE policies, providers, chains, two relationships per department (each with
 // an approval chain without levels), the HR system's WORKFLOW subscriptions and an HTTP
 // subscriber of idn:post-provisioning.
 //
@@ -106,8 +125,8 @@ const (
 // account from the group), the new "member of <department>" relationship granted (its chain
 // adds the registered account: a mover keeps their account), and an every_account_update_user
 // chain rewrites each account's attributes by its source's UPDATE policy. A leaver's
-// every_account_disable_user chain disables every registered account and opens a GitLab issue
-// listing them.
+// every_account_disable_user chain disables every registered account, writing its source's
+// DISABLE policy attributes on it, and opens a GitLab issue listing them.
 type Lifecycle struct {
 	Client *Client
 	// Admin is an administrator's token.
@@ -152,9 +171,11 @@ func SetUpLifecycle(t testing.TB, c *Client) *Lifecycle {
 	l.CorpAD = l.must(t, http.MethodPost, "/v3/sources", CorpADSource, http.StatusCreated)["id"].(string)
 	l.must(t, http.MethodPost, "/v3/sources/"+l.CorpAD+"/provisioning-policies", lifecycleCreatePolicy, http.StatusCreated)
 	l.must(t, http.MethodPost, "/v3/sources/"+l.CorpAD+"/provisioning-policies", lifecycleUpdatePolicy, http.StatusCreated)
+	l.must(t, http.MethodPost, "/v3/sources/"+l.CorpAD+"/provisioning-policies", lifecycleDisablePolicy, http.StatusCreated)
 	l.SaaS = l.must(t, http.MethodPost, "/v3/sources", saasSource, http.StatusCreated)["id"].(string)
 	l.must(t, http.MethodPost, "/v3/sources/"+l.SaaS+"/provisioning-policies", saasCreatePolicy, http.StatusCreated)
 	l.must(t, http.MethodPost, "/v3/sources/"+l.SaaS+"/provisioning-policies", saasUpdatePolicy, http.StatusCreated)
+	l.must(t, http.MethodPost, "/v3/sources/"+l.SaaS+"/provisioning-policies", saasDisablePolicy, http.StatusCreated)
 
 	for _, p := range []map[string]any{
 		{
