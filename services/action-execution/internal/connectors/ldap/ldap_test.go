@@ -284,8 +284,9 @@ func TestAttributeMap(t *testing.T) {
 }
 
 // TestPolicyAttributesOnDisableAndEnable: the attributes a source's DISABLE and ENABLE policies
-// compute land on the entry (through the attributeMap) and are reported as attribute requests
-// after the disabling change; without attributes the operation is as before.
+// compute land on the entry (through the attributeMap, the naming attribute aside) and are
+// reported as attribute requests after the disabling change; without attributes the operation
+// is as before.
 func TestPolicyAttributesOnDisableAndEnable(t *testing.T) {
 	t.Parallel()
 	s := slapd.Start(t)
@@ -301,6 +302,7 @@ func TestPolicyAttributesOnDisableAndEnable(t *testing.T) {
 	for range 2 { // idempotent: the second run answers the same
 		got, err := c.Run(t.Context(), p, connector.Request{Operation: ldap.OpDisableUser, AccountID: dn, Attributes: map[string]any{
 			"reason": "disabled: leaver", "title": []any{"former employee"}, "manager": "dropped", "distinguishedName": dn,
+			"UID": "erin.renamed", // the naming attribute: a disable does not rename
 		}})
 		require.NoError(t, err)
 		require.Equal(t, connector.Result{AccountID: dn, AccountOperation: connector.AccountDisable, AttributeRequests: []connector.AttributeRequest{
@@ -311,6 +313,7 @@ func TestPolicyAttributesOnDisableAndEnable(t *testing.T) {
 		e := s.Entry(t, conn, dn)
 		require.Equal(t, []string{"disabled: leaver"}, e.GetAttributeValues("description"))
 		require.Equal(t, []string{"former employee"}, e.GetAttributeValues("title"))
+		require.Equal(t, []string{"erin"}, e.GetAttributeValues("uid"))
 		require.Empty(t, e.GetAttributeValues("manager"))
 		require.Error(t, s.Bind(t, dn, "erin-Secret1"), "a disabled account cannot bind")
 	}

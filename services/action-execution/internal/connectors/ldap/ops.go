@@ -209,6 +209,19 @@ func (s *session) settable(attrs map[string]any) map[string]any {
 	return changes
 }
 
+// policyAttributes is what a disable or enable sets of the attributes its policy computed: the
+// settable ones but the entry's naming attributes (the DN's first RDN), which a replace cannot
+// change (renaming is not a disable's job) and which name the same entry anyway.
+func (s *session) policyAttributes(dn string, attrs map[string]any) map[string]any {
+	changes := s.settable(attrs)
+	if parsed, err := goldap.ParseDN(dn); err == nil && len(parsed.RDNs) > 0 {
+		for _, a := range parsed.RDNs[0].Attributes {
+			maps.DeleteFunc(changes, func(k string, _ any) bool { return strings.EqualFold(k, a.Type) })
+		}
+	}
+	return changes
+}
+
 // replaceAttributes replaces the entry's values of changes in one modify (nothing to do without
 // changes) and reports them as attribute requests, in name order.
 func (s *session) replaceAttributes(dn string, changes map[string]any) ([]connector.AttributeRequest, error) {
@@ -263,7 +276,7 @@ func (s *session) disableUser(req connector.Request) (connector.Result, error) {
 		return connector.Result{}, fmt.Errorf("disable %s: %w", dn, err)
 	}
 	// The attributes the source's DISABLE policy computed go on the disabled entry.
-	computed, err := s.replaceAttributes(dn, s.settable(req.Attributes))
+	computed, err := s.replaceAttributes(dn, s.policyAttributes(dn, req.Attributes))
 	if err != nil {
 		return connector.Result{}, fmt.Errorf("disable %s: set policy attributes: %w", dn, err)
 	}
@@ -292,7 +305,7 @@ func (s *session) enableUser(req connector.Request) (connector.Result, error) {
 		return connector.Result{}, fmt.Errorf("enable %s: %w", dn, err)
 	}
 	// The attributes the source's ENABLE policy computed go on the enabled entry.
-	computed, err := s.replaceAttributes(dn, s.settable(req.Attributes))
+	computed, err := s.replaceAttributes(dn, s.policyAttributes(dn, req.Attributes))
 	if err != nil {
 		return connector.Result{}, fmt.Errorf("enable %s: set policy attributes: %w", dn, err)
 	}
