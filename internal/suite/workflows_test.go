@@ -273,8 +273,14 @@ func TestJoinerTimeline(t *testing.T) {
 				k := e["service"].(string) + " " + e["kind"].(string)
 				kinds[k] = append(kinds[k], e)
 			}
-			return len(kinds["policy account.value"]) > 0 && len(kinds["approval approval"]) > 0 && kinds["approval approval"][0]["status"] == "APPROVED"
-		}, "the timeline reaches provisioning")
+			// idn:access-requested is published by a job of its own, which may run after the
+			// provisioning has begun.
+			published := false
+			for _, e := range kinds["trigger-ingest event.received"] {
+				published = published || e["details"].(map[string]any)["triggerId"] == "idn:access-requested"
+			}
+			return published && len(kinds["policy account.value"]) > 0 && len(kinds["approval approval"]) > 0 && kinds["approval approval"][0]["status"] == "APPROVED"
+		}, "the timeline reaches provisioning and holds the access request's event")
 
 		require.Len(t, kinds["approval access-request"], 1, "only this trackingNumber's request")
 		req := kinds["approval access-request"][0]

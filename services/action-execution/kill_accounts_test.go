@@ -5,9 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,10 +21,7 @@ import (
 // must complete: the first account, recorded done before the kill, gets no request again, and
 // the second is disabled once (its retry carries the same per-account idempotency key).
 func TestEveryAccountSurvivesSIGKILL(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "accessflow")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/accessflow/accessflow/cmd/accessflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := accessflowBinary(t)
 
 	t.Run("sqlite", func(t *testing.T) { killEveryAccount(t, bin, nil) })
 	t.Run("postgres", func(t *testing.T) {

@@ -2,9 +2,6 @@ package actionexecution_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,10 +20,7 @@ import (
 // membership, one mail (one Message-ID) and one GitLab issue, and idn:post-provisioning must
 // be published once with the seeds' shape.
 func TestProvisioningChainSurvivesSIGKILL(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "accessflow")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/accessflow/accessflow/cmd/accessflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := accessflowBinary(t)
 
 	t.Run("sqlite", func(t *testing.T) { killChain(t, bin, nil) })
 	t.Run("postgres", func(t *testing.T) {

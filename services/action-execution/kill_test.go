@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -28,10 +29,7 @@ import (
 // service has not recorded it), then while the flow sleeps. After each restart the flow must go
 // on; after the last it must complete within 30 s, with each effect made exactly once.
 func TestFlowSurvivesSIGKILL(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "accessflow")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/accessflow/accessflow/cmd/accessflow")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := accessflowBinary(t)
 
 	t.Run("sqlite", func(t *testing.T) { killAndResume(t, bin, nil) })
 	t.Run("postgres", func(t *testing.T) {
@@ -275,4 +273,39 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.path != "" {
+		_ = os.RemoveAll(filepath.Dir(built.path))
+	}
+	os.Exit(code)
+}
+
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// accessflowBinary builds the all-in-one binary once for every kill test of the package.
+func accessflowBinary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "accessflow-kill-bin-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.path = filepath.Join(dir, "accessflow")
+		var out strings.Builder
+		build := exec.Command("go", "build", "-o", built.path, "github.com/accessflow/accessflow/cmd/accessflow") //nolint:noctx // one build for the package's tests
+		build.Stdout, build.Stderr = &out, &out
+		if err := build.Run(); err != nil {
+			built.err = fmt.Errorf("go build: %w: %s", err, out.String())
+		}
+	})
+	require.NoError(t, built.err)
+	return built.path
 }
