@@ -13,6 +13,7 @@ import (
 
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	"github.com/accessflow/accessflow/pkg/apierror"
+	"github.com/accessflow/accessflow/pkg/tracking"
 )
 
 func approvalChain(t *testing.T, h *harness, wait time.Duration) string {
@@ -69,7 +70,10 @@ func TestApprovalWaitsForTheAnswer(t *testing.T) {
 		effects, _ := tg.snapshot()
 		require.Empty(t, effects, "nothing runs before the answer")
 
-		d, err := h.svc.DecideActionApproval(t.Context(), &actionv1.DecideActionApprovalRequest{Token: token(t, sent[0].Params["approveUrl"])})
+		// The click is a call of its own, with a trackingNumber of its own: what it lets go on
+		// still works under the flow's.
+		click := tracking.NewContext(t.Context(), tracking.New())
+		d, err := h.svc.DecideActionApproval(click, &actionv1.DecideActionApprovalRequest{Token: token(t, sent[0].Params["approveUrl"])})
 		require.NoError(t, err)
 		require.Equal(t, "APPROVE", d.GetDecision())
 		require.Equal(t, "ask", d.GetScript())
@@ -78,6 +82,9 @@ func TestApprovalWaitsForTheAnswer(t *testing.T) {
 		require.Equal(t, "APPROVE", flow.GetScripts()[0].GetOutput().AsMap()["decision"])
 		_, reqs := tg.snapshot()
 		require.Equal(t, "APPROVE", reqs[0].Body["department"], "later scripts read the decision")
+		require.Equal(t, trackingNumber, reqs[0].TrackingNumber, "the script after the approval calls with the flow's trackingNumber")
+		h.events.published(t, 1)
+		require.Equal(t, trackingNumber, h.events.caller(id), "idn:post-provisioning is published under the flow's trackingNumber, not the click's")
 
 		_, err = h.svc.DecideActionApproval(t.Context(), &actionv1.DecideActionApprovalRequest{Token: token(t, sent[0].Params["approveUrl"])})
 		require.NoError(t, err, "a repeated click is harmless")

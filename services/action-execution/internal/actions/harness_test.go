@@ -30,6 +30,7 @@ import (
 	"github.com/accessflow/accessflow/pkg/storage/postgres"
 	"github.com/accessflow/accessflow/pkg/storage/sqlite"
 	"github.com/accessflow/accessflow/pkg/storage/storagetest"
+	"github.com/accessflow/accessflow/pkg/tracking"
 	"github.com/accessflow/accessflow/services/action-execution/internal/actions"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connector"
 	"github.com/accessflow/accessflow/services/action-execution/internal/connectors/ldap"
@@ -129,6 +130,8 @@ type eventsDouble struct {
 	mu     sync.Mutex
 	events []map[string]any
 	keys   map[string]int
+	// callers are the trackingNumbers the calls came with, by idempotency key.
+	callers map[string]string
 }
 
 func newEventsDouble(t testing.TB) *eventsDouble {
@@ -143,10 +146,10 @@ func newEventsDouble(t testing.TB) *eventsDouble {
 	require.NoError(t, c.AddResource("post-provisioning.json", doc))
 	sch, err := c.Compile("post-provisioning.json")
 	require.NoError(t, err)
-	return &eventsDouble{schema: sch, keys: map[string]int{}}
+	return &eventsDouble{schema: sch, keys: map[string]int{}, callers: map[string]string{}}
 }
 
-func (d *eventsDouble) PublishEvent(_ context.Context, in *triggerv1.PublishEventRequest, _ ...grpc.CallOption) (*triggerv1.PublishEventResponse, error) {
+func (d *eventsDouble) PublishEvent(ctx context.Context, in *triggerv1.PublishEventRequest, _ ...grpc.CallOption) (*triggerv1.PublishEventResponse, error) {
 	if in.GetTriggerId() != engine.PostProvisioningTrigger {
 		return nil, status.Errorf(codes.InvalidArgument, "unexpected trigger %s", in.GetTriggerId())
 	}
@@ -164,6 +167,9 @@ func (d *eventsDouble) PublishEvent(_ context.Context, in *triggerv1.PublishEven
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.keys[in.GetIdempotencyKey()]++
+	if n, ok := tracking.FromContext(ctx); ok {
+		d.callers[in.GetIdempotencyKey()] = n.String()
+	}
 	if d.keys[in.GetIdempotencyKey()] == 1 {
 		d.events = append(d.events, in.GetEvent().AsMap())
 	}
@@ -181,6 +187,13 @@ func (d *eventsDouble) published(t *testing.T, n int) []map[string]any {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]map[string]any(nil), d.events...)
+}
+
+// caller returns the trackingNumber the call with the idempotency key came with.
+func (d *eventsDouble) caller(key string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.callers[key]
 }
 
 // policyDouble answers evaluations with fixed attributes and one reservation, and records the

@@ -13,6 +13,7 @@ import (
 	actionv1 "github.com/accessflow/accessflow/api/accessflow/action/v1"
 	"github.com/accessflow/accessflow/pkg/apierror"
 	"github.com/accessflow/accessflow/pkg/collection"
+	"github.com/accessflow/accessflow/pkg/jobs"
 	"github.com/accessflow/accessflow/pkg/storage"
 )
 
@@ -461,8 +462,11 @@ func (s *Store) UpdateFlow(ctx context.Context, id string, change func(*FlowStat
 				return fmt.Errorf("update flow script %s: %w", sc.Name, err)
 			}
 		}
+		// The jobs belong to the flow, whoever's call caused them (an approval link's click, a
+		// retry): they work under the flow's trackingNumber.
+		jobCtx := jobs.Caused(ctx, st.Flow.TrackingNumber, "")
 		for _, j := range st.jobs {
-			if err := tx.InsertJob(ctx, j.args, j.opts); err != nil {
+			if err := tx.InsertJob(jobCtx, j.args, j.opts); err != nil {
 				return fmt.Errorf("update flow %s: enqueue: %w", id, err)
 			}
 		}
