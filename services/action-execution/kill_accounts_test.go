@@ -2,11 +2,8 @@ package actionexecution_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,73 +27,12 @@ func TestEveryAccountSurvivesSIGKILL(t *testing.T) {
 	})
 }
 
-// accountsTarget serves two applications (/a, /b): creates answer the account "<app>-1",
-// disables act once per Idempotency-Key. It counts every request and every effect per path;
-// the first disable of /b hangs after acting until released.
-type accountsTarget struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests map[string]int
-	effects  map[string]int
-	seen     map[string]bool
-	keys     map[string][]string
-	hung     chan struct{}
-	release  chan struct{}
-}
-
-func newAccountsTarget(t *testing.T) *accountsTarget {
+// newAccountsTarget serves two applications (/a, /b): creates answer the account "<app>-1",
+// disables act once per Idempotency-Key; the first disable of /b hangs after acting until
+// released.
+func newAccountsTarget(t *testing.T) *killTarget {
 	t.Helper()
-	tg := &accountsTarget{requests: map[string]int{}, effects: map[string]int{}, seen: map[string]bool{}, keys: map[string][]string{}, hung: make(chan struct{}), release: make(chan struct{})}
-	var hangOnce sync.Once
-	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		key := r.URL.Path + "|" + r.Header.Get("Idempotency-Key")
-		tg.mu.Lock()
-		tg.requests[r.URL.Path]++
-		tg.keys[r.URL.Path] = append(tg.keys[r.URL.Path], r.Header.Get("Idempotency-Key"))
-		if !tg.seen[key] {
-			tg.seen[key] = true
-			tg.effects[r.URL.Path]++
-		}
-		tg.mu.Unlock()
-		if r.URL.Path == "/b/users/b-1/disable" {
-			hang := false
-			hangOnce.Do(func() { hang = true })
-			if hang {
-				close(tg.hung)
-				select {
-				case <-tg.release:
-				case <-r.Context().Done():
-				}
-				return
-			}
-		}
-		app := strings.Split(r.URL.Path, "/")[1]
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"id": "`+app+`-1"}`)
-	}))
-	t.Cleanup(func() {
-		close(tg.release)
-		tg.Close()
-	})
-	return tg
-}
-
-func (tg *accountsTarget) snapshot() (requests, effects map[string]int, keys map[string][]string) {
-	tg.mu.Lock()
-	defer tg.mu.Unlock()
-	requests, effects, keys = map[string]int{}, map[string]int{}, map[string][]string{}
-	for k, v := range tg.requests {
-		requests[k] = v
-	}
-	for k, v := range tg.effects {
-		effects[k] = v
-	}
-	for k, v := range tg.keys {
-		keys[k] = append([]string(nil), v...)
-	}
-	return requests, effects, keys
+	return newKillTarget(t, "/b/users/b-1/disable", func(path string) string { return strings.Split(path, "/")[1] + "-1" })
 }
 
 func killEveryAccount(t *testing.T, bin string, extra []string) {
@@ -149,7 +85,7 @@ func killEveryAccount(t *testing.T, bin string, extra []string) {
 	require.Eventually(t, func() bool { return flow(flowID)["status"] == "SUCCEEDED" }, 30*time.Second, 50*time.Millisecond, "the leaver did not complete within 30s of the restart")
 	t.Logf("leaver completed %s after the restart", time.Since(restarted).Round(time.Millisecond))
 
-	requests, effects, keys := tg.snapshot()
+	effects, requests, keys := tg.snapshot()
 	require.Equal(t, 1, requests["/a/users/a-1/disable"], "the account done before the kill is not asked again")
 	require.GreaterOrEqual(t, requests["/b/users/b-1/disable"], 2, "the account in flight is asked again")
 	require.Equal(t, 1, effects["/a/users/a-1/disable"])

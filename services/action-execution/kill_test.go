@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -38,31 +39,36 @@ func TestFlowSurvivesSIGKILL(t *testing.T) {
 	})
 }
 
-// killTarget acts once per Idempotency-Key and counts effects per path. The first create
-// request it receives hangs (after acting) until released.
+// killTarget acts once per Idempotency-Key: it counts requests, effects and the keys sent per
+// path. The first request to hangPath hangs (after acting) until released; every request is
+// answered 201 with {"id": id(path)}.
 type killTarget struct {
 	*httptest.Server
-	mu      sync.Mutex
-	effects map[string]int
-	seen    map[string]bool
-	hung    chan struct{}
-	release chan struct{}
+	mu       sync.Mutex
+	requests map[string]int
+	effected map[string]int
+	seen     map[string]bool
+	keys     map[string][]string
+	hung     chan struct{}
+	release  chan struct{}
 }
 
-func newKillTarget(t *testing.T) *killTarget {
+func newKillTarget(t *testing.T, hangPath string, id func(path string) string) *killTarget {
 	t.Helper()
-	tg := &killTarget{effects: map[string]int{}, seen: map[string]bool{}, hung: make(chan struct{}), release: make(chan struct{})}
+	tg := &killTarget{requests: map[string]int{}, effected: map[string]int{}, seen: map[string]bool{}, keys: map[string][]string{}, hung: make(chan struct{}), release: make(chan struct{})}
 	var hangOnce sync.Once
 	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		key := r.URL.Path + "|" + r.Header.Get("Idempotency-Key")
 		tg.mu.Lock()
+		tg.requests[r.URL.Path]++
+		tg.keys[r.URL.Path] = append(tg.keys[r.URL.Path], r.Header.Get("Idempotency-Key"))
 		if !tg.seen[key] {
 			tg.seen[key] = true
-			tg.effects[r.URL.Path]++
+			tg.effected[r.URL.Path]++
 		}
 		tg.mu.Unlock()
-		if r.URL.Path == "/users" {
+		if r.URL.Path == hangPath {
 			hang := false
 			hangOnce.Do(func() { hang = true })
 			if hang {
@@ -76,7 +82,7 @@ func newKillTarget(t *testing.T) *killTarget {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"id": "acct-1"}`)
+		_, _ = io.WriteString(w, `{"id": "`+id(r.URL.Path)+`"}`)
 	}))
 	t.Cleanup(func() {
 		close(tg.release)
@@ -85,14 +91,21 @@ func newKillTarget(t *testing.T) *killTarget {
 	return tg
 }
 
-func (tg *killTarget) snapshot() map[string]int {
+// effects returns the effects per path so far.
+func (tg *killTarget) effects() map[string]int {
+	effects, _, _ := tg.snapshot()
+	return effects
+}
+
+// snapshot returns the effects, requests and keys per path so far.
+func (tg *killTarget) snapshot() (effects, requests map[string]int, keys map[string][]string) {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range tg.effects {
-		out[k] = v
+	keys = map[string][]string{}
+	for k, v := range tg.keys {
+		keys[k] = append([]string(nil), v...)
 	}
-	return out
+	return maps.Clone(tg.effected), maps.Clone(tg.requests), keys
 }
 
 type proc struct {
@@ -197,7 +210,7 @@ func (d *deployment) call(method, path string, body any, header ...string) (int,
 }
 
 func killAndResume(t *testing.T, bin string, extra []string) {
-	tg := newKillTarget(t)
+	tg := newKillTarget(t, "/users", func(string) string { return "acct-1" })
 	d := newDeployment(t, bin, extra)
 	call := d.call
 	st, out := call(http.MethodPost, "/v1/action-providers", map[string]any{
@@ -233,7 +246,7 @@ func killAndResume(t *testing.T, bin string, extra []string) {
 		t.Fatal("the create request never arrived")
 	}
 	d.kill()
-	require.Equal(t, map[string]int{"/users": 1}, tg.snapshot())
+	require.Equal(t, map[string]int{"/users": 1}, tg.effects())
 	d.run()
 
 	// Kill 2: while the flow sleeps.
@@ -247,7 +260,7 @@ func killAndResume(t *testing.T, bin string, extra []string) {
 	scripts := f["scripts"].([]any)
 	require.Equal(t, "acct-1", scripts[0].(map[string]any)["accountId"])
 	require.GreaterOrEqual(t, scripts[0].(map[string]any)["attempts"], 2.0, "the create ran again after the kill")
-	require.Equal(t, map[string]int{"/users": 1, "/hooks": 1}, tg.snapshot(), "no duplicate effect at the target")
+	require.Equal(t, map[string]int{"/users": 1, "/hooks": 1}, tg.effects(), "no duplicate effect at the target")
 }
 
 func freePorts(t *testing.T, n int) []string {

@@ -46,17 +46,18 @@ func (e *Engine) settle(ctx context.Context, flowID string, idx int) error {
 		}
 		return nil
 	}
-	sourceID := ""
+	// The account is recorded in (or, after a delete_user, forgotten by) the provider's
+	// source's index; a provider that is gone or has no source leaves nothing to record.
+	sourceID, op := "", sc.State.AccountOperation
 	if t, err := script.Parse(sc.Type, sc.Def.GetProvider()); err == nil && sc.Status == store.StatusSucceeded && sc.State.AccountID != "" {
-		p, err := e.store.GetProvider(ctx, t.ProviderKey)
-		if err == nil {
-			sourceID = p.Provider.GetSourceId() // the provider is gone or has no source: nothing to record
+		if p, err := e.store.GetProvider(ctx, t.ProviderKey); err == nil {
+			sourceID = p.Provider.GetSourceId()
 		}
 		if t.Operation == "delete_user" {
-			sc.State.AccountOperation = connector.AccountDelete
+			op = connector.AccountDelete
 		}
 	}
-	return e.settleOne(ctx, sc.Status, sc.State.Reservations, sc.State.AccountID, sourceID, sc.State.AccountOperation, sc.State.Attributes)
+	return e.settleOne(ctx, sc.Status, sc.State.Reservations, sc.State.AccountID, sourceID, op, sc.State.Attributes)
 }
 
 // settleOne settles one account operation that ended in status: on success it confirms the

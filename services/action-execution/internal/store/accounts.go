@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/accessflow/accessflow/pkg/collection"
@@ -115,23 +114,11 @@ func (s *Store) GetAccount(ctx context.Context, providerKey, accountID string) (
 // ListAccounts returns one page of the registry accounts q selects, most recently updated
 // first.
 func (s *Store) ListAccounts(ctx context.Context, q AccountQuery) ([]Account, error) {
-	where, args := accountWhere(q.Filters)
+	where, args := where(q.Filters, accountFilterColumns)
 	args = append(args, q.Page.Limit, q.Page.Offset)
 	query := fmt.Sprintf(`SELECT %s FROM accounts%s ORDER BY updated_us DESC, provider_key, account_id LIMIT $%d OFFSET $%d`, accountColumns, where, len(args)-1, len(args))
-	rows, err := s.backend.DB().Query(ctx, query, args...)
+	out, err := s.queryAccounts(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	return out, nil
@@ -139,7 +126,7 @@ func (s *Store) ListAccounts(ctx context.Context, q AccountQuery) ([]Account, er
 
 // CountAccounts counts the registry accounts q's filters select, ignoring its page.
 func (s *Store) CountAccounts(ctx context.Context, q AccountQuery) (int, error) {
-	where, args := accountWhere(q.Filters)
+	where, args := where(q.Filters, accountFilterColumns)
 	return s.count(ctx, `SELECT count(*) FROM accounts`+where, args...)
 }
 
@@ -152,45 +139,27 @@ func (s *Store) LiveAccounts(ctx context.Context, identityID, providerKey string
 		query += ` AND provider_key = $3`
 		args = append(args, providerKey)
 	}
-	rows, err := s.backend.DB().Query(ctx, query+` ORDER BY updated_us DESC, provider_key, account_id`, args...)
+	out, err := s.queryAccounts(ctx, query+` ORDER BY updated_us DESC, provider_key, account_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("accounts of identity %q: %w", identityID, err)
+	}
+	return out, nil
+}
+
+// queryAccounts runs a query selecting accountColumns and scans its rows.
+func (s *Store) queryAccounts(ctx context.Context, query string, args ...any) ([]Account, error) {
+	rows, err := s.backend.DB().Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Account
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
-			return nil, fmt.Errorf("accounts of identity %q: %w", identityID, err)
+			return nil, err
 		}
 		out = append(out, a)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("accounts of identity %q: %w", identityID, err)
-	}
-	return out, nil
-}
-
-func accountWhere(conds []collection.Condition) (string, []any) {
-	var (
-		clauses []string
-		args    []any
-	)
-	for _, c := range conds {
-		col := accountFilterColumns[c.Field]
-		marks := make([]string, len(c.Values))
-		for i, v := range c.Values {
-			args = append(args, fmt.Sprint(v))
-			marks[i] = fmt.Sprintf("$%d", len(args))
-		}
-		if c.Op == collection.OpIn {
-			clauses = append(clauses, fmt.Sprintf("%s IN (%s)", col, strings.Join(marks, ", ")))
-		} else {
-			clauses = append(clauses, fmt.Sprintf("%s = %s", col, marks[0]))
-		}
-	}
-	if len(clauses) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(clauses, " AND "), args
+	return out, rows.Err()
 }

@@ -354,7 +354,7 @@ func (s *Store) GetFlow(ctx context.Context, id string) (FlowState, error) {
 
 // ListFlows returns one page of the flows q selects, newest first, with their scripts.
 func (s *Store) ListFlows(ctx context.Context, q FlowQuery) ([]FlowState, error) {
-	where, args := flowWhere(q.Filters)
+	where, args := where(q.Filters, flowFilterColumns)
 	args = append(args, q.Page.Limit, q.Page.Offset)
 	query := fmt.Sprintf(`SELECT %s FROM flows%s ORDER BY created_us DESC, id LIMIT $%d OFFSET $%d`, flowColumns, where, len(args)-1, len(args))
 	rows, err := s.backend.DB().Query(ctx, query, args...)
@@ -387,17 +387,19 @@ func (s *Store) ListFlows(ctx context.Context, q FlowQuery) ([]FlowState, error)
 
 // CountFlows counts the flows q's filters select, ignoring its page.
 func (s *Store) CountFlows(ctx context.Context, q FlowQuery) (int, error) {
-	where, args := flowWhere(q.Filters)
+	where, args := where(q.Filters, flowFilterColumns)
 	return s.count(ctx, `SELECT count(*) FROM flows`+where, args...)
 }
 
-func flowWhere(conds []collection.Condition) (string, []any) {
+// where is the WHERE clause of conds (eq and in conditions, already checked against the
+// query's allowed fields) over columns, the column of each filter field, with its arguments.
+func where(conds []collection.Condition, columns map[string]string) (string, []any) {
 	var (
 		clauses []string
 		args    []any
 	)
 	for _, c := range conds {
-		col := flowFilterColumns[c.Field]
+		col := columns[c.Field]
 		marks := make([]string, len(c.Values))
 		for i, v := range c.Values {
 			args = append(args, fmt.Sprint(v))
