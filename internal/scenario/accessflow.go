@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -205,23 +206,11 @@ func (w *World) Relationship(t testing.TB, expiresAfter string) string {
 // request's trackingNumber.
 func (w *World) RequestAndApprove(t testing.TB, rel string) (flowID, trackingNumber string) {
 	t.Helper()
-	resp := w.Client.Do(t, w.Client.Token(t, "helpdesk"), http.MethodPost, "/v1/access-requests",
-		`{"requestType": "GRANT", "requesterId": "helpdesk", "recipientId": "alice", "relationshipIds": ["`+rel+`"], "comment": "joins the sales team"}`)
-	require.Equal(t, http.StatusCreated, resp.Status, string(resp.Body))
-	req := resp.JSON(t)
-	flows := req["approvalIds"].([]any)
-	require.Len(t, flows, 1)
-	flowID = flows[0].(string)
-	f := w.Must(t, http.MethodGet, "/generic-approvals/v1/"+flowID, "", http.StatusOK)
-	trackingNumber, _ = f["trackingNumber"].(string)
-	require.Regexp(t, `^[0-9a-f]{32}$`, trackingNumber, "the approval flow carries the request's trackingNumber: %s", JSONOf(t, f))
-
 	// Each approver decides in a call of its own (its own trackingNumber): what the decisions
 	// cause — their events, the provisioning — still carries the request's trackingNumber.
-	for _, who := range []string{"mgr", "g1", "g3"} {
-		resp := w.Client.Do(t, w.Client.Token(t, who, "APPROVER"), http.MethodPost, "/generic-approvals/v1/"+flowID+"/approve", `{"comment": "ok from `+who+`"}`)
-		require.Equal(t, http.StatusOK, resp.Status, "%s: %s", who, resp.Body)
-	}
+	flowID, trackingNumber, err := w.FileAndApprove(context.Background(), w.FlowTokens(t), rel, "alice")
+	require.NoError(t, err)
+	require.Regexp(t, `^[0-9a-f]{32}$`, trackingNumber, "the approval flow carries the request's trackingNumber")
 	require.Equal(t, "APPROVED", w.Must(t, http.MethodGet, "/generic-approvals/v1/"+flowID, "", http.StatusOK)["status"])
 	return flowID, trackingNumber
 }
