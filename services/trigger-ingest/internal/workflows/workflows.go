@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sync"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -317,40 +318,29 @@ func (rn *Runner) identity(ctx context.Context, id string) (*actionv1.Identity, 
 }
 
 func (rn *Runner) approvalClient() (approvalv1.ApprovalServiceClient, error) {
-	rn.mu.Lock()
-	defer rn.mu.Unlock()
-	if rn.approval == nil {
-		conn, err := rn.peers.Conn(service.Approval, scopeAccessRequests)
-		if err != nil {
-			return nil, err
-		}
-		rn.approval = approvalv1.NewApprovalServiceClient(conn)
-	}
-	return rn.approval, nil
+	return lazyClient(rn, &rn.approval, service.Approval, scopeAccessRequests, approvalv1.NewApprovalServiceClient)
 }
 
 func (rn *Runner) identityClient() (approvalv1.ApprovalServiceClient, error) {
-	rn.mu.Lock()
-	defer rn.mu.Unlock()
-	if rn.identities == nil {
-		conn, err := rn.peers.Conn(service.Approval, scopeIdentities)
-		if err != nil {
-			return nil, err
-		}
-		rn.identities = approvalv1.NewApprovalServiceClient(conn)
-	}
-	return rn.identities, nil
+	return lazyClient(rn, &rn.identities, service.Approval, scopeIdentities, approvalv1.NewApprovalServiceClient)
 }
 
 func (rn *Runner) actionClient() (actionv1.ActionServiceClient, error) {
+	return lazyClient(rn, &rn.actions, service.ActionExecution, scopeActionFlows, actionv1.NewActionServiceClient)
+}
+
+// lazyClient returns *slot, first made over a connection to service name whose tokens hold
+// only scope.
+func lazyClient[C any](rn *Runner, slot *C, name, scope string, newClient func(grpc.ClientConnInterface) C) (C, error) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
-	if rn.actions == nil {
-		conn, err := rn.peers.Conn(service.ActionExecution, scopeActionFlows)
+	if any(*slot) == nil {
+		conn, err := rn.peers.Conn(name, scope)
 		if err != nil {
-			return nil, err
+			var none C
+			return none, err
 		}
-		rn.actions = actionv1.NewActionServiceClient(conn)
+		*slot = newClient(conn)
 	}
-	return rn.actions, nil
+	return *slot, nil
 }
